@@ -1,0 +1,176 @@
+# iam-login build. `make help` lists the targets.
+#
+# Sources are picked up by folder so adding a file needs no edit here:
+#   common/*.c                 -> build/libiamcommon.a (static, PIC)
+#   nss_iam/*.c + NSS_COMMON   -> build/libnss_iam.so.2 (libc only)
+#   pam_iam/*.c                -> build/pam_iam.so
+#   tools/iam-login/*.c        -> build/iam-login
+#   tools/iam-authorized-keys/*.c -> build/iam-authorized-keys
+#   tests/unit/test_*.c        -> build/tests/test_*   (cmocka)
+#   tests/tools/*.c            -> build/tests/tools/*  (test helpers, one file each)
+
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib/$(shell $(CC) -print-multiarch 2>/dev/null || echo .)
+PAMDIR ?= $(LIBDIR)/security
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DESTDIR ?=
+
+CC ?= cc
+SAN ?=
+ifeq ($(SAN),1)
+BUILD ?= build-san
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+OPT = -O1
+else
+BUILD ?= build
+SANFLAGS =
+OPT = -O2 -D_FORTIFY_SOURCE=2
+endif
+
+PKGS = libcurl openssl jansson liboath expat inih libqrencode
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS ?= $(OPT) -g
+ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) -fPIC -fstack-protector-strong \
+	-D_GNU_SOURCE -Icommon $(PKG_CFLAGS) $(SANFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS) -Wl,-z,relro,-z,now -Wl,--as-needed
+
+COMMON_SRCS := $(sort $(wildcard common/*.c))
+# The NSS module is libc-only: it links the snapshot reader and nothing else.
+NSS_COMMON := common/snapshot_reader.c
+NSS_SRCS := $(sort $(wildcard nss_iam/*.c)) $(NSS_COMMON)
+PAM_SRCS := $(sort $(wildcard pam_iam/*.c))
+IAMLOGIN_SRCS := $(sort $(wildcard tools/iam-login/*.c))
+AUTHKEYS_SRCS := $(sort $(wildcard tools/iam-authorized-keys/*.c))
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+TESTTOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+# The NSS module gets its own objects of the reader so no other flags leak in.
+nssobj = $(patsubst %.c,$(BUILD)/nssobj/%.o,$(1))
+
+LIBCOMMON := $(BUILD)/libiamcommon.a
+NSS_SO := $(BUILD)/libnss_iam.so.2
+PAM_SO := $(BUILD)/pam_iam.so
+IAMLOGIN := $(BUILD)/iam-login
+AUTHKEYS := $(BUILD)/iam-authorized-keys
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+TESTTOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TESTTOOL_SRCS))
+
+TARGETS := $(LIBCOMMON) $(NSS_SO)
+ifneq ($(PAM_SRCS),)
+TARGETS += $(PAM_SO)
+endif
+ifneq ($(IAMLOGIN_SRCS),)
+TARGETS += $(IAMLOGIN)
+endif
+ifneq ($(AUTHKEYS_SRCS),)
+TARGETS += $(AUTHKEYS)
+endif
+
+.PHONY: all help deps check check-san unit bench demo install uninstall clean format format-check
+all: $(TARGETS)
+
+help:
+	@echo "make            build everything into $(BUILD)/"
+	@echo "make deps       install missing Debian build/test packages (root)"
+	@echo "make check      install deps, build, run every test; ends with 'N passed, N failed'"
+	@echo "make check-san  the same tests built with ASan+UBSan (in build-san/)"
+	@echo "make demo       local IAM emulator with sample users, then real getent/ssh/sudo"
+	@echo "make bench      benchmarks against peers measured in the same run"
+	@echo "make install    install (PREFIX=$(PREFIX) DESTDIR=...)"
+
+deps:
+	@sh scripts/install-deps
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/nssobj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DIAM_NSS_MODULE -c -o $@ $<
+
+$(LIBCOMMON): $(call obj,$(COMMON_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(NSS_SO): $(call nssobj,$(NSS_SRCS)) nss_iam/nss_iam.map
+	$(CC) -shared -Wl,-soname,libnss_iam.so.2 -Wl,--version-script=nss_iam/nss_iam.map \
+		-Wl,-z,defs $(ALL_LDFLAGS) -o $@ $(call nssobj,$(NSS_SRCS))
+
+$(PAM_SO): $(call obj,$(PAM_SRCS)) $(LIBCOMMON) pam_iam/pam_iam.map
+	$(CC) -shared -Wl,--version-script=pam_iam/pam_iam.map -Wl,-z,defs $(ALL_LDFLAGS) \
+		-o $@ $(call obj,$(PAM_SRCS)) $(LIBCOMMON) -lpam $(PKG_LIBS)
+
+$(IAMLOGIN): $(call obj,$(IAMLOGIN_SRCS)) $(LIBCOMMON)
+	$(CC) $(ALL_LDFLAGS) -pie -o $@ $(call obj,$(IAMLOGIN_SRCS)) $(LIBCOMMON) $(PKG_LIBS)
+
+$(AUTHKEYS): $(call obj,$(AUTHKEYS_SRCS)) $(LIBCOMMON)
+	$(CC) $(ALL_LDFLAGS) -pie -o $@ $(call obj,$(AUTHKEYS_SRCS)) $(LIBCOMMON) $(PKG_LIBS)
+
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBCOMMON) $(PKG_LIBS) -lcmocka -lpthread
+
+$(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBCOMMON) $(PKG_LIBS) -lpthread -ldl
+
+# Test-only shared objects (tests/tools/*.so.c -> build/tests/tools/*.so)
+TESTSO_SRCS := $(sort $(wildcard tests/tools/so/*.c))
+TESTSO_BINS := $(patsubst tests/tools/so/%.c,$(BUILD)/tests/tools/%.so,$(TESTSO_SRCS))
+$(BUILD)/tests/tools/%.so: tests/tools/so/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(CFLAGS) $(WARN) -fPIC -shared -D_GNU_SOURCE -Icommon -o $@ $<
+
+tests-build: all $(UNIT_BINS) $(TESTTOOL_BINS) $(TESTSO_BINS)
+
+check: deps
+	@$(MAKE) --no-print-directory tests-build >$(BUILD).log 2>&1 || { cat $(BUILD).log; exit 1; }
+	@BUILD=$(BUILD) SAN=$(SAN) tests/run-all
+
+check-san:
+	@$(MAKE) --no-print-directory SAN=1 check
+
+unit: tests-build
+	@BUILD=$(BUILD) tests/run-all unit
+
+bench: deps
+	@$(MAKE) --no-print-directory tests-build
+	@BUILD=$(BUILD) sh tests/bench/run-all
+
+demo: deps
+	@$(MAKE) --no-print-directory all $(TESTTOOL_BINS)
+	@BUILD=$(BUILD) sh scripts/demo
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PAMDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/iam-login $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(IAMLOGIN) $(AUTHKEYS) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 $(NSS_SO) $(DESTDIR)$(LIBDIR)/libnss_iam.so.2
+	install -m 0644 $(PAM_SO) $(DESTDIR)$(PAMDIR)/pam_iam.so
+	test -e $(DESTDIR)$(SYSCONFDIR)/iam-login/iam-login.conf || \
+		install -m 0644 conf/iam-login.conf $(DESTDIR)$(SYSCONFDIR)/iam-login/iam-login.conf
+	for m in man/*.8; do [ -e "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man8/; done; true
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/iam-login $(DESTDIR)$(SBINDIR)/iam-authorized-keys \
+		$(DESTDIR)$(LIBDIR)/libnss_iam.so.2 $(DESTDIR)$(PAMDIR)/pam_iam.so
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-san build.log build-san.log
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

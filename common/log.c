@@ -1,0 +1,27 @@
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+void audit_log(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsyslog(LOG_AUTHPRIV | (prio & LOG_PRIMASK), fmt, ap);
+	va_end(ap);
+}
+
+char *log_clean(char *dst, size_t n, const char *src)
+{
+	size_t i = 0;
+
+	if (n == 0)
+		return dst;
+	for (; src && *src && i + 1 < n; src++) {
+		unsigned char c = (unsigned char)*src;
+		dst[i++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	}
+	dst[i] = '\0';
+	return dst;
+}

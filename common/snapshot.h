@@ -1,0 +1,90 @@
+/*
+ * The directory snapshot: one file, replaced atomically, mapped read-only.
+ * The reader (snapshot_reader.c) is libc-only: the NSS module links it alone.
+ * Every accessor validates bounds; a damaged or hostile file yields -EBADMSG,
+ * never a crash or a hang. Strings returned point into the mapping and stay
+ * valid until snap_close().
+ */
+#ifndef IAM_SNAPSHOT_H
+#define IAM_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct snap;
+
+struct snap_info {
+	uint64_t generation;
+	int64_t created;     /* when sync read IAM (unix time) */
+	char account[16];
+	uint32_t nusers;
+	uint32_t ngroups;
+	uint32_t nexcluded;
+};
+
+struct snap_user {
+	uint32_t idx; /* position, for snap_user_at and enumeration */
+	uint32_t uid;
+	uint32_t gid;
+	uint32_t ngroups; /* supplementary groups */
+	const char *name;
+	const char *gecos;
+	const char *home;
+	const char *shell;
+	const char *iam_name;
+	const char *iam_id;
+	const char *iam_arn;
+};
+
+struct snap_group {
+	uint32_t idx;
+	uint32_t gid;
+	uint32_t nmembers;
+	bool user_private;
+	const char *name;
+	const char *iam_name;
+	const char *iam_id;
+	const char *iam_arn;
+};
+
+struct snap_excluded {
+	const char *kind;
+	const char *iam_name;
+	const char *reason;
+};
+
+/* Map and validate (header, checksum, sections). 0, -ENOENT, -EBADMSG, -errno. */
+int snap_open(const char *path, struct snap **out);
+void snap_close(struct snap *s);
+/* True when the file at path is no longer the one mapped (cheap: stat identity). */
+bool snap_is_stale(const struct snap *s, const char *path);
+
+void snap_get_info(const struct snap *s, struct snap_info *out);
+
+/* Each returns 0, -ENOENT (not there) or -EBADMSG (damaged entry). */
+int snap_user_by_name(const struct snap *s, const char *name, struct snap_user *out);
+int snap_user_by_uid(const struct snap *s, uint32_t uid, struct snap_user *out);
+int snap_user_at(const struct snap *s, uint32_t idx, struct snap_user *out);
+int snap_group_by_name(const struct snap *s, const char *name, struct snap_group *out);
+int snap_group_by_gid(const struct snap *s, uint32_t gid, struct snap_group *out);
+int snap_group_at(const struct snap *s, uint32_t idx, struct snap_group *out);
+/* i-th supplementary group of a user / i-th member of a group. */
+int snap_user_group_at(const struct snap *s, const struct snap_user *u, uint32_t i,
+		       struct snap_group *out);
+int snap_group_member_at(const struct snap *s, const struct snap_group *g, uint32_t i,
+			 struct snap_user *out);
+int snap_excluded_at(const struct snap *s, uint32_t i, struct snap_excluded *out);
+/* Is the user a member of the IAM group with this IAM name (case-insensitive)? */
+bool snap_user_in_iam_group(const struct snap *s, const struct snap_user *u,
+			    const char *iam_group);
+
+#ifndef IAM_NSS_MODULE
+#include "dirmodel.h"
+/*
+ * Write m as dir/directory atomically (temp file, fsync, rename, fsync dir),
+ * mode 0644, generation = previous generation + 1. 0 or -errno.
+ */
+int snapshot_write(const char *dir, const struct dir_model *m, uint64_t *generation_out);
+#endif
+
+#endif

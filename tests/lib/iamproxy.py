@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Test-only HTTP proxy in front of moto: counts API actions and injects faults.
+
+  iamproxy.py --port P --upstream http://127.0.0.1:M --log FILE [--control FILE]
+
+Every request is forwarded unchanged (the signature stays valid: the Host header
+is kept). Each request appends one line "<Action or path> <status>" to --log.
+--control names a JSON file re-read on every request:
+  {"throttle_share": 0.3,   share of requests answered with IAM's Throttling error
+   "status_share": 0.0, "status": 503,   share answered with a bare HTTP status
+   "delay_ms": 0,           delay before answering
+   "down": false,           close the connection without answering
+   "seed": 1}
+Only listens on 127.0.0.1.
+"""
+import argparse, json, random, socket, sys, threading, time, urllib.parse
+import http.client
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+THROTTLE = (b'<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error>'
+            b'<Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message>'
+            b'</Error><RequestId>proxy-throttle</RequestId></ErrorResponse>')
+lock = threading.Lock()
+
+def action_of(path, body):
+    q = urllib.parse.urlsplit(path).query
+    for src in (q, body.decode('latin-1')):
+        a = urllib.parse.parse_qs(src).get('Action')
+        if a:
+            return a[0]
+    return urllib.parse.urlsplit(path).path
+
+class H(BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+    def log_message(self, *a):
+        pass
+    def control(self):
+        try:
+            with open(self.server.args.control) as f:
+                return json.load(f)
+        except Exception:
+            return {}
+    def record(self, action, status):
+        with lock, open(self.server.args.log, 'a') as f:
+            f.write('%s %s\n' % (action, status))
+    def answer(self, status, body, ctype='text/xml'):
+        self.send_response(status)
+        self.send_header('Content-Type', ctype)
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def handle_any(self):
+        n = int(self.headers.get('Content-Length') or 0)
+        body = self.rfile.read(n) if n else b''
+        action = action_of(self.path, body)
+        c = self.control() if self.server.args.control else {}
+        if c.get('delay_ms'):
+            time.sleep(c['delay_ms'] / 1000.0)
+        if c.get('down'):
+            self.record(action, 'down')
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        r = self.server.rng.random()
+        if r < c.get('throttle_share', 0):
+            self.record(action, 400)
+            return self.answer(400, THROTTLE)
+        if r < c.get('throttle_share', 0) + c.get('status_share', 0):
+            st = int(c.get('status', 503))
+            self.record(action, st)
+            return self.answer(st, b'<html>unavailable</html>', 'text/html')
+        u = urllib.parse.urlsplit(self.server.args.upstream)
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ('connection',)}
+        conn.request(self.command, self.path, body=body, headers=headers)
+        resp = conn.getresponse()
+        data = resp.read()
+        self.record(action, resp.status)
+        self.send_response(resp.status)
+        for k, v in resp.getheaders():
+            if k.lower() not in ('transfer-encoding', 'connection', 'content-length', 'server', 'date'):
+                self.send_header(k, v)
+        self.send_header('Content-Length', str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        conn.close()
+    do_GET = do_POST = do_PUT = do_DELETE = handle_any
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument('--port', type=int, required=True)
+    p.add_argument('--upstream', required=True)
+    p.add_argument('--log', required=True)
+    p.add_argument('--control')
+    a = p.parse_args()
+    srv = ThreadingHTTPServer(('127.0.0.1', a.port), H)
+    srv.daemon_threads = True
+    srv.args = a
+    srv.rng = random.Random(1)
+    srv.serve_forever()
+
+if __name__ == '__main__':
+    main()
