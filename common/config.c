@@ -18,7 +18,18 @@
 #define MAX_CONFIG_BYTES (256 * 1024)
 #define MAX_LIST_ITEMS 256
 
-enum value_kind { V_STRING, V_URL, V_LOOPBACK_URL, V_PATH, V_SECONDS_MS, V_SECONDS, V_BOOL, V_UINT, V_LIST, V_POLICY };
+enum value_kind {
+	V_STRING,
+	V_URL,
+	V_LOOPBACK_URL,
+	V_PATH,
+	V_SECONDS_MS,
+	V_SECONDS,
+	V_BOOL,
+	V_UINT,
+	V_LIST,
+	V_POLICY
+};
 
 struct key_spec {
 	const char *section;
@@ -30,51 +41,51 @@ struct key_spec {
 
 #define F(field) offsetof(struct iam_config, field)
 static const struct key_spec keys[] = {
-	{"aws", "region", V_STRING, F(region), 0, 0},
-	{"aws", "iam_endpoint", V_LOOPBACK_URL, F(iam_endpoint), 0, 0},
-	{"aws", "sts_endpoint", V_LOOPBACK_URL, F(sts_endpoint), 0, 0},
-	{"aws", "imds_endpoint", V_URL, F(imds_endpoint), 0, 0},
-	{"aws", "profile", V_STRING, F(profile), 0, 0},
-	{"aws", "role_arn", V_STRING, F(role_arn), 0, 0},
-	{"aws", "external_id", V_STRING, F(external_id), 0, 0},
-	{"aws", "role_session_name", V_STRING, F(role_session_name), 0, 0},
-	{"aws", "connect_timeout", V_SECONDS_MS, F(connect_timeout_ms), 1, 600000},
-	{"aws", "timeout", V_SECONDS_MS, F(timeout_ms), 1, 3600000},
-	{"aws", "imds_v1_fallback", V_BOOL, F(imds_v1_fallback), 0, 0},
-	{"aws", "max_retries", V_UINT, F(max_retries), 0, 20},
-	{"aws", "page_size", V_UINT, F(page_size), 1, 1000},
-	{"directory", "state_dir", V_PATH, F(state_dir), 0, 0},
-	{"directory", "uid_min", V_UINT, F(uid_min), 65536, 2147483647},
-	{"directory", "uid_max", V_UINT, F(uid_max), 65536, 2147483647},
-	{"directory", "gid_min", V_UINT, F(gid_min), 65536, 2147483647},
-	{"directory", "gid_max", V_UINT, F(gid_max), 65536, 2147483647},
-	{"directory", "group_prefix", V_STRING, F(group_prefix), 0, 0},
-	{"directory", "strip_suffixes", V_LIST, F(strip_suffixes), 0, 0},
-	{"directory", "visible_groups", V_LIST, F(visible_groups), 0, 0},
-	{"directory", "path_prefix", V_STRING, F(path_prefix), 0, 0},
-	{"directory", "home_base", V_PATH, F(home_base), 0, 0},
-	{"directory", "default_shell", V_PATH, F(default_shell), 0, 0},
-	{"directory", "gecos_tag", V_STRING, F(gecos_tag), 0, 0},
-	{"directory", "shell_tag", V_STRING, F(shell_tag), 0, 0},
-	{"directory", "uid_tag", V_STRING, F(uid_tag), 0, 0},
-	{"directory", "gid_tag", V_STRING, F(gid_tag), 0, 0},
-	{"directory", "merge_groups", V_LIST, F(merge_groups), 0, 0},
-	{"directory", "max_removal_percent", V_UINT, F(max_removal_percent), 0, 100},
-	{"directory", "sync_min_interval", V_SECONDS, F(sync_min_interval), 0, 31536000},
-	{"keys", "cache_dir", V_PATH, F(keys_cache_dir), 0, 0},
-	{"keys", "ttl", V_SECONDS, F(keys_ttl), 0, 31536000},
-	{"keys", "negative_ttl", V_SECONDS, F(keys_negative_ttl), 0, 31536000},
-	{"keys", "max_stale", V_SECONDS, F(keys_max_stale), 0, 31536000},
-	{"keys", "deadline", V_SECONDS_MS, F(keys_deadline_ms), 100, 120000},
-	{"keys", "key_types", V_LIST, F(key_types), 0, 0},
-	{"keys", "login_groups", V_LIST, F(login_groups), 0, 0},
-	{"keys", "allow_root", V_BOOL, F(keys_allow_root), 0, 0},
-	{"mfa", "usersfile", V_PATH, F(mfa_usersfile), 0, 0},
-	{"mfa", "policy", V_POLICY, F(mfa_policy), 0, 0},
-	{"mfa", "window", V_UINT, F(mfa_window), 0, 10},
-	{"mfa", "digits", V_UINT, F(mfa_digits), 6, 8},
-	{"mfa", "issuer", V_STRING, F(mfa_issuer), 0, 0},
-	{"pam", "max_snapshot_age", V_SECONDS, F(max_snapshot_age), 0, 31536000},
+    {"aws", "region", V_STRING, F(region), 0, 0},
+    {"aws", "iam_endpoint", V_LOOPBACK_URL, F(iam_endpoint), 0, 0},
+    {"aws", "sts_endpoint", V_LOOPBACK_URL, F(sts_endpoint), 0, 0},
+    {"aws", "imds_endpoint", V_URL, F(imds_endpoint), 0, 0},
+    {"aws", "profile", V_STRING, F(profile), 0, 0},
+    {"aws", "role_arn", V_STRING, F(role_arn), 0, 0},
+    {"aws", "external_id", V_STRING, F(external_id), 0, 0},
+    {"aws", "role_session_name", V_STRING, F(role_session_name), 0, 0},
+    {"aws", "connect_timeout", V_SECONDS_MS, F(connect_timeout_ms), 1, 600000},
+    {"aws", "timeout", V_SECONDS_MS, F(timeout_ms), 1, 3600000},
+    {"aws", "imds_v1_fallback", V_BOOL, F(imds_v1_fallback), 0, 0},
+    {"aws", "max_retries", V_UINT, F(max_retries), 0, 20},
+    {"aws", "page_size", V_UINT, F(page_size), 1, 1000},
+    {"directory", "state_dir", V_PATH, F(state_dir), 0, 0},
+    {"directory", "uid_min", V_UINT, F(uid_min), 65536, 2147483647},
+    {"directory", "uid_max", V_UINT, F(uid_max), 65536, 2147483647},
+    {"directory", "gid_min", V_UINT, F(gid_min), 65536, 2147483647},
+    {"directory", "gid_max", V_UINT, F(gid_max), 65536, 2147483647},
+    {"directory", "group_prefix", V_STRING, F(group_prefix), 0, 0},
+    {"directory", "strip_suffixes", V_LIST, F(strip_suffixes), 0, 0},
+    {"directory", "visible_groups", V_LIST, F(visible_groups), 0, 0},
+    {"directory", "path_prefix", V_STRING, F(path_prefix), 0, 0},
+    {"directory", "home_base", V_PATH, F(home_base), 0, 0},
+    {"directory", "default_shell", V_PATH, F(default_shell), 0, 0},
+    {"directory", "gecos_tag", V_STRING, F(gecos_tag), 0, 0},
+    {"directory", "shell_tag", V_STRING, F(shell_tag), 0, 0},
+    {"directory", "uid_tag", V_STRING, F(uid_tag), 0, 0},
+    {"directory", "gid_tag", V_STRING, F(gid_tag), 0, 0},
+    {"directory", "merge_groups", V_LIST, F(merge_groups), 0, 0},
+    {"directory", "max_removal_percent", V_UINT, F(max_removal_percent), 0, 100},
+    {"directory", "sync_min_interval", V_SECONDS, F(sync_min_interval), 0, 31536000},
+    {"keys", "cache_dir", V_PATH, F(keys_cache_dir), 0, 0},
+    {"keys", "ttl", V_SECONDS, F(keys_ttl), 0, 31536000},
+    {"keys", "negative_ttl", V_SECONDS, F(keys_negative_ttl), 0, 31536000},
+    {"keys", "max_stale", V_SECONDS, F(keys_max_stale), 0, 31536000},
+    {"keys", "deadline", V_SECONDS_MS, F(keys_deadline_ms), 100, 120000},
+    {"keys", "key_types", V_LIST, F(key_types), 0, 0},
+    {"keys", "login_groups", V_LIST, F(login_groups), 0, 0},
+    {"keys", "allow_root", V_BOOL, F(keys_allow_root), 0, 0},
+    {"mfa", "usersfile", V_PATH, F(mfa_usersfile), 0, 0},
+    {"mfa", "policy", V_POLICY, F(mfa_policy), 0, 0},
+    {"mfa", "window", V_UINT, F(mfa_window), 0, 10},
+    {"mfa", "digits", V_UINT, F(mfa_digits), 6, 8},
+    {"mfa", "issuer", V_STRING, F(mfa_issuer), 0, 0},
+    {"pam", "max_snapshot_age", V_SECONDS, F(max_snapshot_age), 0, 31536000},
 };
 #undef F
 
@@ -88,7 +99,7 @@ struct load_ctx {
 };
 
 static void set_error(struct config_error *err, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void set_error(struct config_error *err, int line, const char *fmt, ...)
 {
 	va_list ap;
@@ -237,9 +248,9 @@ static int add_service_rule(struct load_ctx *ctx, const char *service, const cha
 	struct service_rule rule = {0};
 	int r;
 
-	if (!*service || strlen(service) > 64 || strspn(service, "abcdefghijklmnopqrstuvwxyz"
-							   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
-							   strlen(service)) {
+	if (!*service || strlen(service) > 64 ||
+	    strspn(service, "abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != strlen(service)) {
 		set_error(ctx->err, ctx->line, "[pam] service.%s: not a valid PAM service name",
 			  service);
 		return -EINVAL;
@@ -279,7 +290,8 @@ static int apply_value(struct load_ctx *ctx, const struct key_spec *k, const cha
 	switch (k->kind) {
 	case V_STRING:
 		if (strlen(value) > 1024)
-			return set_error(ctx->err, ctx->line, "%s: value too long", k->name), -EINVAL;
+			return set_error(ctx->err, ctx->line, "%s: value too long", k->name),
+			       -EINVAL;
 		return set_str(field, value);
 	case V_URL:
 	case V_LOOPBACK_URL:
@@ -289,7 +301,8 @@ static int apply_value(struct load_ctx *ctx, const struct key_spec *k, const cha
 		return set_str(field, value);
 	case V_PATH:
 		if (value[0] != '/' || strlen(value) >= PATH_MAX - 64)
-			return set_error(ctx->err, ctx->line, "%s must be an absolute path", k->name),
+			return set_error(ctx->err, ctx->line, "%s must be an absolute path",
+					 k->name),
 			       -EINVAL;
 		return set_str(field, value);
 	case V_SECONDS_MS:
@@ -318,15 +331,17 @@ static int apply_value(struct load_ctx *ctx, const struct key_spec *k, const cha
 		n = strtoul(value, &end, 10);
 		if (errno || end == value || *end || !isdigit((unsigned char)value[0]) ||
 		    n < k->min || n > k->max)
-			return set_error(ctx->err, ctx->line, "%s: '%s' is not a whole number in %lu..%lu",
-					 k->name, value, k->min, k->max),
+			return set_error(ctx->err, ctx->line,
+					 "%s: '%s' is not a whole number in %lu..%lu", k->name,
+					 value, k->min, k->max),
 			       -EINVAL;
 		/* Every V_UINT field is 32 bits wide (unsigned or uint32_t). */
 		*(uint32_t *)field = (uint32_t)n;
 		return 0;
 	case V_LIST:
 		if (parse_list(value, field) < 0)
-			return set_error(ctx->err, ctx->line, "%s: list too long", k->name), -EINVAL;
+			return set_error(ctx->err, ctx->line, "%s: list too long", k->name),
+			       -EINVAL;
 		return 0;
 	case V_POLICY:
 		if (strcmp(value, "required") == 0)
@@ -344,13 +359,36 @@ static int apply_value(struct load_ctx *ctx, const struct key_spec *k, const cha
 	return -EINVAL;
 }
 
-static int on_key(void *user, const char *section, const char *name, const char *value)
+/* Drop an inline " # comment" (or " ; comment"), and the white space before it. */
+static void strip_inline_comment(char *v)
+{
+	char *end;
+
+	for (char *p = v; *p; p++)
+		if ((*p == '#' || *p == ';') && p > v && (p[-1] == ' ' || p[-1] == '\t')) {
+			*p = '\0';
+			break;
+		}
+	end = v + strlen(v);
+	while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+}
+
+static int on_key(void *user, const char *section, const char *name, const char *raw_value)
 {
 	struct load_ctx *ctx = user;
+	char value[1100];
 	int r;
 
 	if (ctx->failed)
 		return 0;
+	if (strlen(raw_value) >= sizeof(value)) {
+		set_error(ctx->err, ctx->line, "%s: value too long", name);
+		ctx->failed = -EINVAL;
+		return 0;
+	}
+	strcpy(value, raw_value);
+	strip_inline_comment(value);
 	if (has_control(value)) {
 		set_error(ctx->err, ctx->line, "%s: control characters in value", name);
 		ctx->failed = -EINVAL;
@@ -404,9 +442,9 @@ static int check_consistency(struct iam_config *cfg, struct config_error *err)
 	}
 	if (strlen(cfg->group_prefix) > 16 ||
 	    strspn(cfg->group_prefix, "abcdefghijklmnopqrstuvwxyz0123456789_.-") !=
-		    strlen(cfg->group_prefix) ||
-	    (cfg->group_prefix[0] && !(islower((unsigned char)cfg->group_prefix[0]) ||
-				       cfg->group_prefix[0] == '_'))) {
+		strlen(cfg->group_prefix) ||
+	    (cfg->group_prefix[0] &&
+	     !(islower((unsigned char)cfg->group_prefix[0]) || cfg->group_prefix[0] == '_'))) {
 		set_error(err, 0, "group_prefix must match [a-z_][a-z0-9_.-]{0,15}");
 		return -EINVAL;
 	}
@@ -451,9 +489,10 @@ int config_load(const char *path, struct iam_config *cfg, struct config_error *e
 	}
 	if (!(test_mode && strcmp(test_mode, "1") == 0) && check_file_secure(fd, (uid_t)-1) < 0) {
 		close(fd);
-		set_error(err, 0,
-			  "refusing a config file that is not owned by root or is writable by group "
-			  "or others (chown root:root; chmod 644)");
+		set_error(
+		    err, 0,
+		    "refusing a config file that is not owned by root or is writable by group "
+		    "or others (chown root:root; chmod 644)");
 		return -EPERM;
 	}
 	ctx.file = fdopen(fd, "r");
@@ -467,7 +506,8 @@ int config_load(const char *path, struct iam_config *cfg, struct config_error *e
 		if (ctx.failed)
 			r = ctx.failed;
 		else if (line != 0) {
-			set_error(err, ctx.line, "syntax error (expected [section] or key = value)");
+			set_error(err, ctx.line,
+				  "syntax error (expected [section] or key = value)");
 			r = -EINVAL;
 		}
 	}
@@ -479,30 +519,33 @@ int config_load(const char *path, struct iam_config *cfg, struct config_error *e
 
 int config_defaults(struct iam_config *cfg)
 {
-	static const char *const default_key_types[] = {
-		"ssh-ed25519", "sk-ssh-ed25519@openssh.com", "ecdsa-sha2-nistp256",
-		"ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "sk-ecdsa-sha2-nistp256@openssh.com",
-		"ssh-rsa"};
+	static const char *const default_key_types[] = {"ssh-ed25519",
+							"sk-ssh-ed25519@openssh.com",
+							"ecdsa-sha2-nistp256",
+							"ecdsa-sha2-nistp384",
+							"ecdsa-sha2-nistp521",
+							"sk-ecdsa-sha2-nistp256@openssh.com",
+							"ssh-rsa"};
 	struct {
 		char **field;
 		const char *value;
 	} strs[] = {
-		{&cfg->region, "us-east-1"},
-		{&cfg->iam_endpoint, "https://iam.amazonaws.com"},
-		{&cfg->imds_endpoint, "http://169.254.169.254"},
-		{&cfg->role_session_name, "iam-login"},
-		{&cfg->state_dir, IAM_DEFAULT_STATE_DIR},
-		{&cfg->group_prefix, "iam-"},
-		{&cfg->path_prefix, "/"},
-		{&cfg->home_base, "/home"},
-		{&cfg->default_shell, "/bin/bash"},
-		{&cfg->gecos_tag, "iam-login:gecos"},
-		{&cfg->shell_tag, "iam-login:shell"},
-		{&cfg->uid_tag, "iam-login:uid"},
-		{&cfg->gid_tag, "iam-login:gid"},
-		{&cfg->keys_cache_dir, "/var/cache/iam-login/keys"},
-		{&cfg->mfa_usersfile, "/etc/iam-login/totp.users"},
-		{&cfg->mfa_issuer, "iam-login"},
+	    {&cfg->region, "us-east-1"},
+	    {&cfg->iam_endpoint, "https://iam.amazonaws.com"},
+	    {&cfg->imds_endpoint, "http://169.254.169.254"},
+	    {&cfg->role_session_name, "iam-login"},
+	    {&cfg->state_dir, IAM_DEFAULT_STATE_DIR},
+	    {&cfg->group_prefix, "iam-"},
+	    {&cfg->path_prefix, "/"},
+	    {&cfg->home_base, "/home"},
+	    {&cfg->default_shell, "/bin/bash"},
+	    {&cfg->gecos_tag, "iam-login:gecos"},
+	    {&cfg->shell_tag, "iam-login:shell"},
+	    {&cfg->uid_tag, "iam-login:uid"},
+	    {&cfg->gid_tag, "iam-login:gid"},
+	    {&cfg->keys_cache_dir, "/var/cache/iam-login/keys"},
+	    {&cfg->mfa_usersfile, "/etc/iam-login/totp.users"},
+	    {&cfg->mfa_issuer, "iam-login"},
 	};
 	size_t nt = sizeof(default_key_types) / sizeof(default_key_types[0]);
 
@@ -579,12 +622,12 @@ bool str_list_contains_ci(const struct str_list *l, const char *s)
 
 void config_free(struct iam_config *cfg)
 {
-	char **strs[] = {&cfg->path,          &cfg->region,        &cfg->iam_endpoint,
-			 &cfg->sts_endpoint,  &cfg->imds_endpoint, &cfg->profile,
-			 &cfg->role_arn,      &cfg->external_id,   &cfg->role_session_name,
-			 &cfg->state_dir,     &cfg->group_prefix,  &cfg->path_prefix,
-			 &cfg->home_base,     &cfg->default_shell, &cfg->gecos_tag,
-			 &cfg->shell_tag,     &cfg->uid_tag,       &cfg->gid_tag,
+	char **strs[] = {&cfg->path,	       &cfg->region,	    &cfg->iam_endpoint,
+			 &cfg->sts_endpoint,   &cfg->imds_endpoint, &cfg->profile,
+			 &cfg->role_arn,       &cfg->external_id,   &cfg->role_session_name,
+			 &cfg->state_dir,      &cfg->group_prefix,  &cfg->path_prefix,
+			 &cfg->home_base,      &cfg->default_shell, &cfg->gecos_tag,
+			 &cfg->shell_tag,      &cfg->uid_tag,	    &cfg->gid_tag,
 			 &cfg->keys_cache_dir, &cfg->mfa_usersfile, &cfg->mfa_issuer};
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {

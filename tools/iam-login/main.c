@@ -31,27 +31,25 @@ struct command {
 
 static void usage(FILE *out, const struct command *cmds, size_t n)
 {
-	fprintf(out,
-		"Usage: iam-login [--config FILE] COMMAND [OPTIONS] [ARGS]\n"
-		"\n"
-		"Log into Linux hosts with AWS IAM identities: IAM users and groups become\n"
-		"Linux users and groups (NSS), SSH keys come from IAM, TOTP MFA and sudo by\n"
-		"IAM group (PAM). This command manages the host side.\n"
-		"\n"
-		"Commands:\n");
+	fprintf(out, "Usage: iam-login [--config FILE] COMMAND [OPTIONS] [ARGS]\n"
+		     "\n"
+		     "Log into Linux hosts with AWS IAM identities: IAM users and groups become\n"
+		     "Linux users and groups (NSS), SSH keys come from IAM, TOTP MFA and sudo by\n"
+		     "IAM group (PAM). This command manages the host side.\n"
+		     "\n"
+		     "Commands:\n");
 	for (size_t i = 0; i < n; i++)
 		if (cmds[i].fn)
 			fprintf(out, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
-	fprintf(out,
-		"\n"
-		"Options:\n"
-		"  --config FILE  configuration file (default: $IAM_LOGIN_CONF, else\n"
-		"                 " IAM_DEFAULT_CONFIG ")\n"
-		"  -h, --help     this text; 'iam-login COMMAND --help' describes a command\n"
-		"  -V, --version  print the version\n"
-		"\n"
-		"Exit status: 0 success, 1 failure, 2 usage error.\n"
-		"See iam-login(8), pam_iam(8) and the README for the production setup.\n");
+	fprintf(out, "\n"
+		     "Options:\n"
+		     "  --config FILE  configuration file (default: $IAM_LOGIN_CONF, else\n"
+		     "                 " IAM_DEFAULT_CONFIG ")\n"
+		     "  -h, --help     this text; 'iam-login COMMAND --help' describes a command\n"
+		     "  -V, --version  print the version\n"
+		     "\n"
+		     "Exit status: 0 success, 1 failure, 2 usage error.\n"
+		     "See iam-login(8), pam_iam(8) and the README for the production setup.\n");
 }
 
 int cli_load_config(const struct cli_ctx *ctx, struct iam_config *cfg)
@@ -106,16 +104,16 @@ static int extract_config(int *argc, char **argv, const char **path)
 int main(int argc, char **argv)
 {
 	const struct command cmds[] = {
-		{"whoami", cmd_whoami, "show the AWS identity this host uses"},
-		{"users", cmd_users, "list IAM users straight from IAM"},
-		{"groups", cmd_groups, "list IAM groups straight from IAM"},
-		{"sync", cmd_sync, "fetch the IAM directory and replace the local snapshot"},
-		{"status", cmd_status, "snapshot age, counts, last sync, excluded names"},
-		{"user", cmd_user, "what this host believes about one user"},
-		{"group", cmd_group, "what this host believes about one group"},
-		{"keys", cmd_keys, "a user's SSH keys from IAM and the key cache"},
-		{"mfa", cmd_mfa, "enroll, inspect or remove a user's TOTP secret"},
-		{"doctor", cmd_doctor, "check this host's setup end to end"},
+	    {"whoami", cmd_whoami, "show the AWS identity this host uses"},
+	    {"users", cmd_users, "list IAM users straight from IAM"},
+	    {"groups", cmd_groups, "list IAM groups straight from IAM"},
+	    {"sync", cmd_sync, "fetch the IAM directory and replace the local snapshot"},
+	    {"status", cmd_status, "snapshot age, counts, last sync, excluded names"},
+	    {"user", cmd_user, "what this host believes about one user"},
+	    {"group", cmd_group, "what this host believes about one group"},
+	    {"keys", cmd_keys, "a user's SSH keys from IAM and the key cache"},
+	    {"mfa", cmd_mfa, "enroll, inspect or remove a user's TOTP secret"},
+	    {"doctor", cmd_doctor, "check this host's setup end to end"},
 	};
 	const size_t ncmds = sizeof(cmds) / sizeof(cmds[0]);
 	struct cli_ctx ctx = {.progname = "iam-login"};
