@@ -193,6 +193,30 @@ rc=$?
 check_eq "credential_source=Environment without env keys fails" 1 "$rc"
 check_match "credential_source error is clear" "credential_source Environment has no credentials" "$out"
 
+# 6b. TLS verification is always on: a self-signed https endpoint is refused
+if command -v openssl >/dev/null; then
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/tls.key" -out "$WORK/tls.crt" \
+		-days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1
+	TLS_PORT=$(free_port)
+	openssl s_server -quiet -accept "$TLS_PORT" -cert "$WORK/tls.crt" -key "$WORK/tls.key" -www \
+		</dev/null >/dev/null 2>&1 &
+	TLS_PID=$!
+	for i in $(seq 1 50); do
+		python3 -c "import socket; socket.create_connection(('127.0.0.1', $TLS_PORT), 1)" 2>/dev/null && break
+		sleep 0.1
+	done
+	moto_config "$WORK/tls.conf" "sts_endpoint = https://127.0.0.1:$TLS_PORT"
+	sed -i '0,/^sts_endpoint = http:\/\/127.0.0.1:'"$MOTO_PORT"'$/{//d}' "$WORK/tls.conf"
+	out=$(run AWS_ACCESS_KEY_ID=$HOST_AK AWS_SECRET_ACCESS_KEY=$HOST_SK "$IAM_LOGIN" --config "$WORK/tls.conf" whoami 2>&1)
+	rc=$?
+	kill "$TLS_PID" 2>/dev/null
+	wait "$TLS_PID" 2>/dev/null
+	check_eq "self-signed https endpoint: whoami fails" 1 "$rc"
+	check_match "self-signed https endpoint: certificate verification error" "Transport: .*(certificate|SSL)" "$out"
+else
+	skip "TLS verification" "openssl missing"
+fi
+
 # 7. throttling through the proxy
 proxy_start
 trap 'kill $IMDS_PID $IMDS1_PID 2>/dev/null; proxy_stop; moto_stop; rm -rf "$WORK"' EXIT
