@@ -569,9 +569,12 @@ int aws_query(struct aws_client *c, enum aws_service svc, const char *const *par
 			err->http_status = 0;
 			retry = true;
 		} else {
+			/* Not transient: oversized answer, bad certificate, refused URL. */
 			aws_error_set(err, r == -E2BIG ? "ResponseTooLarge" : "Transport", "%s",
 				      resp.error);
 			err->http_status = 0;
+			if (r == -EKEYREJECTED || r == -EPROTO)
+				r = -EIO;
 		}
 		if (!retry)
 			break;

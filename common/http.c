@@ -220,6 +220,11 @@ int http_perform(const struct http_request *req, struct http_response *resp)
 		snprintf(resp->error, sizeof(resp->error), "response larger than %zu bytes",
 			 sink.max);
 		r = -E2BIG;
+	} else if (cc == CURLE_PEER_FAILED_VERIFICATION) {
+		snprintf(resp->error, sizeof(resp->error),
+			 "TLS certificate verification failed: %s",
+			 ebuf[0] ? ebuf : curl_easy_strerror(cc));
+		r = -EKEYREJECTED;
 	} else if (cc == CURLE_OPERATION_TIMEDOUT) {
 		snprintf(resp->error, sizeof(resp->error), "%s",
 			 ebuf[0] ? ebuf : curl_easy_strerror(cc));
