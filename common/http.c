@@ -235,6 +235,9 @@ int http_perform(const struct http_request *req, struct http_response *resp)
 		r = -EIO;
 	}
 	free(sink.buf);
+	/* Header copies carry the signature and session token: wipe before freeing. */
+	for (t = hl; t; t = t->next)
+		explicit_bzero(t->data, strlen(t->data));
 	curl_slist_free_all(hl);
 	curl_easy_cleanup(c);
 	return r;
