@@ -186,9 +186,13 @@ int creds_resolve(const struct iam_config *cfg, struct aws_creds *out, struct aw
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	r = creds_from_env(out, err);
-	if (r != -ENOENT)
-		return r;
+	/* A profile named in the config is an explicit choice, like boto3's
+	 * Session(profile_name=...): keys in the environment do not override it. */
+	if (!(cfg && cfg->profile && *cfg->profile)) {
+		r = creds_from_env(out, err);
+		if (r != -ENOENT)
+			return r;
+	}
 	r = creds_from_profile(cfg, out, err);
 	if (r != -ENOENT)
 		return r;

@@ -63,6 +63,9 @@ check_match "profile from AWS_PROFILE in shared credentials file" "^Arn: arn:aws
 moto_config "$WORK/profile.conf" "profile = iamhost"
 out=$(run AWS_SHARED_CREDENTIALS_FILE="$WORK/credentials" "$IAM_LOGIN" --config "$WORK/profile.conf" whoami 2>&1)
 check_match "profile from config [aws] profile" "^Arn: arn:aws:iam::$ACCOUNT:user/iam-login-host$" "$out"
+out=$(run AWS_SHARED_CREDENTIALS_FILE="$WORK/credentials" AWS_ACCESS_KEY_ID=AKIAWRONGWRONGWRONG0 \
+	AWS_SECRET_ACCESS_KEY=nope "$IAM_LOGIN" --config "$WORK/profile.conf" whoami 2>&1)
+check_match "config [aws] profile is explicit: env keys do not override it" "^Arn: arn:aws:iam::$ACCOUNT:user/iam-login-host$" "$out"
 out=$(run AWS_SHARED_CREDENTIALS_FILE="$WORK/credentials" AWS_PROFILE=nosuch "$IAM_LOGIN" --config "$CONF" whoami 2>&1)
 rc=$?
 check_eq "missing named profile fails" 1 "$rc"
