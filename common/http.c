@@ -222,7 +222,7 @@ int http_perform(const struct http_request *req, struct http_response *resp)
 		r = -E2BIG;
 	} else if (cc == CURLE_PEER_FAILED_VERIFICATION) {
 		snprintf(resp->error, sizeof(resp->error),
-			 "TLS certificate verification failed: %s",
+			 "TLS certificate verification failed: %.200s",
 			 ebuf[0] ? ebuf : curl_easy_strerror(cc));
 		r = -EKEYREJECTED;
 	} else if (cc == CURLE_OPERATION_TIMEDOUT) {
