@@ -247,6 +247,19 @@ check_match "always throttled: clear Throttling error" "Throttling: Rate exceede
 check_match "always throttled: gives up within the 3 s timeout (took ${ms} ms)" "^(ok)$" "$([ "$ms" -lt 4000 ] && echo ok)"
 echo "# throttled whoami gave up after ${ms} ms"
 
+# with many retries allowed, the overall deadline is what stops it
+moto_config "$WORK/proxy3.conf" "iam_endpoint = $PROXY_URL" "sts_endpoint = $PROXY_URL" "max_retries = 20"
+sed -i 's/^timeout = 10$/timeout = 2/' "$WORK/proxy3.conf"
+sed -i '/^iam_endpoint = http:\/\/127.0.0.1:'"$MOTO_PORT"'$/d;/^sts_endpoint = http:\/\/127.0.0.1:'"$MOTO_PORT"'$/d' "$WORK/proxy3.conf"
+start=$(date +%s%N)
+out=$(run AWS_ACCESS_KEY_ID=$HOST_AK AWS_SECRET_ACCESS_KEY=$HOST_SK "$IAM_LOGIN" --config "$WORK/proxy3.conf" whoami 2>&1)
+rc=$?
+ms=$((($(date +%s%N) - start) / 1000000))
+check_eq "throttled past the deadline: whoami fails" 1 "$rc"
+check_match "throttled past the deadline: Throttling error naming the deadline" "Throttling: Rate exceeded \(gave up after [0-9]+ attempts: next retry would pass the 2000 ms deadline\)" "$out"
+check_match "throttled past the deadline: stops within the 2 s timeout (took ${ms} ms)" "^ok$" "$([ "$ms" -lt 2600 ] && echo ok)"
+echo "# deadline-bound throttled whoami gave up after ${ms} ms"
+
 # a 4xx that is not throttling is never retried
 echo '{}' >"$PROXY_CONTROL"
 before=$(grep -c '^GetCallerIdentity ' "$PROXY_LOG")
