@@ -111,6 +111,8 @@ int iam_parse_create_vmfa(const char *body, size_t len, char **serial, char **se
  */
 int iam_check_unique_users(const struct iam_user *u, size_t n, struct aws_error *err);
 int iam_check_unique_groups(const struct iam_group *g, size_t n, struct aws_error *err);
+/* The same for a list of names (case-insensitive); what names them in the message. */
+int iam_check_unique_names(char *const *v, size_t n, const char *what, struct aws_error *err);
 
 /* "2024-01-02T03:04:05Z", with optional fractional seconds and Z or +hh:mm. 0 or -EINVAL. */
 int iam_parse_date(const char *s, time_t *out);
@@ -162,6 +164,21 @@ int iam_grow(void **v, size_t *cap, size_t n, size_t elem, struct aws_error *err
 /* The single leaf child `name` (NULL if absent); two of them or nested elements: -EBADMSG. */
 int iam_leaf(const struct xml_node *item, const char *name, const struct xml_node **out,
 	     struct aws_error *err, const char *where);
+
+/*
+ * One paged call (iam_api*.c): params are the NULL-terminated key/value pairs
+ * of the action (at most IAM_CALL_MAX_PARAMS pairs); MaxItems (when page_size
+ * is non-zero) and Marker are added. parse is called once per page with ctx.
+ * *calls (may be NULL) is increased per request made.
+ */
+#define IAM_CALL_MAX_PARAMS 8
+#define IAM_API_VERSION "2010-05-08"
+typedef int (*iam_page_fn)(const char *body, size_t len, void *ctx, struct iam_page *pg,
+			   struct aws_error *err);
+int iam_paged_call(struct aws_client *c, const char *const *params, unsigned page_size,
+		   iam_page_fn parse, void *ctx, unsigned *calls, struct aws_error *err);
+/* Refuse an argument we would send to IAM when it is not valid: -EINVAL, err set. */
+int iam_bad_arg(struct aws_error *err, const char *what);
 
 /* Set err to the code "MalformedResponse" with a message; returns -EBADMSG. */
 int iam_bad(struct aws_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

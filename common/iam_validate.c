@@ -241,3 +241,32 @@ int iam_check_unique_groups(const struct iam_group *g, size_t n, struct aws_erro
 	return check_unique("group", (const char *const *)&g[0].name, (const char *const *)&g[0].id,
 			    n, sizeof(*g), err);
 }
+
+int iam_check_unique_names(char *const *v, size_t n, const char *what, struct aws_error *err)
+{
+	struct name_ref *refs;
+	const char *dup;
+	size_t i;
+	int rc = 0;
+
+	if (n < 2)
+		return 0;
+	refs = calloc(n, sizeof(*refs));
+	if (!refs)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		refs[i].s = v[i];
+	if (find_dup(refs, n, true, &dup))
+		rc = iam_bad(err, "%s %.64s appears twice", what, dup);
+	free(refs);
+	return rc;
+}
+
+int iam_bad_arg(struct aws_error *err, const char *what)
+{
+	if (err) {
+		snprintf(err->code, sizeof(err->code), "InvalidArgument");
+		snprintf(err->message, sizeof(err->message), "%s is not valid for IAM", what);
+	}
+	return -EINVAL;
+}
