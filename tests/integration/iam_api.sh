@@ -99,6 +99,8 @@ elif what == 'list-keys':
 elif what == 'get-key':
     k = iam.get_ssh_public_key(UserName=sys.argv[2], SSHPublicKeyId=sys.argv[3], Encoding='SSH')['SSHPublicKey']
     out = ['key %s %s %s %d' % (k['SSHPublicKeyId'], k['Status'], k['Fingerprint'], ts(k['UploadDate'])), 'body %s' % k['SSHPublicKeyBody']]
+elif what == 'group-members':
+    out = ['members %s %s' % (g, ','.join(sorted(members[g], key=str.lower))) for g in members]
 elif what == 'list-mfa':
     out = ['mfa %s %d' % (d['SerialNumber'], ts(d['EnableDate'])) for d in iam.list_mfa_devices(UserName=sys.argv[2])['MFADevices']]
 print('\n'.join(sorted(out)))
@@ -106,7 +108,7 @@ PY
 }
 # Sort the probe's lines and the groups= list inside each user line, for comparison.
 norm() {
-	grep -E '^(user|group|member|key|body|mfa) ' | python3 -c '
+	grep -E '^(user|group|members?|key|body|mfa) ' | python3 -c '
 import sys, re
 def fix(l):
     m = re.search(r" groups=(\S*) ", l)
@@ -153,6 +155,54 @@ check_eq "GetSSHPublicKey alice key 1 as host (Encoding=SSH body, fingerprint)" 
 check_match "GetSSHPublicKey body is the uploaded key" "^body $(cut -d' ' -f1-2 "$WORK/k1.pub" | sed 's/+/\\+/g')" \
 	"$(probe get-key alice "$K1_ID")"
 check_eq "ListMFADevices bob as host: none" "" "$(probe list-mfa bob | norm)"
+
+# --- iam-login users / groups (the commands on top of the same calls) ------------------
+IAMLOGIN=$BUILD/iam-login
+# The --json output of users/groups as the probe's lines, for comparison.
+json_lines() {
+	python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for u in d.get("users", []):
+    print("user %s %s %s %s %d groups=%s tags=%s" % (u["name"], u["id"], u["arn"], u["path"],
+          u["created_unix"], ",".join(u["groups"]), ";".join("%s=%s" % kv for kv in u["tags"].items())))
+for g in d.get("groups", []):
+    print("group %s %s %s %s %d" % (g["name"], g["id"], g["arn"], g["path"], g["created_unix"]))
+    print("members %s %s" % (g["name"], ",".join(g["members"])))
+' | norm
+}
+cli() { env $(host_env) "$IAMLOGIN" --config "$CONF" "$@"; }
+out=$(cli users --json)
+check_eq "iam-login users --json as host: every user with groups and tags" \
+	"$(expect directory tags | grep '^user ')" "$(printf '%s\n' "$out" | json_lines)"
+check_eq "iam-login users --json lists users sorted by name" \
+	"$(expect users | awk '{print $2}' | sort -f)" \
+	"$(printf '%s\n' "$out" | python3 -c 'import json,sys; print("\n".join(u["name"] for u in json.load(sys.stdin)["users"]))')"
+check_eq "iam-login users --source list --json: same users, no tags" \
+	"$(expect directory notags | grep '^user ')" "$(cli users --source list --json | json_lines)"
+out=$(cli groups --json)
+check_eq "iam-login groups --json: every group with its members" \
+	"$( (expect groups; expect group-members) | sort)" "$(printf '%s\n' "$out" | json_lines)"
+check_eq "iam-login groups --source list --json: the same" \
+	"$( (expect groups; expect group-members) | sort)" "$(cli groups --source list --json | json_lines)"
+out=$(cli users)
+check_match "iam-login users: table header" '^NAME +USER ID +CREATED +GROUPS +ARN$' "$(printf '%s\n' "$out" | head -1)"
+check_eq "iam-login users: one row per user" "$((NUSERS + 1))" "$(printf '%s\n' "$out" | wc -l)"
+ALICE_ID=$(expect users | awk '$2 == "alice" {print $3}')
+check_match "iam-login users: alice's row (id, UTC time, groups, ARN)" \
+	"^alice +$ALICE_ID +[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z +(admins,devs|devs,admins) +arn:aws:iam::123456789012:user/eng/alice\$" \
+	"$(printf '%s\n' "$out" | grep '^alice ')"
+out=$(cli groups)
+check_match "iam-login groups: devs has 4 members, listed" \
+	'^devs +[a-z0-9A-Z]+ +[0-9T:-]+Z +4 +alice,carol,dave,erin\.x\+y@example\.com$' "$(printf '%s\n' "$out" | grep '^devs ')"
+check_match "iam-login groups: empty-group has none" '^empty-group +[a-z0-9A-Z]+ +[0-9T:-]+Z +0 +-$' \
+	"$(printf '%s\n' "$out" | grep '^empty-group ')"
+check "iam-login users --help exits 0 and documents exit status" sh -c "'$IAMLOGIN' users --help | grep -q '^Exit status:'"
+check "iam-login groups --help exits 0 and names the permissions" sh -c "'$IAMLOGIN' groups --help | grep -q 'iam:GetAccountAuthorizationDetails'"
+"$IAMLOGIN" --config "$CONF" users --bogus >/dev/null 2>&1
+check_eq "iam-login users --bogus: usage error 2" 2 $?
+"$IAMLOGIN" --config "$CONF" groups --page-size 0 >/dev/null 2>&1
+check_eq "iam-login groups --page-size 0: usage error 2" 2 $?
 
 # --- errors ---------------------------------------------------------------------------
 check_match "GetUser of a missing user: NoSuchEntity (-ENOENT)" '^error rc=-2 code=NoSuchEntity' \
@@ -222,6 +272,12 @@ check_match "mfa-admin identity: ListMFADevices allowed" '^mfa arn:aws:iam::1234
 check_match "mfa-admin identity: ListUsers denied (nothing beyond MFA)" '^error rc=-13 code=AccessDenied' \
 	"$(probe_mfa users)"
 
+err=$(AWS_ACCESS_KEY_ID=$MFA_AK AWS_SECRET_ACCESS_KEY=$MFA_SK AWS_CONFIG_FILE=/dev/null \
+	AWS_SHARED_CREDENTIALS_FILE=/dev/null "$IAMLOGIN" --config "$CONF" users 2>&1 >/dev/null)
+rc=$?
+check_eq "iam-login users without GAAD permission: exit 1" 1 $rc
+check_match "iam-login users without permission: AWS code on stderr" '^iam-login users: AccessDenied: .*GetAccountAuthorizationDetails' "$err"
+
 # --- pagination through the paging proxy ---------------------------------------------
 PAGER_PORT=$(free_port)
 PAGER_LOG=$WORK/pager.log
@@ -264,6 +320,11 @@ check_eq "paged directory: 5 ListUsers + 2 ListGroups + 5 GetGroup pages" "calls
 	"$(printf '%s\n' "$out" | grep '^calls')"
 check_eq "paged directory: no request got an error" "0" "$(grep -vc ' 200$' "$PAGER_LOG")"
 check_eq "paged ListUsers (--page-size 4): all 10 users" "$(expect users)" "$(pprobe --page-size 4 users | norm)"
+check_eq "iam-login users --json through 2-item pages: all users once" \
+	"$(expect directory tags | grep '^user ')" "$(env $(host_env) "$IAMLOGIN" --config "$PCONF" users --json | json_lines)"
+check_eq "iam-login groups --source list --json through 2-item pages" \
+	"$( (expect groups; expect group-members) | sort)" \
+	"$(env $(host_env) "$IAMLOGIN" --config "$PCONF" groups --source list --json | json_lines)"
 check_eq "paged GetGroup devs (4 members, 2 per page)" "$(expect get-group devs)" "$(pprobe get-group devs | norm)"
 
 for f in no_marker repeat_marker drop_user_id; do
@@ -273,6 +334,8 @@ for f in no_marker repeat_marker drop_user_id; do
 	check_eq "paging fault $f: no partial result printed" "0" "$(printf '%s\n' "$out" | grep -c '^user ')"
 	out=$(pprobe directory)
 	check_match "paging fault $f: directory fails with -EBADMSG" '^error rc=-74 code=MalformedResponse' "$out"
+	out=$(env $(host_env) "$IAMLOGIN" --config "$PCONF" users 2>&1)
+	check_match "paging fault $f: iam-login users fails, prints no table" '^iam-login users: MalformedResponse: ' "$out"
 done
 echo '{}' >"$PAGER_CONTROL"
 

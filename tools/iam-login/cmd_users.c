@@ -110,9 +110,19 @@ out:
 	return rc;
 }
 
+/* Width of the GROUPS column text of u: names joined by commas, or "-". */
+static int groups_width(const struct iam_user *u)
+{
+	size_t j, w = 0;
+
+	for (j = 0; j < u->ngroups; j++)
+		w += strlen(u->groups[j]) + (j ? 1 : 0);
+	return u->ngroups ? (int)w : 1;
+}
+
 static void print_table(const struct iam_directory *d, const size_t *order)
 {
-	int wname = 4, wid = 7;
+	int wname = 4, wid = 7, wgroups = 6;
 	char created[32];
 	size_t i, j;
 
@@ -121,8 +131,11 @@ static void print_table(const struct iam_directory *d, const size_t *order)
 			wname = (int)strlen(d->users[i].name);
 		if ((int)strlen(d->users[i].id) > wid)
 			wid = (int)strlen(d->users[i].id);
+		if (groups_width(&d->users[i]) > wgroups)
+			wgroups = groups_width(&d->users[i]);
 	}
-	printf("%-*s  %-*s  %-20s  %-s\n", wname, "NAME", wid, "USER ID", "CREATED", "GROUPS  ARN");
+	printf("%-*s  %-*s  %-20s  %-*s  %s\n", wname, "NAME", wid, "USER ID", "CREATED", wgroups,
+	       "GROUPS", "ARN");
 	for (i = 0; i < d->nusers; i++) {
 		const struct iam_user *u = &d->users[order[i]];
 		printf("%-*s  %-*s  %-20s  ", wname, u->name, wid, u->id,
@@ -131,7 +144,7 @@ static void print_table(const struct iam_directory *d, const size_t *order)
 			printf("-");
 		for (j = 0; j < u->ngroups; j++)
 			printf("%s%s", j ? "," : "", u->groups[j]);
-		printf("  %s\n", u->arn);
+		printf("%*s  %s\n", wgroups - groups_width(u), "", u->arn);
 	}
 }
 
