@@ -63,12 +63,11 @@ int nss_iam_fill_group(const struct snap *s, const struct snap_group *g, struct 
 	r = put_str(&b, g->name, &gr->gr_name);
 	r = r ?: put_str(&b, "*", &gr->gr_passwd);
 	for (i = 0; r == 0 && i < g->nmembers; i++) {
-		struct snap_user u;
-		r = snap_group_member_at(s, g, i, &u);
-		r = r ?: put_str(&b, u.name, &mem[i]);
+		const char *name = snap_group_member_name(s, g, i);
+		r = name ? put_str(&b, name, &mem[i]) : -EBADMSG;
 	}
 	if (r < 0)
-		return r == -ENOENT ? -EBADMSG : r;
+		return r;
 	mem[g->nmembers] = NULL;
 	gr->gr_mem = mem;
 	gr->gr_gid = g->gid;
