@@ -251,6 +251,9 @@ static void test_lists(void **state)
 	assert_string_equal(m.name, "bob");
 	assert_int_equal(m.uid, 200002);
 	assert_int_equal(snap_group_member_at(s, &g, 2, &m), -ENOENT);
+	assert_string_equal(snap_group_member_name(s, &g, 0), "alice");
+	assert_string_equal(snap_group_member_name(s, &g, 1), "bob");
+	assert_null(snap_group_member_name(s, &g, 2));
 
 	assert_int_equal(snap_excluded_at(s, 0, &e), 0);
 	assert_string_equal(e.kind, "user");

@@ -182,10 +182,13 @@ static int exercise(const uint8_t *img, size_t len)
 		(void)strlen(g.name), (void)strlen(g.iam_arn);
 		check_rc(snap_group_by_gid(s, g.gid, &g));
 		for (j = 0; j < g.nmembers && j < 64; j++) {
+			const char *mn = snap_group_member_name(s, &g, j);
 			r = snap_group_member_at(s, &g, j, &m);
 			check_rc(r);
 			if (r == 0)
 				(void)strlen(m.name);
+			if (mn)
+				(void)strlen(mn);
 		}
 	}
 	for (i = 0; i < info.nexcluded && i < 64; i++) {
@@ -579,7 +582,9 @@ static void test_hostile_lists(void **state)
 	assert_int_equal(open_modified(c, &s), 0);
 	assert_int_equal(snap_group_by_name(s, "admins", &g), 0);
 	assert_int_equal(snap_group_member_at(s, &g, 0, &u), -EBADMSG);
+	assert_null(snap_group_member_name(s, &g, 0));
 	g.idx = 99;
+	assert_null(snap_group_member_name(s, &g, 0));
 	assert_int_equal(snap_group_member_at(s, &g, 0, &u), -ENOENT);
 	snap_close(s);
 	free(c);
