@@ -143,13 +143,20 @@ int snap_open(const char *path, struct snap **out)
 	int fd, r;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO planted at the path must not hang every lookup */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0) {
 		r = -errno;
 		close(fd);
 		return r;
+	}
+	/* like sshd's StrictModes: a snapshot anyone may write could make anyone
+	 * a member of a sudo group */
+	if (S_ISREG(st.st_mode) && (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		close(fd);
+		return -EPERM;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(struct snapfmt_header) ||
 	    st.st_size > (off_t)SNAPFMT_MAX_FILE) {

@@ -10,10 +10,14 @@ struct outbuf {
 	size_t left;
 };
 
+/* Copy s; a ':' or newline (which the writer never stores) marks a forged entry. */
 static int put_str(struct outbuf *b, const char *s, char **dst)
 {
-	size_t n = strlen(s) + 1;
+	size_t n = strcspn(s, ":\n");
 
+	if (s[n] != '\0')
+		return -EBADMSG;
+	n++;
 	if (n > b->left)
 		return -ERANGE;
 	memcpy(b->p, s, n);

@@ -301,6 +301,14 @@ static void test_generation_and_stale(void **state)
 	struct stat st;
 	assert_int_equal(stat(snappath, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0644);
+	/* a group- or world-writable snapshot is refused */
+	assert_int_equal(chmod(snappath, 0664), 0);
+	assert_int_equal(snap_open(snappath, &s), -EPERM);
+	assert_int_equal(chmod(snappath, 0646), 0);
+	assert_int_equal(snap_open(snappath, &s), -EPERM);
+	assert_int_equal(chmod(snappath, 0600), 0);
+	assert_int_equal(snap_open(snappath, &s), 0);
+	snap_close(s);
 }
 
 static void test_writer_rejects_bad_models(void **state)
@@ -333,6 +341,21 @@ static void test_writer_rejects_bad_models(void **state)
 	make_model(&m);
 	free(m.groups[0].name);
 	m.groups[0].name = strdup("");
+	assert_int_equal(snapshot_write(tmpdir, &m, &gen), -EINVAL);
+	dir_model_free(&m);
+	make_model(&m);
+	free(m.users[0].gecos);
+	m.users[0].gecos = strdup("Alice:0:0"); /* would forge passwd fields */
+	assert_int_equal(snapshot_write(tmpdir, &m, &gen), -EINVAL);
+	dir_model_free(&m);
+	make_model(&m);
+	free(m.users[1].home);
+	m.users[1].home = strdup("/home/bob\nroot::0:0::/:/bin/sh");
+	assert_int_equal(snapshot_write(tmpdir, &m, &gen), -EINVAL);
+	dir_model_free(&m);
+	make_model(&m);
+	free(m.groups[0].name);
+	m.groups[0].name = strdup("a,b");
 	assert_int_equal(snapshot_write(tmpdir, &m, &gen), -EINVAL);
 	dir_model_free(&m);
 	assert_int_equal(gen, 77); /* untouched on failure */

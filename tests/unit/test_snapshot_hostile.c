@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char tmpdir[] = "/tmp/test_snapshot_hostile.XXXXXX";
@@ -598,6 +599,11 @@ static void test_not_a_regular_file(void **state)
 	assert_int_equal(snap_open(tmpdir, &s), -EBADMSG);
 	assert_int_equal(snap_open("/dev/null", &s), -EBADMSG);
 	assert_int_equal(snap_open("/nonexistent/dir/directory", &s), -ENOENT);
+	/* a FIFO at the path must not block the caller */
+	unlink(path);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	assert_int_equal(snap_open(path, &s), -EBADMSG);
+	unlink(path);
 }
 
 int main(void)
