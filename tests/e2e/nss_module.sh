@@ -148,6 +148,16 @@ rc=$?
 echo "$out"
 check_eq "nss_direct unavail exit status" "0" "$rc"
 
+# an enumeration keeps walking the snapshot it started on
+mkdir -p "$T/pin" "$T/new"
+cp "$T/state/directory" "$T/pin/directory"
+printf 'user carol 200003 200003 - /home/carol /bin/sh Carol C arn\n' >"$T/new.desc"
+"$MKSNAP" "$T/new.desc" "$T/new" >/dev/null
+out=$(ns "$T/pin" "$BUILD/tests/tools/nss_direct" "$MODULE" pin "$T/new/directory")
+rc=$?
+echo "$out"
+check_eq "nss_direct pin exit status" "0" "$rc"
+
 # --- threads + fork while the snapshot is replaced repeatedly ---
 mkdir -p "$T/a" "$T/b" "$T/live"
 printf '%s\n' "group tgroup 500001" \

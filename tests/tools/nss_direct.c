@@ -5,8 +5,13 @@
  * enumeration cursor not advancing on ERANGE, initgroups_dyn growth/limit.
  * Expects the snapshot of tests/e2e/nss_module.sh at the compiled-in path.
  * With "unavail": expects no usable snapshot (UNAVAIL everywhere).
+ * With "pin FILE": starts an enumeration, replaces the snapshot with FILE
+ * (which holds carol), and checks the walk finishes on the old snapshot while
+ * lookups already answer from the new one.
  * Prints TAP lines.
  */
+#include "fileutil.h"
+
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -16,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef enum nss_status (*pwnam_fn)(const char *, struct passwd *, char *, size_t, int *);
 typedef enum nss_status (*pwuid_fn)(uid_t, struct passwd *, char *, size_t, int *);
@@ -120,6 +126,36 @@ int main(int argc, char **argv)
 			  start == 0,
 		      "no snapshot: initgroups_dyn UNAVAIL");
 		free(g);
+		return failures ? 1 : 0;
+	}
+
+	if (argc > 3 && strcmp(argv[2], "pin") == 0) {
+		char *img;
+		size_t n;
+		check(setpw(0) == NSS_STATUS_SUCCESS &&
+			  pwent(&pw, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS &&
+			  strcmp(pw.pw_name, "alice") == 0,
+		      "pin: enumeration starts on the old snapshot (alice)");
+		check(read_file_bounded(argv[3], 1 << 24, &img, &n) == 0 &&
+			  atomic_write_file("/var/lib/iam-login", "directory", img, n, 0644,
+					    (uid_t)-1, (gid_t)-1) == 0,
+		      "pin: snapshot replaced");
+		usleep(1200 * 1000); /* past the once-a-second identity check */
+		check(pwnam("carol", &pw, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS,
+		      "pin: lookups see the new snapshot (carol)");
+		check(pwnam("alice", &pw, buf, sizeof(buf), &err) == NSS_STATUS_NOTFOUND,
+		      "pin: lookups no longer see alice");
+		check(pwent(&pw, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS &&
+			  strcmp(pw.pw_name, "bob") == 0,
+		      "pin: the running enumeration continues on the old snapshot (bob)");
+		check(pwent(&pw, buf, sizeof(buf), &err) == NSS_STATUS_NOTFOUND,
+		      "pin: and ends there");
+		check(endpw() == NSS_STATUS_SUCCESS && setpw(0) == NSS_STATUS_SUCCESS &&
+			  pwent(&pw, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS &&
+			  strcmp(pw.pw_name, "carol") == 0,
+		      "pin: a new enumeration walks the new snapshot (carol)");
+		endpw();
+		free(img);
 		return failures ? 1 : 0;
 	}
 
