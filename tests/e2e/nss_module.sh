@@ -138,6 +138,42 @@ check_eq "entry with uid 0 is not served" "2" "$(ns "$T/bad" getent passwd evil 
 check_eq "other entries of that snapshot still are" "fine:*:200010:200010::/home/fine:/bin/sh" \
 	"$(ns "$T/bad" getent passwd fine)"
 
+# a forged field (':' in a gecos, which the writer never stores) with a valid
+# checksum: the entry is refused, the rest of the snapshot still answers. The
+# checksum is recomputed here from the format's definition (snapshot_format.h).
+forge() { # FILE FROM TO
+	python3 - "$@" <<'PY'
+import sys
+path, old, new = sys.argv[1], sys.argv[2].encode(), sys.argv[3].encode()
+b = bytearray(open(path, "rb").read())
+i = b.find(old)
+assert i > 0 and len(old) == len(new)
+b[i:i + len(old)] = new
+P, M, n = 1099511628211, 2**64 - 1, len(b)
+z = bytearray(b)
+z[24:32] = bytes(8)
+z += bytes((-n) % 32)
+h = [14695981039346656037 ^ k for k in range(4)]
+for o in range(0, len(z), 32):
+    for k in range(4):
+        h[k] = ((h[k] ^ int.from_bytes(z[o + 8 * k:o + 8 * k + 8], "little")) * P) & M
+x = (h[0] * P) & M
+for k in (1, 2, 3):
+    x = ((x ^ h[k]) * P) & M
+b[24:32] = (x ^ n).to_bytes(8, "little")
+open(path, "wb").write(b)
+PY
+}
+cp "$T/state/directory" "$T/bad/directory"
+check "forge a gecos with a colon" forge "$T/bad/directory" "Alice Liddell" "Alice:0:0:xyz"
+check_eq "forged ':' in gecos: entry refused" "2" "$(ns "$T/bad" getent passwd alice >/dev/null; echo $?)"
+check_eq "forged ':' in gecos: other entries served" "bob:*:200002:300002::/home/bob:/bin/sh" \
+	"$(ns "$T/bad" getent passwd bob)"
+cp "$T/state/directory" "$T/bad/directory"
+check "recompute the checksum" forge "$T/bad/directory" "Bob" "Bob"
+check_eq "checksum recomputed from the documented definition is accepted" \
+	"bob:*:200002:300002::/home/bob:/bin/sh" "$(ns "$T/bad" getent passwd bob)"
+
 # --- direct calls: ERANGE, cursor, initgroups growth/limit, UNAVAIL ---
 out=$(ns "$T/state" "$BUILD/tests/tools/nss_direct" "$MODULE")
 rc=$?
