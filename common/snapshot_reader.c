@@ -200,8 +200,10 @@ bool snap_is_stale(const struct snap *s, const char *path)
 {
 	struct stat st;
 
+	/* Only "gone" counts: a sandbox that forbids stat (EPERM, ENOSYS) must not
+	 * make a process drop a good mapping. */
 	if (stat(path, &st) < 0)
-		return true;
+		return errno == ENOENT || errno == ENOTDIR;
 	return st.st_dev != s->dev || st.st_ino != s->ino || st.st_size != s->fsize ||
 	       st.st_mtim.tv_sec != s->mtime.tv_sec || st.st_mtim.tv_nsec != s->mtime.tv_nsec;
 }
