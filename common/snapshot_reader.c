@@ -445,6 +445,36 @@ const char *snap_group_member_name(const struct snap *s, const struct snap_group
 	return name && *name ? name : NULL;
 }
 
+int snap_group_member_names(const struct snap *s, const struct snap_group *g, const char **names,
+			    uint32_t max)
+{
+	const uint8_t *rec, *list;
+	uint32_t first, count, i;
+
+	if (g->idx >= s->ngroups)
+		return -ENOENT;
+	rec = s->groups + (size_t)g->idx * sizeof(struct snapfmt_group);
+	first = load32(rec + offsetof(struct snapfmt_group, members_first));
+	count = load32(rec + offsetof(struct snapfmt_group, members_count));
+	if ((uint64_t)first + count > s->n_group_members)
+		return -EBADMSG;
+	if (count > max)
+		count = max;
+	list = s->group_members + 4 * (size_t)first;
+	for (i = 0; i < count; i++) {
+		uint32_t ui = load32(list + 4 * (size_t)i);
+		const char *name;
+		if (ui >= s->nusers)
+			return -EBADMSG;
+		name = str_at(s, load32(s->users + (size_t)ui * sizeof(struct snapfmt_user) +
+					offsetof(struct snapfmt_user, name)));
+		if (!name || !*name)
+			return -EBADMSG;
+		names[i] = name;
+	}
+	return (int)count;
+}
+
 int snap_excluded_at(const struct snap *s, uint32_t i, struct snap_excluded *out)
 {
 	const uint8_t *p;
