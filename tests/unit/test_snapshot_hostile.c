@@ -182,6 +182,13 @@ static int exercise(const uint8_t *img, size_t len)
 			continue;
 		(void)strlen(g.name), (void)strlen(g.iam_arn);
 		check_rc(snap_group_by_gid(s, g.gid, &g));
+		{
+			const char *names[64];
+			r = snap_group_member_names(s, &g, names, 64);
+			assert_true(r == -EBADMSG || (r >= 0 && (uint32_t)r <= g.nmembers));
+			for (j = 0; r > 0 && j < (uint32_t)r; j++)
+				(void)strlen(names[j]);
+		}
 		for (j = 0; j < g.nmembers && j < 64; j++) {
 			const char *mn = snap_group_member_name(s, &g, j);
 			r = snap_group_member_at(s, &g, j, &m);
@@ -584,7 +591,12 @@ static void test_hostile_lists(void **state)
 	assert_int_equal(snap_group_by_name(s, "admins", &g), 0);
 	assert_int_equal(snap_group_member_at(s, &g, 0, &u), -EBADMSG);
 	assert_null(snap_group_member_name(s, &g, 0));
-	g.idx = 99;
+	{
+		const char *names[4];
+		assert_int_equal(snap_group_member_names(s, &g, names, 4), -EBADMSG);
+		g.idx = 99;
+		assert_int_equal(snap_group_member_names(s, &g, names, 4), -ENOENT);
+	}
 	assert_null(snap_group_member_name(s, &g, 0));
 	assert_int_equal(snap_group_member_at(s, &g, 0, &u), -ENOENT);
 	snap_close(s);
