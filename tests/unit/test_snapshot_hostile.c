@@ -183,11 +183,11 @@ static int exercise(const uint8_t *img, size_t len)
 		(void)strlen(g.name), (void)strlen(g.iam_arn);
 		check_rc(snap_group_by_gid(s, g.gid, &g));
 		{
-			const char *names[64];
-			r = snap_group_member_names(s, &g, names, 64);
+			const char *mnames[64];
+			r = snap_group_member_names(s, &g, mnames, 64);
 			assert_true(r == -EBADMSG || (r >= 0 && (uint32_t)r <= g.nmembers));
 			for (j = 0; r > 0 && j < (uint32_t)r; j++)
-				(void)strlen(names[j]);
+				(void)strlen(mnames[j]);
 		}
 		for (j = 0; j < g.nmembers && j < 64; j++) {
 			const char *mn = snap_group_member_name(s, &g, j);
