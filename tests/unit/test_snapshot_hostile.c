@@ -320,11 +320,13 @@ static void test_bit_flips_every_byte(void **state)
 static void test_random_corruption(void **state)
 {
 	uint8_t *c = copy_base(), *g;
-	unsigned seed = 12345;
+	/* HOSTILE_ITERS / HOSTILE_SEED: longer or different runs by hand */
+	unsigned seed = getenv("HOSTILE_SEED") ? (unsigned)atoi(getenv("HOSTILE_SEED")) : 12345;
+	int iters = getenv("HOSTILE_ITERS") ? atoi(getenv("HOSTILE_ITERS")) : 3000;
 	int iter;
 
 	(void)state;
-	for (iter = 0; iter < 3000; iter++) {
+	for (iter = 0; iter < iters; iter++) {
 		int k, n = 1 + rand_r(&seed) % 8;
 		memcpy(c, base_img, base_len);
 		for (k = 0; k < n; k++) {
