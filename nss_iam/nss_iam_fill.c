@@ -64,7 +64,7 @@ int nss_iam_fill_passwd(const struct snap_user *u, struct passwd *pw, char *buf,
 	if (u->uid == 0 || u->gid == 0)
 		return -EBADMSG;
 	r = put_name(&b, u->name, &pw->pw_name);
-	r = r ?: put_str(&b, "*", &pw->pw_passwd, FIELD_REJECT);
+	r = r ?: put_name(&b, "*", &pw->pw_passwd);
 	r = r ?: put_str(&b, u->gecos, &pw->pw_gecos, FIELD_REJECT);
 	r = r ?: put_str(&b, u->home, &pw->pw_dir, FIELD_REJECT);
 	r = r ?: put_str(&b, u->shell, &pw->pw_shell, FIELD_REJECT);
@@ -93,7 +93,7 @@ int nss_iam_fill_group(const struct snap *s, const struct snap_group *g, struct 
 	b.p = buf + pad + ((size_t)g->nmembers + 1) * sizeof(char *);
 	b.left = len - pad - ((size_t)g->nmembers + 1) * sizeof(char *);
 	r = put_name(&b, g->name, &gr->gr_name);
-	r = r ?: put_str(&b, "*", &gr->gr_passwd, FIELD_REJECT);
+	r = r ?: put_name(&b, "*", &gr->gr_passwd);
 	/* the pointer array first holds pointers into the mapping, then each is
 	 * replaced by its copy in the buffer */
 	if (r == 0 &&

@@ -69,6 +69,7 @@ static void refresh_locked(void)
 
 struct nss_iam_map *nss_iam_pin(void)
 {
+	refresh_locked();
 	if (state_map)
 		state_map->refs++;
 	return state_map;
@@ -80,6 +81,11 @@ void nss_iam_unpin(struct nss_iam_map *m)
 		snap_close(m->snap);
 		free(m);
 	}
+}
+
+void nss_iam_lock(void)
+{
+	pthread_mutex_lock(&state_lock);
 }
 
 const struct snap *nss_iam_acquire(void)
