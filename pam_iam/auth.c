@@ -86,6 +86,9 @@ static int authenticate(struct pam_iam_ctx *ctx)
 				  "IAM logins are refused until it is synced.");
 		return PAM_AUTHINFO_UNAVAIL;
 	}
+	/* Like pam_unix: ask libpam to delay a failure answer (it randomises the delay). */
+	if (!ctx->args.nodelay)
+		pam_fail_delay(ctx->pamh, 2000000);
 	if (policy == MFA_OFF) {
 		pam_iam_audit(ctx, LOG_INFO, "success", "mfa off");
 		return PAM_SUCCESS;

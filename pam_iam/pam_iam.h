@@ -22,6 +22,7 @@ struct pam_iam_args {
 	long max_snapshot_age; /* max_snapshot_age=SECONDS */
 	long window;	       /* window=STEPS */
 	bool use_login_groups; /* login_groups: apply [keys] login_groups to this service */
+	bool nodelay;	       /* no failure delay request (pam_fail_delay) */
 	bool debug;
 	bool quiet; /* no messages to the user, no log line for non-IAM users */
 };
