@@ -62,7 +62,10 @@ AUTHKEYS := $(BUILD)/iam-authorized-keys
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 TESTTOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TESTTOOL_SRCS))
 
-TARGETS := $(LIBCOMMON) $(NSS_SO)
+TARGETS := $(LIBCOMMON)
+ifneq ($(wildcard nss_iam/*.c),)
+TARGETS += $(NSS_SO)
+endif
 ifneq ($(PAM_SRCS),)
 TARGETS += $(PAM_SO)
 endif

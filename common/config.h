@@ -41,6 +41,7 @@ struct iam_config {
 	long timeout_ms;         /* timeout: overall deadline per operation, default 10 */
 	bool imds_v1_fallback;   /* default no */
 	unsigned max_retries;    /* default 5 */
+	unsigned page_size;      /* MaxItems per IAM page, default 1000 (tests use 2) */
 
 	/* [directory] */
 	char *state_dir;             /* default /var/lib/iam-login */

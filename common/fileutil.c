@@ -39,8 +39,8 @@ static int fsync_dir(const char *dir)
 	return r;
 }
 
-int atomic_write_file(const char *dir, const char *name, const void *data, size_t len,
-		      mode_t mode, uid_t uid, gid_t gid)
+int atomic_write_file(const char *dir, const char *name, const void *data, size_t len, mode_t mode,
+		      uid_t uid, gid_t gid)
 {
 	char tmp[PATH_MAX], dst[PATH_MAX];
 	int fd, r;

@@ -1,0 +1,212 @@
+/* config_load: defaults, every kind of value, and errors naming file:line. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+
+static char *write_conf(const char *text, mode_t mode)
+{
+	char *path = strdup("/tmp/iam-login-test-conf.XXXXXX");
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+	return path;
+}
+
+static int load(const char *text, struct iam_config *cfg, struct config_error *err)
+{
+	char *path = write_conf(text, 0644);
+	int r;
+
+	assert_int_equal(config_defaults(cfg), 0);
+	r = config_load(path, cfg, err);
+	unlink(path);
+	free(path);
+	return r;
+}
+
+static void test_defaults(void **state)
+{
+	struct iam_config cfg;
+	struct config_error err;
+
+	(void)state;
+	assert_int_equal(load("", &cfg, &err), 0);
+	assert_string_equal(cfg.region, "us-east-1");
+	assert_string_equal(cfg.iam_endpoint, "https://iam.amazonaws.com");
+	assert_string_equal(cfg.sts_endpoint, "https://sts.us-east-1.amazonaws.com");
+	assert_string_equal(cfg.state_dir, "/var/lib/iam-login");
+	assert_int_equal(cfg.uid_min, 200000000);
+	assert_int_equal(cfg.uid_max, 299999999);
+	assert_string_equal(cfg.group_prefix, "iam-");
+	assert_int_equal(cfg.connect_timeout_ms, 2000);
+	assert_int_equal(cfg.timeout_ms, 10000);
+	assert_int_equal(cfg.mfa_policy, MFA_IF_ENROLLED);
+	assert_true(str_list_contains(&cfg.key_types, "ssh-ed25519"));
+	assert_int_equal(cfg.login_groups.n, 0);
+	assert_null(config_service_groups(&cfg, "sudo"));
+	config_free(&cfg);
+}
+
+static void test_values(void **state)
+{
+	struct iam_config cfg;
+	struct config_error err;
+	const struct str_list *sudo;
+
+	(void)state;
+	assert_int_equal(load("[aws]\n"
+			      "region = eu-west-1\n"
+			      "iam_endpoint = http://127.0.0.1:5000\n"
+			      "timeout = 2.5   # inline comment\n"
+			      "imds_v1_fallback = yes\n"
+			      "[directory]\n"
+			      "uid_min = 100000\n"
+			      "strip_suffixes = @example.com, @corp.example.com\n"
+			      "[keys]\n"
+			      "login_groups = ops devs\n"
+			      "[mfa]\n"
+			      "policy = required\n"
+			      "[pam]\n"
+			      "service.sudo = admins,dba\n",
+			      &cfg, &err),
+			 0);
+	assert_string_equal(cfg.region, "eu-west-1");
+	assert_string_equal(cfg.sts_endpoint, "https://sts.eu-west-1.amazonaws.com");
+	assert_string_equal(cfg.iam_endpoint, "http://127.0.0.1:5000");
+	assert_int_equal(cfg.timeout_ms, 2500);
+	assert_true(cfg.imds_v1_fallback);
+	assert_int_equal(cfg.uid_min, 100000);
+	assert_int_equal(cfg.strip_suffixes.n, 2);
+	assert_string_equal(cfg.strip_suffixes.items[1], "@corp.example.com");
+	assert_true(str_list_contains(&cfg.login_groups, "devs"));
+	assert_int_equal(cfg.mfa_policy, MFA_REQUIRED);
+	sudo = config_service_groups(&cfg, "sudo");
+	assert_non_null(sudo);
+	assert_int_equal(sudo->n, 2);
+	assert_true(str_list_contains_ci(sudo, "DBA"));
+	config_free(&cfg);
+}
+
+struct bad_case {
+	const char *text;
+	int line;
+	const char *needle;
+};
+
+static void test_errors_name_the_line(void **state)
+{
+	static const struct bad_case cases[] = {
+	    {"[aws]\nregion = us-east-1\nbogus = 1\n", 3, "unknown key 'bogus'"},
+	    {"[nosuch]\nkey = 1\n", 2, "unknown key"},
+	    {"[aws]\ntimeout = soon\n", 2, "not a number of seconds"},
+	    {"[aws]\ntimeout = -1\n", 2, "not a number of seconds"},
+	    {"[aws]\niam_endpoint = http://iam.example.com\n", 2, "loopback"},
+	    {"[aws]\nsts_endpoint = ftp://x\n", 2, "https://"},
+	    {"[aws]\nimds_v1_fallback = maybe\n", 2, "yes or no"},
+	    {"[directory]\nuid_min = 1000\n", 2, "whole number"},
+	    {"[directory]\nuid_max = 4294967295\n", 2, "whole number"},
+	    {"[directory]\nstate_dir = relative/path\n", 2, "absolute path"},
+	    {"[mfa]\npolicy = sometimes\n", 2, "required, if-enrolled or off"},
+	    {"[aws]\nregion = a\nregion = b\n", 3, "given twice"},
+	    {"[aws]\nthis line has no equals sign\n", 2, "syntax error"},
+	    {"[pam]\nservice.bad/name = x\n", 2, "not a valid PAM service"},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct iam_config cfg;
+		struct config_error err;
+		int r = load(cases[i].text, &cfg, &err);
+
+		if (r == 0 || err.line != cases[i].line || !strstr(err.message, cases[i].needle))
+			fail_msg("case %zu: r=%d line=%d msg='%s' (want line %d, '%s')", i, r,
+				 err.line, err.message, cases[i].line, cases[i].needle);
+		config_free(&cfg);
+	}
+}
+
+static void test_inconsistent_ranges(void **state)
+{
+	struct iam_config cfg;
+	struct config_error err;
+
+	(void)state;
+	assert_int_equal(
+	    load("[directory]\nuid_min = 300000000\nuid_max = 200000000\n", &cfg, &err), -EINVAL);
+	assert_non_null(strstr(err.message, "uid_min"));
+	config_free(&cfg);
+	assert_int_equal(load("[directory]\ngroup_prefix = Bad!\n", &cfg, &err), -EINVAL);
+	config_free(&cfg);
+}
+
+static void test_insecure_file_refused(void **state)
+{
+	struct iam_config cfg;
+	struct config_error err;
+	char *path = write_conf("[aws]\n", 0666);
+
+	(void)state;
+	unsetenv("IAM_LOGIN_TEST_MODE");
+	/* fchmod in write_conf is subject to nothing; but umask is not involved either */
+	chmod(path, 0666);
+	assert_int_equal(config_defaults(&cfg), 0);
+	assert_int_equal(config_load(path, &cfg, &err), -EPERM);
+	assert_non_null(strstr(err.message, "writable"));
+	config_free(&cfg);
+	setenv("IAM_LOGIN_TEST_MODE", "1", 1);
+	assert_int_equal(config_defaults(&cfg), 0);
+	assert_int_equal(config_load(path, &cfg, &err), 0);
+	config_free(&cfg);
+	unsetenv("IAM_LOGIN_TEST_MODE");
+	unlink(path);
+	free(path);
+}
+
+static void test_missing_file(void **state)
+{
+	struct iam_config cfg;
+	struct config_error err;
+
+	(void)state;
+	assert_int_equal(config_defaults(&cfg), 0);
+	assert_int_equal(config_load("/nonexistent/iam-login.conf", &cfg, &err), -ENOENT);
+	assert_string_equal(err.file, "/nonexistent/iam-login.conf");
+	config_free(&cfg);
+}
+
+static void test_config_path(void **state)
+{
+	(void)state;
+	unsetenv("IAM_LOGIN_CONF");
+	assert_string_equal(config_path(NULL), IAM_DEFAULT_CONFIG);
+	setenv("IAM_LOGIN_CONF", "/tmp/x.conf", 1);
+	assert_string_equal(config_path(NULL), "/tmp/x.conf");
+	assert_string_equal(config_path("/etc/explicit.conf"), "/etc/explicit.conf");
+	unsetenv("IAM_LOGIN_CONF");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_values),
+	    cmocka_unit_test(test_errors_name_the_line),
+	    cmocka_unit_test(test_inconsistent_ranges),
+	    cmocka_unit_test(test_insecure_file_refused),
+	    cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_config_path),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
