@@ -6,7 +6,6 @@
 #include <libgen.h>
 #include <limits.h>
 #include <liboath/oath.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -337,13 +336,6 @@ int totp_remove(const char *usersfile, const char *user)
 	if (!totp_valid_user(user))
 		return -ENOENT;
 	return rewrite_usersfile(usersfile, user, NULL);
-}
-
-int totp_new_secret(unsigned char *secret, size_t len)
-{
-	if (len > INT_MAX || RAND_bytes(secret, (int)len) != 1)
-		return -EIO;
-	return 0;
 }
 
 int totp_code_at(const unsigned char *secret, size_t secret_len, time_t t, unsigned digits,
