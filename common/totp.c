@@ -131,6 +131,7 @@ int totp_status(const char *usersfile, const char *user, struct totp_status *out
 		if (n < 4 || strcmp(f[1], user) != 0)
 			continue;
 		r = parse_type(f[0], &out->period, &out->digits);
+		out->secret_bytes = strlen(f[3]) / 2;
 		if (r == 0 && n >= 7)
 			snprintf(out->last_used, sizeof(out->last_used), "%s", f[6]);
 		break;
@@ -147,38 +148,6 @@ static bool code_shape_ok(const char *code, unsigned digits)
 		if (*p < '0' || *p > '9' || n >= TOTP_MAX_DIGITS)
 			return false;
 	return n == digits;
-}
-
-int totp_verify(const char *usersfile, const char *user, const char *code, unsigned window)
-{
-	struct totp_status st;
-	time_t last = 0;
-	int r;
-
-	r = totp_status(usersfile, user, &st);
-	if (r < 0)
-		return r;
-	if (!code || !code_shape_ok(code, st.digits))
-		return -EINVAL;
-	if (oath_init() != OATH_OK)
-		return -EIO;
-	/* The PIN field is "-" in lines we write, so the password is empty. */
-	r = oath_authenticate_usersfile(usersfile, user, code, window, "", &last);
-	oath_done();
-	switch (r) {
-	case OATH_OK:
-		return 0;
-	case OATH_REPLAYED_OTP:
-		return -EALREADY;
-	case OATH_INVALID_OTP:
-	case OATH_BAD_PASSWORD:
-		return -EACCES;
-	case OATH_UNKNOWN_USER:
-	case OATH_NO_SUCH_FILE:
-		return -ENOENT;
-	default:
-		return -EIO;
-	}
 }
 
 /*
@@ -262,22 +231,19 @@ static bool line_is_user(const char *line, size_t n, const char *user)
 	return i == n || line[i] == ' ' || line[i] == '\t' || line[i] == '\r';
 }
 
-/* Rewrite the usersfile without user's lines, plus newline (if any). */
-static int rewrite_usersfile(const char *path, const char *user, const char *newline)
+/* Rewrite the usersfile without user's lines, plus newline (if any); lock held. */
+static int rewrite_locked(const char *path, const char *user, const char *newline)
 {
-	char lockpath[PATH_MAX], dbuf[PATH_MAX], bbuf[PATH_MAX];
+	char dbuf[PATH_MAX], bbuf[PATH_MAX];
 	struct sbuf out = {0};
 	char *data = NULL;
 	size_t len = 0;
 	bool found = false;
-	int lockfd, r;
+	int r;
 
 	if (snprintf(dbuf, sizeof(dbuf), "%s", path) >= (int)sizeof(dbuf) ||
 	    snprintf(bbuf, sizeof(bbuf), "%s", path) >= (int)sizeof(bbuf))
 		return -ENAMETOOLONG;
-	lockfd = lock_usersfile(path, lockpath, sizeof(lockpath));
-	if (lockfd < 0)
-		return lockfd;
 	r = load_usersfile(path, &data, &len);
 	if (r == -ENOENT && newline) {
 		r = 0;
@@ -300,10 +266,175 @@ static int rewrite_usersfile(const char *path, const char *user, const char *new
 	if (r == 0)
 		r = atomic_write_file(dirname(dbuf), basename(bbuf), out.p ? out.p : "", out.len,
 				      0600, 0, 0);
-	unlock_usersfile(lockfd, lockpath);
 	free_secret(data, len);
 	free_secret(out.p, out.cap);
 	return r;
+}
+
+static int rewrite_usersfile(const char *path, const char *user, const char *newline)
+{
+	char lockpath[PATH_MAX];
+	int lockfd = lock_usersfile(path, lockpath, sizeof(lockpath));
+	int r;
+
+	if (lockfd < 0)
+		return lockfd;
+	r = rewrite_locked(path, user, newline);
+	unlock_usersfile(lockfd, lockpath);
+	return r;
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int hex_decode(const char *hex, unsigned char *out, size_t cap, size_t *outlen)
+{
+	size_t n = strlen(hex);
+
+	if (n % 2 || n / 2 > cap)
+		return -EBADMSG;
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -EBADMSG;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	*outlen = n / 2;
+	return 0;
+}
+
+/* liboath's timestamp field: local time, "2026-12-01T03:58:54L". */
+#define OATH_TIME_FMT "%Y-%m-%dT%H:%M:%SL"
+
+/*
+ * Verify a secret too long for liboath's usersfile parser, under liboath's lock:
+ * find the line, check the code, refuse a step not later than the recorded one,
+ * record the accepted step in liboath's field layout (counter, otp, time).
+ */
+static int verify_long(const char *usersfile, const char *user, const char *code, unsigned window)
+{
+	unsigned char secret[TOTP_MAX_SECRET_BYTES];
+	char lockpath[PATH_MAX], line[96 + TOTP_MAX_USER + 2 * TOTP_MAX_SECRET_BYTES];
+	char *data = NULL, *cur, *save = NULL, stamp[32];
+	size_t len = 0, slen = 0;
+	int lockfd, r, pos = 0;
+	time_t now = time(NULL);
+
+	lockfd = lock_usersfile(usersfile, lockpath, sizeof(lockpath));
+	if (lockfd < 0)
+		return lockfd;
+	r = load_usersfile(usersfile, &data, &len);
+	if (r < 0)
+		goto out;
+	r = -ENOENT;
+	for (cur = strtok_r(data, "\n", &save); cur; cur = strtok_r(NULL, "\n", &save)) {
+		char *f[8];
+		unsigned period, digits;
+		size_t n;
+		long long last_step = -1, step;
+
+		if (cur[0] == '#')
+			continue;
+		n = split_fields(cur, f, 8);
+		if (n < 4 || strcmp(f[1], user) != 0)
+			continue;
+		r = parse_type(f[0], &period, &digits);
+		if (r == 0 && period == 0)
+			r = -EBADMSG; /* event-based HOTP is liboath's business */
+		if (r == 0)
+			r = hex_decode(f[3], secret, sizeof(secret), &slen);
+		if (r < 0)
+			break;
+		if (n >= 7) {
+			struct tm tm = {0};
+			const char *end = strptime(f[6], OATH_TIME_FMT, &tm);
+			time_t t;
+			tm.tm_isdst = -1;
+			t = end && *end == '\0' ? mktime(&tm) : (time_t)-1;
+			if (t == (time_t)-1) {
+				r = -EBADMSG;
+				break;
+			}
+			last_step = (long long)(t / (time_t)period);
+		}
+		if (oath_init() != OATH_OK) {
+			r = -EIO;
+			break;
+		}
+		r = oath_totp_validate2((const char *)secret, slen, now, period, 0, window, &pos,
+					code);
+		oath_done();
+		if (r < 0) {
+			r = -EACCES;
+			break;
+		}
+		step = (long long)(now / (time_t)period) + pos;
+		if (step <= last_step) {
+			r = -EALREADY;
+			break;
+		}
+		{
+			time_t at = (time_t)(step * period);
+			struct tm tm;
+			if (!localtime_r(&at, &tm) ||
+			    strftime(stamp, sizeof(stamp), OATH_TIME_FMT, &tm) == 0) {
+				r = -EIO;
+				break;
+			}
+		}
+		snprintf(line, sizeof(line), "%s\t%s\t%s\t%s\t0\t%s\t%s\n", f[0], f[1], f[2], f[3],
+			 code, stamp);
+		r = rewrite_locked(usersfile, user, line);
+		explicit_bzero(line, sizeof(line));
+		break;
+	}
+out:
+	unlock_usersfile(lockfd, lockpath);
+	explicit_bzero(secret, sizeof(secret));
+	free_secret(data, len);
+	return r;
+}
+
+int totp_verify(const char *usersfile, const char *user, const char *code, unsigned window)
+{
+	struct totp_status st;
+	time_t last = 0;
+	int r;
+
+	r = totp_status(usersfile, user, &st);
+	if (r < 0)
+		return r;
+	if (!code || !code_shape_ok(code, st.digits))
+		return -EINVAL;
+	if (st.secret_bytes > 32)
+		return verify_long(usersfile, user, code, window);
+	if (oath_init() != OATH_OK)
+		return -EIO;
+	/* The PIN field is "-" in lines we write, so the password is empty. */
+	r = oath_authenticate_usersfile(usersfile, user, code, window, "", &last);
+	oath_done();
+	switch (r) {
+	case OATH_OK:
+		return 0;
+	case OATH_REPLAYED_OTP:
+		return -EALREADY;
+	case OATH_INVALID_OTP:
+	case OATH_BAD_PASSWORD:
+		return -EACCES;
+	case OATH_UNKNOWN_USER:
+	case OATH_NO_SUCH_FILE:
+		return -ENOENT;
+	default:
+		return -EIO;
+	}
 }
 
 int totp_enrol(const char *usersfile, const char *user, const unsigned char *secret,

@@ -24,9 +24,10 @@
 
 /* What the usersfile says about one user (no secret). */
 struct totp_status {
-	unsigned digits;    /* 6..8 */
-	unsigned period;    /* seconds per step; 0 for event-based HOTP lines */
-	char last_used[32]; /* liboath's timestamp of the last accepted code, or "" */
+	unsigned digits;     /* 6..8 */
+	unsigned period;     /* seconds per step; 0 for event-based HOTP lines */
+	size_t secret_bytes; /* length of the secret (not the secret) */
+	char last_used[32];  /* liboath's timestamp of the last accepted code, or "" */
 };
 
 /*
@@ -40,9 +41,13 @@ int totp_status(const char *usersfile, const char *user, struct totp_status *out
 
 /*
  * Check code for user with window steps either side of now, and record it so it
- * cannot be used again. 0 (accepted), -EACCES (wrong code or outside the window),
- * -EALREADY (replayed: this or a later code was already used), -ENOENT (user has
- * no entry), -EINVAL (code is not digits of the right length), -EPERM, -EIO.
+ * cannot be used again. Secrets of up to 32 bytes go through liboath's
+ * oath_authenticate_usersfile(); longer ones (IAM's virtual MFA seeds are 40
+ * bytes, more than liboath's usersfile parser takes) are checked here with
+ * oath_totp_validate2() and the same lock, line format and replay rule: a code
+ * is accepted only for a time step later than the last accepted one. 0 (accepted), -EACCES (wrong
+ * code or outside the window), -EALREADY (replayed: this or a later code was already used), -ENOENT
+ * (user has no entry), -EINVAL (code is not digits of the right length), -EPERM, -EIO.
  */
 int totp_verify(const char *usersfile, const char *user, const char *code, unsigned window);
 

@@ -347,6 +347,66 @@ static void test_verify_right_wrong_replayed(void **state)
 	explicit_bzero(secret, sizeof(secret));
 }
 
+/* IAM's virtual MFA seeds are 40 bytes: more than liboath's usersfile parser takes. */
+static void test_verify_long_secret(void **state)
+{
+	struct tmp *t = *state;
+	unsigned char secret[40], shorts[TOTP_SECRET_BYTES];
+	char code[16], bad[8], *text;
+	struct totp_status st;
+	time_t now;
+
+	assert_int_equal(totp_new_secret(secret, sizeof(secret)), 0);
+	assert_int_equal(totp_new_secret(shorts, sizeof(shorts)), 0);
+	assert_int_equal(totp_enrol(t->file, "bob", shorts, sizeof(shorts), 6, 30), 0);
+	assert_int_equal(totp_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), 0);
+	assert_int_equal(totp_status(t->file, "alice", &st), 0);
+	assert_int_equal(st.secret_bytes, 40);
+	now = time(NULL);
+	if (now % 30 > 25) {
+		sleep(5);
+		now = time(NULL);
+	}
+	for (unsigned c = 0;; c++) {
+		bool hit = false;
+		snprintf(bad, sizeof(bad), "%06u", c);
+		for (int s = -3; s <= 3 && !hit; s++) {
+			assert_int_equal(totp_code_at(secret, 40, now + s * 30, 6, 30, code, 16),
+					 0);
+			hit = strcmp(code, bad) == 0;
+		}
+		if (!hit)
+			break;
+	}
+	assert_int_equal(totp_verify(t->file, "alice", bad, 1), -EACCES);
+	assert_int_equal(totp_code_at(secret, 40, now - 300, 6, 30, code, 16), 0);
+	assert_int_equal(totp_verify(t->file, "alice", code, 1), -EACCES);
+	assert_int_equal(totp_code_at(secret, 40, now, 6, 30, code, 16), 0);
+	assert_int_equal(totp_verify(t->file, "alice", code, 1), 0);
+	assert_int_equal(totp_verify(t->file, "alice", code, 1), -EALREADY);
+	assert_int_equal(totp_code_at(secret, 40, now - 30, 6, 30, code, 16), 0);
+	assert_int_equal(totp_verify(t->file, "alice", code, 1), -EALREADY);
+	/* a later step is fine once, then the current one counts as replayed */
+	assert_int_equal(totp_code_at(secret, 40, now + 30, 6, 30, code, 16), 0);
+	assert_int_equal(totp_verify(t->file, "alice", code, 1), 0);
+	assert_int_equal(totp_code_at(secret, 40, now, 6, 30, code, 16), 0);
+	assert_int_equal(totp_verify(t->file, "alice", code, 1), -EALREADY);
+	/* the line keeps liboath's layout: type user pin secret counter otp time */
+	assert_int_equal(totp_status(t->file, "alice", &st), 0);
+	assert_int_equal(strlen(st.last_used), 20);
+	assert_int_equal(st.last_used[19], 'L');
+	assert_int_equal(totp_usersfile_check(t->file), 0);
+	/* short secrets still go through liboath, untouched by the rewrite */
+	assert_int_equal(totp_code_at(shorts, sizeof(shorts), now, 6, 30, code, 16), 0);
+	assert_int_equal(totp_verify(t->file, "bob", code, 1), 0);
+	assert_int_equal(totp_verify(t->file, "bob", code, 1), -EALREADY);
+	text = slurp(t->file);
+	assert_non_null(strstr(text, "\talice\t-\t"));
+	free(text);
+	explicit_bzero(secret, sizeof(secret));
+	explicit_bzero(shorts, sizeof(shorts));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -362,6 +422,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_refuses_insecure_file, tmp_setup, tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_verify_right_wrong_replayed, tmp_setup,
 					    tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_verify_long_secret, tmp_setup, tmp_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
