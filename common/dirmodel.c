@@ -1,4 +1,3 @@
-/* dir_model_free (the model itself is built by dirbuild.c). */
 #include "dirmodel.h"
 
 #include <stdlib.h>
@@ -6,11 +5,12 @@
 
 void dir_model_free(struct dir_model *m)
 {
+	size_t i;
+
 	if (!m)
 		return;
-	for (size_t i = 0; i < m->nusers; i++) {
+	for (i = 0; i < m->nusers; i++) {
 		struct dir_user *u = &m->users[i];
-
 		free(u->name);
 		free(u->gecos);
 		free(u->home);
@@ -20,16 +20,15 @@ void dir_model_free(struct dir_model *m)
 		free(u->iam_arn);
 		free(u->group_idx);
 	}
-	for (size_t i = 0; i < m->ngroups; i++) {
+	for (i = 0; i < m->ngroups; i++) {
 		struct dir_group *g = &m->groups[i];
-
 		free(g->name);
 		free(g->iam_name);
 		free(g->iam_id);
 		free(g->iam_arn);
 		free(g->member_idx);
 	}
-	for (size_t i = 0; i < m->nexcluded; i++) {
+	for (i = 0; i < m->nexcluded; i++) {
 		free(m->excluded[i].kind);
 		free(m->excluded[i].iam_name);
 		free(m->excluded[i].reason);

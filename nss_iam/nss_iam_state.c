@@ -1,0 +1,95 @@
+/*
+ * The process-wide snapshot mapping. One mutex guards it; entries are copied
+ * into the caller's buffer under that mutex, so a replaced snapshot is only
+ * unmapped when nobody reads it. The file identity is checked at most once a
+ * second (CLOCK_MONOTONIC_COARSE costs no syscall), then the new file is mapped.
+ * Fork: the atfork handlers take the mutex around fork() so a child never
+ * inherits it locked; the mapping itself is valid in the child.
+ */
+#include "nss_iam.h"
+
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <time.h>
+
+#define SNAP_PATH IAM_DEFAULT_STATE_DIR "/" IAM_SNAPSHOT_NAME
+#define CHECK_INTERVAL_NS 1000000000LL
+
+static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct snap *state_snap;
+static bool state_checked;
+static struct timespec state_last_check;
+
+static long long elapsed_ns(const struct timespec *a, const struct timespec *b)
+{
+	return (long long)(b->tv_sec - a->tv_sec) * 1000000000LL + (b->tv_nsec - a->tv_nsec);
+}
+
+static void refresh_locked(void)
+{
+	struct timespec now;
+	struct snap *fresh;
+
+	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &now) < 0)
+		now.tv_sec = now.tv_nsec = 0;
+	if (state_checked && elapsed_ns(&state_last_check, &now) < CHECK_INTERVAL_NS &&
+	    elapsed_ns(&state_last_check, &now) >= 0)
+		return;
+	state_checked = true;
+	state_last_check = now;
+	if (state_snap && !snap_is_stale(state_snap, SNAP_PATH))
+		return;
+	/* Replaced, removed or never opened: the module answers from what is on
+	 * disk now; no usable file means UNAVAIL (retried at the next interval). */
+	if (snap_open(SNAP_PATH, &fresh) < 0)
+		fresh = NULL;
+	snap_close(state_snap);
+	state_snap = fresh;
+}
+
+const struct snap *nss_iam_acquire(void)
+{
+	pthread_mutex_lock(&state_lock);
+	refresh_locked();
+	return state_snap;
+}
+
+void nss_iam_release(void)
+{
+	pthread_mutex_unlock(&state_lock);
+}
+
+static void atfork_prepare(void)
+{
+	pthread_mutex_lock(&state_lock);
+}
+
+static void atfork_unlock(void)
+{
+	pthread_mutex_unlock(&state_lock);
+}
+
+__attribute__((constructor)) static void nss_iam_init(void)
+{
+	pthread_atfork(atfork_prepare, atfork_unlock, atfork_unlock);
+}
+
+enum nss_status nss_iam_status(int r, int *errnop)
+{
+	switch (r) {
+	case 0:
+		return NSS_STATUS_SUCCESS;
+	case -ERANGE:
+		*errnop = ERANGE;
+		return NSS_STATUS_TRYAGAIN;
+	case -ENOENT:
+		*errnop = ENOENT;
+		return NSS_STATUS_NOTFOUND;
+	default: /* a damaged entry: let the next source answer */
+		*errnop = ENOENT;
+		return NSS_STATUS_UNAVAIL;
+	}
+}
