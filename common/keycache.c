@@ -64,13 +64,17 @@ const char *kc_source_name(enum kc_source s)
 	}
 }
 
-/* IAM ids are upper-case alphanumerics; refuse anything else so they can go in files and logs. */
+/*
+ * IAM ids are alphanumerics (upper case on AWS; emulators use lower case too);
+ * refuse anything else so they can go in files and logs.
+ */
 static bool valid_id(const char *s)
 {
 	size_t n = 0;
 
 	for (; *s; s++, n++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		      (*s >= '0' && *s <= '9')))
 			return false;
 	return n > 0 && n <= KC_MAX_ID;
 }

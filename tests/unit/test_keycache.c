@@ -102,7 +102,7 @@ static void test_corrupt(void **state)
 	expect_corrupt(HDR "key APKA1 Active command=\"sh\" " ED "\nend\n");   /* tampered */
 	expect_corrupt(HDR "key APKA1 Active " ED " \x1b[1m\nend\n");	       /* control char */
 	expect_corrupt(HDR "key APKA1 Active " ED "  x\nend\n"); /* not in reduced form */
-	expect_corrupt(HDR "key apka1 Active " ED "\nend\n");	 /* bad id */
+	expect_corrupt(HDR "key APKA-1 Active " ED "\nend\n");	 /* bad id */
 	expect_corrupt(HDR "key APKA1 Maybe " ED "\nend\n");	 /* bad status */
 	expect_corrupt(HDR "bogus line\nend\n");
 	expect_corrupt("iam-login-keys 1\nfetched -5\niam-id " UID "\narn " ARN "\nend\n");

@@ -159,6 +159,8 @@ static int answer(const struct iam_config *cfg, const char *user)
 	}
 	r = keycache_get(&req, &res);
 	log_clean(cerr, sizeof(cerr), res.error);
+	if (cerr[0]) /* sshd logs the command's stderr: operators see why */
+		fprintf(stderr, PROG ": %s: %s\n", cuser, cerr);
 	if (r < 0 || res.source == KC_SRC_NONE) {
 		audit_log(LOG_WARNING,
 			  PROG ": user=%s arn=%s result=refused keys=none cache=%s error=\"%s\"",
