@@ -74,6 +74,8 @@ int pam_iam_parse_args(pam_handle_t *pamh, int argc, const char **argv, struct p
 			bad = parse_long(a + 7, 10, &args->window) < 0;
 		} else if (strcmp(a, "login_groups") == 0) {
 			args->use_login_groups = true;
+		} else if (strcmp(a, "iam_mfa_check") == 0) {
+			args->iam_mfa_check = true;
 		} else if (strcmp(a, "nodelay") == 0) {
 			args->nodelay = true;
 		} else if (strcmp(a, "debug") == 0) {

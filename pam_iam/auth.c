@@ -57,6 +57,8 @@ static int read_code(struct pam_iam_ctx *ctx, unsigned digits, char *code, size_
 /* No local secret: what the policy says. */
 static int not_enrolled(struct pam_iam_ctx *ctx, enum mfa_policy policy)
 {
+	int has_iam = 0;
+
 	if (policy == MFA_REQUIRED) {
 		pam_iam_audit(ctx, LOG_WARNING, "denied", "mfa required, no TOTP secret enrolled");
 		pam_iam_tell(ctx,
@@ -66,7 +68,30 @@ static int not_enrolled(struct pam_iam_ctx *ctx, enum mfa_policy policy)
 			     ctx->user_c, ctx->user_c);
 		return PAM_AUTH_ERR;
 	}
-	pam_iam_audit(ctx, LOG_INFO, "success", "mfa if-enrolled, not enrolled");
+	if (ctx->args.iam_mfa_check)
+		has_iam = pam_iam_has_iam_mfa(ctx);
+	if (has_iam > 0) {
+		/* IAM cannot check a code for us: the device's seed must be on this host. */
+		pam_iam_audit(ctx, LOG_WARNING, "denied",
+			      "mfa if-enrolled, IAM MFA device but no TOTP secret on this host");
+		pam_iam_tell(ctx,
+			     "%s has an MFA device in IAM, but it is not enrolled on this host. "
+			     "Ask an administrator to run 'iam-login mfa enroll --iam %s'.",
+			     ctx->user_c, ctx->user_c);
+		return PAM_AUTH_ERR;
+	}
+	if (has_iam < 0) {
+		/* Never let IAM's availability decide a login: note it and go on. */
+		char why[128];
+		snprintf(why, sizeof(why),
+			 "mfa if-enrolled, not enrolled, IAM MFA check failed: %s",
+			 strerror(-has_iam));
+		pam_iam_audit(ctx, LOG_WARNING, "success", why);
+		return PAM_SUCCESS;
+	}
+	pam_iam_audit(ctx, LOG_INFO, "success",
+		      ctx->args.iam_mfa_check ? "mfa if-enrolled, not enrolled, no IAM MFA device"
+					      : "mfa if-enrolled, not enrolled");
 	return PAM_SUCCESS;
 }
 

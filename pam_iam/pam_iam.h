@@ -22,6 +22,7 @@ struct pam_iam_args {
 	long max_snapshot_age; /* max_snapshot_age=SECONDS */
 	long window;	       /* window=STEPS */
 	bool use_login_groups; /* login_groups: apply [keys] login_groups to this service */
+	bool iam_mfa_check;    /* if-enrolled: ask IAM for an MFA device (short deadline) */
 	bool nodelay;	       /* no failure delay request (pam_fail_delay) */
 	bool debug;
 	bool quiet; /* no messages to the user, no log line for non-IAM users */
@@ -90,5 +91,11 @@ void pam_iam_debug(const struct pam_iam_ctx *ctx, const char *fmt, ...)
 /* Is the IAM user a member of one of the groups (IAM name, case-insensitive, or Linux name)? */
 bool pam_iam_user_in_groups(const struct pam_iam_ctx *ctx, const char *const *groups,
 			    size_t ngroups);
+
+/*
+ * Does IAM list an MFA device for the user (ListMFADevices, overall deadline
+ * of 3 s, no retries)? 1 yes, 0 no, negative errno when IAM could not say.
+ */
+int pam_iam_has_iam_mfa(const struct pam_iam_ctx *ctx);
 
 #endif

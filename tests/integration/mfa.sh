@@ -53,6 +53,10 @@ cat >"$T/pam.d/iamtest" <<EOF
 auth     [success=done ignore=ignore default=die] $PAM_SO config=$CONF nodelay
 auth     required pam_deny.so
 EOF
+cat >"$T/pam.d/iamcheck" <<EOF
+auth     [success=done ignore=ignore default=die] $PAM_SO config=$CONF nodelay iam_mfa_check
+auth     required pam_deny.so
+EOF
 printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$T/pam.d/other"
 mount --bind "$T/pam.d" /etc/pam.d || { not_ok "bind-mount pam.d"; exit 1; }
 
@@ -203,5 +207,44 @@ check_match "... IAM's error is shown" "EntityAlreadyExists|already exists" "$(c
 check_eq "... the local secret is unchanged" \
 	"$(b32hex "$ISECRET")" \
 	"$(awk '$2=="alice"{print $4}' "$USERS")"
+
+# ---- iam_mfa_check: if-enrolled also counts an IAM MFA device ---------------------
+mfa remove alice >/dev/null
+mfa remove bob >/dev/null
+iamcheck() { # iamcheck USER -> RC, LASTLOG, MS
+	local before t0
+	before=$(wc -l <"$LOG")
+	t0=$(date +%s%N)
+	env "${host_env[@]}" SYSLOG_CAPTURE=$LOG LD_PRELOAD=$SHIM pamtester iamcheck "$1" authenticate </dev/null >/dev/null 2>&1
+	RC=$?
+	MS=$((($(date +%s%N) - t0) / 1000000))
+	LASTLOG=$(tail -n +$((before + 1)) "$LOG" | grep 'pam_iam(' || true)
+}
+iamcheck alice
+check_eq "iam_mfa_check: IAM device but no local secret: refused" 1 "$RC"
+check_match "... audit reason" 'denied user=alice .*reason="mfa if-enrolled, IAM MFA device but no TOTP secret on this host"' "$LASTLOG"
+iamcheck bob
+check_eq "iam_mfa_check: no IAM device, no local secret: allowed (if-enrolled)" 0 "$RC"
+check_match "... audit reason" 'success user=bob .*reason="mfa if-enrolled, not enrolled, no IAM MFA device"' "$LASTLOG"
+auth alice ""
+check_eq "without iam_mfa_check the IAM device is not looked at" 0 "$?"
+moto_stop
+iamcheck bob
+check_eq "iam_mfa_check with IAM unreachable: the login is not blocked" 0 "$RC"
+check_match "... and the failed check is logged" 'success user=bob .*IAM MFA check failed' "$LASTLOG"
+check_match "... at once when IAM refuses connections (took ${MS} ms)" '^([0-9]{1,3}|[0-2][0-9]{3})$' "$MS"
+# An endpoint that accepts and never answers: the 3 s deadline bounds the wait.
+HANG_PORT=$(free_port)
+python3 -c 'import socket,time,sys
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16); c=[]
+while True: c.append(s.accept()); time.sleep(0.1)' "$HANG_PORT" &
+HANG_PID=$!
+sleep 0.3
+MOTO_URL=http://127.0.0.1:$HANG_PORT writeconf
+iamcheck bob
+kill $HANG_PID 2>/dev/null
+check_eq "iam_mfa_check with IAM hanging: the login is not blocked" 0 "$RC"
+check_match "... the check gave up within the deadline (took ${MS} ms)" '^([0-9]{1,3}|[0-3][0-9]{3})$' "$MS"
 
 [ "$TAP_FAILED" -eq 0 ]
