@@ -80,15 +80,16 @@ bool pam_iam_user_in_groups(const struct pam_iam_ctx *ctx, const char *const *gr
 static int unavailable(struct pam_iam_ctx *ctx, int unavail, const char *why)
 {
 	struct passwd pw, *res = NULL;
-	char buf[4096];
+	char buf[16384];
+	int e = getpwnam_r(ctx->pam_user, &pw, buf, sizeof(buf), &res);
 
-	if (getpwnam_r(ctx->pam_user, &pw, buf, sizeof(buf), &res) == 0 && res &&
-	    (res->pw_uid < ctx->cfg.uid_min || res->pw_uid > ctx->cfg.uid_max)) {
+	if (e == 0 && res && (res->pw_uid < ctx->cfg.uid_min || res->pw_uid > ctx->cfg.uid_max)) {
 		pam_iam_debug(ctx, "%s; uid %u is outside the IAM range: ignoring", why,
 			      (unsigned)res->pw_uid);
 		return PAM_IGNORE;
 	}
-	if (!res) {
+	/* A lookup error (not "no such user") is no proof of a local account. */
+	if (e == 0 && !res) {
 		pam_iam_debug(ctx, "%s; user unknown: ignoring", why);
 		return PAM_IGNORE;
 	}

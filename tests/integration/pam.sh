@@ -250,6 +250,16 @@ pt iamtest-stale root "<closed>" acct_mgmt
 check_match "stale snapshot: local root still ignored" 'ignored user=root' "$LASTLOG"
 pt iamtest-nosnap root "<closed>" authenticate acct_mgmt
 check_eq "missing snapshot: local root passes through" 0 "$RC"
+# A passwd entry with a uid in the IAM range while the snapshot is missing: fail closed.
+cp /etc/passwd "$T/passwd"
+echo "ghost:x:200000099:200000099:ghost:/nonexistent:/bin/false" >>"$T/passwd"
+mount --bind "$T/passwd" /etc/passwd
+pt iamtest-nosnap ghost "<closed>" authenticate
+check_eq "missing snapshot, uid in the IAM range: auth refused" 1 "$RC"
+check_match "... audit reason" 'denied user=ghost arn=- .*reason="directory snapshot unreadable: No such file or directory"' "$LASTLOG"
+pt iamtest-nosnap ghost "<closed>" acct_mgmt
+check_eq "missing snapshot, uid in the IAM range: account refused" 1 "$RC"
+umount /etc/passwd
 
 chmod 0644 "$USERS"
 pt iamtest alice "<closed>" authenticate
