@@ -74,6 +74,9 @@ int pam_iam_parse_args(pam_handle_t *pamh, int argc, const char **argv, struct p
 			bad = parse_long(a + 7, 10, &args->window) < 0;
 		} else if (strcmp(a, "login_groups") == 0) {
 			args->use_login_groups = true;
+		} else if (strncmp(a, "iam_mfa_helper=", 15) == 0) {
+			args->iam_mfa_helper = a + 15;
+			bad = a[15] != '/';
 		} else if (strcmp(a, "iam_mfa_check") == 0) {
 			args->iam_mfa_check = true;
 		} else if (strcmp(a, "nodelay") == 0) {

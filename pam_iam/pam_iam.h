@@ -19,11 +19,12 @@ struct pam_iam_args {
 	size_t ngroups;
 	bool groups_set;
 	char groups_buf[1024];
-	long max_snapshot_age; /* max_snapshot_age=SECONDS */
-	long window;	       /* window=STEPS */
-	bool use_login_groups; /* login_groups: apply [keys] login_groups to this service */
-	bool iam_mfa_check;    /* if-enrolled: ask IAM for an MFA device (short deadline) */
-	bool nodelay;	       /* no failure delay request (pam_fail_delay) */
+	long max_snapshot_age;	    /* max_snapshot_age=SECONDS */
+	long window;		    /* window=STEPS */
+	bool use_login_groups;	    /* login_groups: apply [keys] login_groups to this service */
+	bool iam_mfa_check;	    /* if-enrolled: ask IAM for an MFA device (short deadline) */
+	const char *iam_mfa_helper; /* iam_mfa_helper=PATH, default /usr/sbin/iam-login */
+	bool nodelay;		    /* no failure delay request (pam_fail_delay) */
 	bool debug;
 	bool quiet; /* no messages to the user, no log line for non-IAM users */
 };
@@ -93,8 +94,9 @@ bool pam_iam_user_in_groups(const struct pam_iam_ctx *ctx, const char *const *gr
 			    size_t ngroups);
 
 /*
- * Does IAM list an MFA device for the user (ListMFADevices, overall deadline
- * of 3 s, no retries)? 1 yes, 0 no, negative errno when IAM could not say.
+ * Does IAM list an MFA device for the user? Asks `iam-login mfa status USER
+ * --iam-count` in a child killed after 3 s. 1 yes, 0 no, negative errno when
+ * IAM could not say.
  */
 int pam_iam_has_iam_mfa(const struct pam_iam_ctx *ctx);
 

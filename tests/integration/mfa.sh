@@ -54,7 +54,7 @@ auth     [success=done ignore=ignore default=die] $PAM_SO config=$CONF nodelay
 auth     required pam_deny.so
 EOF
 cat >"$T/pam.d/iamcheck" <<EOF
-auth     [success=done ignore=ignore default=die] $PAM_SO config=$CONF nodelay iam_mfa_check
+auth     [success=done ignore=ignore default=die] $PAM_SO config=$CONF nodelay iam_mfa_check iam_mfa_helper=$IAML
 auth     required pam_deny.so
 EOF
 printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$T/pam.d/other"
@@ -246,5 +246,13 @@ iamcheck bob
 kill $HANG_PID 2>/dev/null
 check_eq "iam_mfa_check with IAM hanging: the login is not blocked" 0 "$RC"
 check_match "... the check gave up within the deadline (took ${MS} ms)" '^([0-9]{1,3}|[0-3][0-9]{3})$' "$MS"
+# A helper that never answers is killed at 3 s.
+printf '#!/bin/sh\nexec sleep 30\n' >"$T/hang-helper"
+chmod 0755 "$T/hang-helper"
+sed -i "s|iam_mfa_helper=[^ ]*|iam_mfa_helper=$T/hang-helper|" "$T/pam.d/iamcheck"
+iamcheck bob
+check_eq "iam_mfa_check with a stuck helper: the login is not blocked" 0 "$RC"
+check_match "... the helper was killed at the 3 s deadline (took ${MS} ms)" '^(29[0-9]{2}|3[0-4][0-9]{2})$' "$MS"
+check_eq "... and no helper is left running" "" "$(pgrep -f "$T/hang-helper" || true)"
 
 [ "$TAP_FAILED" -eq 0 ]

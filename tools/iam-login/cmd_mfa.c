@@ -309,6 +309,43 @@ static int list_iam_devices(const struct iam_config *cfg, const char *iam_name)
 	return r;
 }
 
+/*
+ * status --iam-count: only the number of IAM MFA devices, for pam_iam's
+ * iam_mfa_check (which kills us after 3 s; the limits here keep within that).
+ */
+static int do_iam_count(const struct iam_config *cfg, const char *user)
+{
+	struct iam_config quick = *cfg; /* shallow: strings stay cfg's */
+	struct aws_client *c = NULL;
+	struct aws_error err = {0};
+	struct iam_mfa_device *devs = NULL;
+	struct snap *snap = NULL;
+	struct snap_user u;
+	size_t n = 0;
+	char ebuf[700];
+	int r;
+
+	if (find_iam_user(cfg, user, &snap, &u) < 0)
+		return 1;
+	if (quick.timeout_ms <= 0 || quick.timeout_ms > 2500)
+		quick.timeout_ms = 2500;
+	if (quick.connect_timeout_ms <= 0 || quick.connect_timeout_ms > 1000)
+		quick.connect_timeout_ms = 1000;
+	quick.max_retries = 0;
+	r = aws_client_new(&quick, 0, &c, &err);
+	if (r == 0)
+		r = iam_list_mfa_devices(c, u.iam_name, &devs, &n, &err);
+	if (r < 0)
+		fprintf(stderr, "iam-login mfa: ListMFADevices %s: %s\n", u.iam_name,
+			aws_error_str(&err, ebuf, sizeof(ebuf)));
+	else
+		printf("%zu\n", n);
+	iam_mfa_devices_free(devs, n);
+	aws_client_free(c);
+	snap_close(snap);
+	return r < 0 ? 1 : 0;
+}
+
 static int do_status(const struct iam_config *cfg, const char *user, bool iam)
 {
 	struct totp_status st;
@@ -362,14 +399,13 @@ static int do_remove(const struct iam_config *cfg, const char *user)
 
 int cmd_mfa(int argc, char **argv, const struct cli_ctx *ctx)
 {
-	static const struct option longopts[] = {{"no-confirm", no_argument, NULL, 'n'},
-						 {"no-qr", no_argument, NULL, 'q'},
-						 {"force", no_argument, NULL, 'f'},
-						 {"iam", no_argument, NULL, 'i'},
-						 {"issuer", required_argument, NULL, 's'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+	    {"no-confirm", no_argument, NULL, 'n'},   {"no-qr", no_argument, NULL, 'q'},
+	    {"force", no_argument, NULL, 'f'},	      {"iam", no_argument, NULL, 'i'},
+	    {"issuer", required_argument, NULL, 's'}, {"iam-count", no_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0}};
 	struct enroll_opts o = {.confirm = true, .qr = true};
+	bool iam_count = false;
 	struct iam_config cfg;
 	const char *sub, *user;
 	int c, rc;
@@ -398,6 +434,9 @@ int cmd_mfa(int argc, char **argv, const struct cli_ctx *ctx)
 		case 's':
 			o.issuer = optarg;
 			break;
+		case 'c':
+			iam_count = true;
+			break;
 		case 'h':
 			fputs(mfa_help, stdout);
 			return 0;
@@ -420,6 +459,10 @@ int cmd_mfa(int argc, char **argv, const struct cli_ctx *ctx)
 		fprintf(stderr, "iam-login mfa %s: option only valid for enroll\n", sub);
 		return 2;
 	}
+	if (iam_count && strcmp(sub, "status") != 0) {
+		fprintf(stderr, "iam-login mfa %s: --iam-count is only valid for status\n", sub);
+		return 2;
+	}
 	if (strcmp(sub, "remove") == 0 && o.iam) {
 		fprintf(stderr, "iam-login mfa remove: --iam is not supported\n");
 		return 2;
@@ -428,6 +471,8 @@ int cmd_mfa(int argc, char **argv, const struct cli_ctx *ctx)
 		return 1;
 	if (strcmp(sub, "enroll") == 0)
 		rc = do_enroll(&cfg, user, &o);
+	else if (strcmp(sub, "status") == 0 && iam_count)
+		rc = do_iam_count(&cfg, user);
 	else if (strcmp(sub, "status") == 0)
 		rc = do_status(&cfg, user, o.iam);
 	else
