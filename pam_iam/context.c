@@ -104,6 +104,41 @@ static void snapshot_path(const struct pam_iam_ctx *ctx, char *buf, size_t n)
 		 IAM_SNAPSHOT_NAME);
 }
 
+static void snap_cleanup(pam_handle_t *pamh, void *data, int error_status)
+{
+	(void)pamh;
+	(void)error_status;
+	snap_close(data);
+}
+
+/*
+ * The snapshot is validated (checksum over the whole file) when it is opened:
+ * about a millisecond for 10,000 users. Keep it on the PAM handle so auth,
+ * account and session of one login open it once, unless the file was replaced.
+ */
+static int open_snapshot(struct pam_iam_ctx *ctx, const char *path)
+{
+	char key[PATH_MAX + 16];
+	const void *cached = NULL;
+	struct snap *snap = NULL;
+	int r;
+
+	snprintf(key, sizeof(key), "pam_iam:snap:%s", path);
+	if (pam_get_data(ctx->pamh, key, &cached) == PAM_SUCCESS && cached &&
+	    !snap_is_stale(cached, path)) {
+		ctx->snap = (struct snap *)cached;
+		ctx->snap_on_handle = true;
+		return 0;
+	}
+	r = snap_open(path, &snap);
+	if (r < 0)
+		return r;
+	ctx->snap = snap;
+	/* Replacing an older entry closes it through snap_cleanup. */
+	ctx->snap_on_handle = pam_set_data(ctx->pamh, key, snap, snap_cleanup) == PAM_SUCCESS;
+	return 0;
+}
+
 int pam_iam_begin(struct pam_iam_ctx *ctx, pam_handle_t *pamh, const char *phase, int flags,
 		  int argc, const char **argv, int unavail)
 {
@@ -158,7 +193,7 @@ int pam_iam_begin(struct pam_iam_ctx *ctx, pam_handle_t *pamh, const char *phase
 	}
 
 	snapshot_path(ctx, path, sizeof(path));
-	r = snap_open(path, &ctx->snap);
+	r = open_snapshot(ctx, path);
 	if (r < 0) {
 		char why[128];
 		ctx->snap = NULL;
@@ -190,7 +225,7 @@ int pam_iam_begin(struct pam_iam_ctx *ctx, pam_handle_t *pamh, const char *phase
 
 void pam_iam_end(struct pam_iam_ctx *ctx)
 {
-	if (ctx->snap)
+	if (ctx->snap && !ctx->snap_on_handle)
 		snap_close(ctx->snap);
 	ctx->snap = NULL;
 	if (ctx->cfg_loaded)

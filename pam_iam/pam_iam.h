@@ -38,6 +38,7 @@ struct pam_iam_ctx {
 	struct iam_config cfg;
 	bool cfg_loaded;
 	struct snap *snap;
+	bool snap_on_handle;   /* snap belongs to the PAM handle (pam_set_data), not to us */
 	struct snap_user user; /* valid when is_iam */
 	bool is_iam;
 	bool stale;	      /* snapshot older than max_snapshot_age */
