@@ -5,7 +5,7 @@
 # pam_iam.so and pam_faillock, the shipped sudoers drop-in.
 #   - key + TOTP over keyboard-interactive logs in; wrong and replayed codes are refused
 #   - the code comes from `iam-login mfa enroll --no-confirm`'s URI (oathtool)
-#   - a user outside [keys] login_groups is refused even with key and code
+#   - a user outside the sshd IAM groups ([pam] service.sshd) is refused even with key and code
 #   - a member of IAM group admins runs `sudo -S id -u` -> 0 after a code; a non-member
 #     is refused; removing the user from the IAM group and syncing revokes sudo
 #   - pam_faillock locks an account after 3 wrong codes
@@ -29,6 +29,7 @@ _sb_overlay /home || { not_ok "overlay /home"; exit 1; } # pam_mkhomedir writes 
 # ---- IAM: groups, users, memberships, SSH keys ----------------------------------
 aws_admin iam create-group --group-name admins >/dev/null
 aws_admin iam create-group --group-name devs >/dev/null
+aws_admin iam create-group --group-name contractors >/dev/null
 declare -A KEY
 for u in alice carl bob eve dan; do
 	aws_admin iam create-user --user-name $u >/dev/null
@@ -37,15 +38,16 @@ for u in alice carl bob eve dan; do
 done
 for u in alice carl; do aws_admin iam add-user-to-group --group-name admins --user-name $u; done
 for u in alice carl bob dan; do aws_admin iam add-user-to-group --group-name devs --user-name $u; done
+aws_admin iam add-user-to-group --group-name contractors --user-name eve
 
 moto_config "$SB_CONF" \
 	"[directory]" "state_dir = $SB_STATE" \
-	"[keys]" "login_groups = devs" "deadline = 8" \
+	"[keys]" "login_groups = devs contractors" "deadline = 8" \
 	"[mfa]" "usersfile = /etc/iam-login/totp.users" "policy = required" "window = 1" \
-	"[pam]" "max_snapshot_age = 3600" "service.sudo = admins"
+	"[pam]" "max_snapshot_age = 3600" "service.sudo = admins" "service.sshd = devs"
 sandbox_service_creds "$HOST_AK" "$HOST_SK"
 OUT=$(as_service /usr/sbin/iam-login sync 2>&1)
-check_match "iam-login sync as the service user" "^synced 7 users, 2 groups \(0 excluded\)" "$OUT"
+check_match "iam-login sync as the service user" "^synced 7 users, 3 groups \(0 excluded\)" "$OUT"
 check_match "NSS: alice is in iam-admins and iam-devs" "iam-admins.*iam-devs|iam-devs.*iam-admins" "$(id alice 2>&1)"
 
 # ---- the shipped PAM, sudoers and faillock configuration ----------------------------
@@ -68,10 +70,16 @@ for u in alice carl bob eve dan; do
 done
 check_eq "usersfile is root 0600" "root 600" "$(stat -c '%U %a' /etc/iam-login/totp.users)"
 
+# sshd's syslog (pam_iam's audit lines) into a file: there is no /dev/log here.
+AUDIT=$SB/audit.log
+: >"$AUDIT"
+export SYSLOG_CAPTURE=$AUDIT LD_PRELOAD=$BUILD/tests/tools/syslog_capture.so
 sshd_start "UsePAM yes" "KbdInteractiveAuthentication yes" \
 	"AuthenticationMethods publickey,keyboard-interactive:pam" \
 	"AuthorizedKeysCommand /usr/sbin/iam-authorized-keys %u" \
 	"AuthorizedKeysCommandUser $SB_SVC_USER" || { not_ok "sshd_start" "$(cat "$SSHD_LOG")"; exit 1; }
+unset SYSLOG_CAPTURE LD_PRELOAD
+ACCOUNT=$(aws_admin sts get-caller-identity --query Account --output text)
 
 # ssh with key then keyboard-interactive; the answer comes from an askpass script
 # that records the prompt and prints $SB/code.
@@ -110,6 +118,12 @@ C=$(code alice)
 OUT=$(ssh_mfa alice "$C" id -u 2>&1)
 check_eq "key + right code over keyboard-interactive: logged in as alice" "$(uid_of alice)" "$OUT"
 check_match "the PAM prompt reached the client" "Verification code: $" "$(head -1 "$SB/prompts")"
+check_match "audit: success line with the IAM ARN from IAM and the client address" \
+	"pam_iam\(sshd:auth\): success user=alice arn=arn:aws:iam::$ACCOUNT:user/alice rhost=127.0.0.1 reason=\"totp code accepted\"" "$(grep 'pam_iam(' "$AUDIT")"
+check_match "audit: account gate allowed alice (member of devs)" \
+	"pam_iam\(sshd:account\): allowed user=alice arn=arn:aws:iam::$ACCOUNT:user/alice rhost=127.0.0.1" "$(grep 'pam_iam(' "$AUDIT")"
+check_match "audit: session opened" "pam_iam\(sshd:session\): opened user=alice" "$(grep 'pam_iam(' "$AUDIT")"
+check_nomatch "audit: the code is never logged" "$C" "$(cat "$AUDIT")"
 OUT=$(ssh_mfa alice "$C" id -u 2>&1)
 check_nomatch "replayed code: refused" "^$(uid_of alice)$" "$OUT"
 check_match "replayed code: pam_iam told sshd why" "already used|Permission denied" "$OUT"
@@ -118,8 +132,10 @@ check_nomatch "wrong code: refused" "^$(uid_of alice)$" "$OUT"
 check_match "wrong code: permission denied" "Permission denied" "$OUT"
 check_eq "a wrong key never reaches the code prompt" "" "$(SSH_KEY=${KEY[eve]} ssh_mfa alice "$(code alice 30)" true 2>/dev/null; cat "$SB/prompts")"
 OUT=$(ssh_mfa eve "$(code eve)" id -u 2>&1)
-check_nomatch "user outside [keys] login_groups: refused with key and right code" "^$(uid_of eve)$" "$OUT"
-check_match "sshd log names the account refusal" "Access denied: eve is not in an IAM group allowed to use sshd|PAM: account|Failed keyboard-interactive|account" "$(cat "$SSHD_LOG")"
+check_nomatch "contractor (keys served, not in [pam] service.sshd): refused with key and right code" "^$(uid_of eve)$" "$OUT"
+check_match "audit: replayed code logged as such" 'pam_iam\(sshd:auth\): failed user=alice .*reason="totp code replayed"' "$(grep 'pam_iam(' "$AUDIT")"
+check_match "audit: eve's code was accepted" 'pam_iam\(sshd:auth\): success user=eve ' "$(grep 'pam_iam(' "$AUDIT")"
+check_match "audit: then the account gate denied her" 'pam_iam\(sshd:account\): denied user=eve .*rhost=127.0.0.1 reason="not in an allowed IAM group"' "$(grep 'pam_iam(' "$AUDIT")"
 
 # ---- sudo by IAM group with a TOTP step-up ---------------------------------------------
 as_user() { # as_user USER CMD... (login-like: the user's uid, gid and IAM groups via NSS)
@@ -141,7 +157,7 @@ check_match "non-member: sudo says why" "PAM account management error: Permissio
 # Revocation: remove carl from admins in IAM, sync, and sudo is gone.
 aws_admin iam remove-user-from-group --group-name admins --user-name carl
 OUT=$(as_service /usr/sbin/iam-login sync 2>&1)
-check_match "sync after the IAM change" "^synced 7 users, 2 groups" "$OUT"
+check_match "sync after the IAM change" "^synced 7 users, 3 groups" "$OUT"
 check_nomatch "NSS: carl no longer in iam-admins" "iam-admins" "$(id carl 2>&1)"
 OUT=$(code carl 30 | as_user carl sudo -S id -u 2>"$SB/sudo.err")
 check_eq "after removal + sync: sudo refused (unused valid code given)" "" "$OUT"

@@ -20,6 +20,19 @@ void __syslog_chk(int prio, int flag, const char *fmt, ...);
 void __vsyslog_chk(int prio, int flag, const char *fmt, va_list ap);
 
 static int default_facility = LOG_USER;
+static char capture_path[4096];
+
+/*
+ * Read the path at load time: some callers empty their environment later
+ * (OpenSSH's PAM child sets environ[0] = NULL before pam_authenticate).
+ */
+__attribute__((constructor)) static void capture_init(void)
+{
+	const char *p = getenv("SYSLOG_CAPTURE");
+
+	if (p)
+		snprintf(capture_path, sizeof(capture_path), "%s", p);
+}
 
 void openlog(const char *ident, int option, int facility)
 {
@@ -35,7 +48,7 @@ void closelog(void)
 
 void vsyslog(int prio, const char *fmt, va_list ap)
 {
-	const char *path = getenv("SYSLOG_CAPTURE");
+	const char *path = capture_path[0] ? capture_path : NULL;
 	char line[4096];
 	int n, fd;
 
