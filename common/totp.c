@@ -311,8 +311,26 @@ static int hex_decode(const char *hex, unsigned char *out, size_t cap, size_t *o
 	return 0;
 }
 
-/* liboath's timestamp field: local time, "2026-12-01T03:58:54L". */
+/*
+ * The time field of lines we check ourselves: UTC, "2026-12-01T03:58:30Z"
+ * (liboath writes local time with an "L", which repeats an hour when daylight
+ * saving time ends; our replay rule must not). Both are read.
+ */
+#define UTC_TIME_FMT "%Y-%m-%dT%H:%M:%SZ"
 #define OATH_TIME_FMT "%Y-%m-%dT%H:%M:%SL"
+
+static time_t parse_stamp(const char *s)
+{
+	struct tm tm = {0};
+	const char *end = strptime(s, UTC_TIME_FMT, &tm);
+
+	if (end && *end == '\0')
+		return timegm(&tm);
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, OATH_TIME_FMT, &tm);
+	tm.tm_isdst = -1;
+	return end && *end == '\0' ? mktime(&tm) : (time_t)-1;
+}
 
 /*
  * Verify a secret too long for liboath's usersfile parser, under liboath's lock:
@@ -354,11 +372,7 @@ static int verify_long(const char *usersfile, const char *user, const char *code
 		if (r < 0)
 			break;
 		if (n >= 7) {
-			struct tm tm = {0};
-			const char *end = strptime(f[6], OATH_TIME_FMT, &tm);
-			time_t t;
-			tm.tm_isdst = -1;
-			t = end && *end == '\0' ? mktime(&tm) : (time_t)-1;
+			time_t t = parse_stamp(f[6]);
 			if (t == (time_t)-1) {
 				r = -EBADMSG;
 				break;
@@ -384,8 +398,8 @@ static int verify_long(const char *usersfile, const char *user, const char *code
 		{
 			time_t at = (time_t)(step * period);
 			struct tm tm;
-			if (!localtime_r(&at, &tm) ||
-			    strftime(stamp, sizeof(stamp), OATH_TIME_FMT, &tm) == 0) {
+			if (!gmtime_r(&at, &tm) ||
+			    strftime(stamp, sizeof(stamp), UTC_TIME_FMT, &tm) == 0) {
 				r = -EIO;
 				break;
 			}
