@@ -151,6 +151,19 @@ else
 	skip "QR code on a tty" "script(1) missing"
 fi
 
+# ---- [mfa] digits = 8 ------------------------------------------------------------
+sed -i 's/^policy = if-enrolled$/policy = if-enrolled\ndigits = 8/' "$CONF"
+OUT=$(mfa enroll dave --no-confirm --force 2>/dev/null)
+check_match "digits = 8: the URI says so" "&digits=8&period=30$" "$OUT"
+D8=$(secret_of "$OUT")
+wait_step
+auth dave "$(oathtool --totp -b -d 6 "$D8")"
+check_eq "digits = 8: a 6-digit code is refused" 1 "$?"
+auth dave "$(oathtool --totp -b -d 8 "$D8")"
+check_eq "digits = 8: the 8-digit code logs in" 0 "$?"
+check_match "status shows 8 digits" "TOTP: enrolled \(8 digits, 30 s steps\)" "$(mfa status dave)"
+writeconf
+
 # ---- remove --------------------------------------------------------------------
 mfa remove alice >/dev/null
 check_eq "remove: exit 0" 0 "$?"
