@@ -214,8 +214,11 @@ static int enroll_iam(const struct iam_config *cfg, const struct enroll_opts *o,
 	explicit_bzero(code1, sizeof(code1));
 	explicit_bzero(code2, sizeof(code2));
 	if (r < 0) {
-		fprintf(stderr, "iam-login mfa: EnableMFADevice %s: %s\n", serial,
-			aws_error_str(&err, ebuf, sizeof(ebuf)));
+		fprintf(stderr,
+			"iam-login mfa: EnableMFADevice %s: %s\n"
+			"iam-login mfa: nothing was stored here; delete the unused IAM device with "
+			"'aws iam delete-virtual-mfa-device --serial-number %s'\n",
+			serial, aws_error_str(&err, ebuf, sizeof(ebuf)), serial);
 		goto out;
 	}
 	fprintf(stderr, "IAM MFA device %s enabled for IAM user %s\n", serial, u->iam_name);
