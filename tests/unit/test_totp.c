@@ -407,6 +407,59 @@ static void test_verify_long_secret(void **state)
 	explicit_bzero(shorts, sizeof(shorts));
 }
 
+/* Damaged or odd lines: errors, never crashes, and kept verbatim by rewrites. */
+static void test_hostile_lines(void **state)
+{
+	struct tmp *t = *state;
+	char longhex[300], text[1200], *after;
+	unsigned char secret[TOTP_SECRET_BYTES] = {7};
+	struct totp_status st;
+
+	memset(longhex, 'a', sizeof(longhex) - 1);
+	longhex[sizeof(longhex) - 1] = '\0';
+	snprintf(
+	    text, sizeof(text),
+	    "HOTP/T30/6\tshort\n"
+	    "HOTP/T0/6\tzerostep\t-\t00112233445566778899\n"
+	    "HOTP/T30/99\tninetynine\t-\t00112233445566778899\n"
+	    "TOTP/T30/6\tnothotp\t-\t00112233445566778899\n"
+	    "HOTP/T30/"
+	    "6\tnothex\t-\tzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz\n"
+	    "HOTP/T30/6\ttoolong\t-\t%s\n"
+	    "HOTP/T30/6\tbadtime\t-\t%.80s\t0\t123456\tyesterday\n"
+	    "\n\n   \n",
+	    longhex, longhex);
+	spit(t->file, text, 0600);
+	assert_int_equal(totp_status(t->file, "short", &st), -ENOENT);
+	assert_int_equal(totp_status(t->file, "zerostep", &st), -EBADMSG);
+	assert_int_equal(totp_status(t->file, "ninetynine", &st), -EBADMSG);
+	assert_int_equal(totp_status(t->file, "nothotp", &st), -EBADMSG);
+	assert_int_equal(totp_verify(t->file, "zerostep", "123456", 1), -EBADMSG);
+	/* liboath refuses a non-hex secret; the long path refuses too long / bad time */
+	assert_true(totp_verify(t->file, "nothex", "123456", 1) < 0);
+	assert_int_equal(totp_verify(t->file, "toolong", "123456", 1), -EBADMSG);
+	assert_int_equal(totp_verify(t->file, "badtime", "123456", 1), -EBADMSG);
+	/* an enrolment keeps every other line as it was (blank lines dropped) */
+	assert_int_equal(totp_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), 0);
+	after = slurp(t->file);
+	assert_non_null(strstr(after, "HOTP/T30/6\tshort\n"));
+	assert_non_null(strstr(after, "HOTP/T0/6\tzerostep\t-\t00112233445566778899\n"));
+	assert_non_null(strstr(after, longhex));
+	assert_null(strstr(after, "\n\n"));
+	free(after);
+	/* a file over the size limit is refused, not read */
+	{
+		int fd = open(t->file, O_WRONLY | O_APPEND);
+		char block[65536];
+		memset(block, '#', sizeof(block));
+		for (unsigned i = 0; i <= TOTP_MAX_FILE / sizeof(block); i++)
+			assert_int_equal(write(fd, block, sizeof(block)), (ssize_t)sizeof(block));
+		close(fd);
+	}
+	assert_int_equal(totp_status(t->file, "alice", &st), -EFBIG);
+	assert_int_equal(totp_verify(t->file, "alice", "123456", 1), -EFBIG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -423,6 +476,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_verify_right_wrong_replayed, tmp_setup,
 					    tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_verify_long_secret, tmp_setup, tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_hostile_lines, tmp_setup, tmp_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
