@@ -97,6 +97,8 @@ service iamtest-off pam_deny.so config=$CONF mfa=off nodelay
 service iamtest-groups pam_deny.so config=$CONF groups=iam-admins,nosuchgroup nodelay
 service iamtest-stale pam_deny.so config=$T/stale.conf nodelay
 service iamtest-nosnap pam_permit.so config=$T/nosnap.conf nodelay
+service iamtest-age10000 pam_deny.so config=$T/stale.conf max_snapshot_age=10000 nodelay
+service iamtest-age0 pam_deny.so config=$T/stale.conf max_snapshot_age=0 nodelay
 service iamtest-badarg pam_permit.so config=$CONF mfa=requried
 service iamtest-window0 pam_deny.so config=$CONF window=0 nodelay
 service sshd pam_deny.so config=$CONF nodelay
@@ -248,6 +250,10 @@ check_eq "stale snapshot: account denied" 1 "$RC"
 check_match "stale snapshot: account audit" 'pam_iam\(iamtest-stale:account\): denied user=alice' "$LASTLOG"
 pt iamtest-stale root "<closed>" acct_mgmt
 check_match "stale snapshot: local root still ignored" 'ignored user=root' "$LASTLOG"
+pt iamtest-age10000 alice "<closed>" acct_mgmt
+check_eq "max_snapshot_age=10000 argument: the 2 h old snapshot is fresh enough" 0 "$RC"
+pt iamtest-age0 alice "<closed>" acct_mgmt
+check_eq "max_snapshot_age=0 argument: age not checked" 0 "$RC"
 pt iamtest-nosnap root "<closed>" authenticate acct_mgmt
 check_eq "missing snapshot: local root passes through" 0 "$RC"
 # A passwd entry with a uid in the IAM range while the snapshot is missing: fail closed.
