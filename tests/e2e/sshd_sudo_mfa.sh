@@ -31,6 +31,8 @@ aws_admin iam create-group --group-name admins >/dev/null
 aws_admin iam create-group --group-name devs >/dev/null
 aws_admin iam create-group --group-name contractors >/dev/null
 declare -A KEY
+aws_admin iam create-user --user-name frank >/dev/null # admins, never enrolled
+aws_admin iam add-user-to-group --group-name admins --user-name frank
 for u in alice carl bob eve dan; do
 	aws_admin iam create-user --user-name $u >/dev/null
 	KEY[$u]=$(sandbox_keygen $u)
@@ -47,7 +49,7 @@ moto_config "$SB_CONF" \
 	"[pam]" "max_snapshot_age = 3600" "service.sudo = admins" "service.sshd = devs"
 sandbox_service_creds "$HOST_AK" "$HOST_SK"
 OUT=$(as_service /usr/sbin/iam-login sync 2>&1)
-check_match "iam-login sync as the service user" "^synced 7 users, 3 groups \(0 excluded\)" "$OUT"
+check_match "iam-login sync as the service user" "^synced 8 users, 3 groups \(0 excluded\)" "$OUT"
 check_match "NSS: alice is in iam-admins and iam-devs" "iam-admins.*iam-devs|iam-devs.*iam-admins" "$(id alice 2>&1)"
 
 # ---- the shipped PAM, sudoers and faillock configuration ----------------------------
@@ -154,10 +156,15 @@ OUT=$(code bob | as_user bob sudo -S id -u 2>"$SB/sudo.err")
 check_eq "non-member (devs only): no sudo even with a right code" "" "$OUT"
 check_match "non-member: sudo says why" "PAM account management error: Permission denied|not in the sudoers file" "$(cat "$SB/sudo.err")"
 
+OUT=$(echo 123456 | as_user frank sudo -S id -u 2>"$SB/sudo.err")
+check_eq "admins member without an enrolled secret (mfa=required): no sudo" "" "$OUT"
+# sudo passes PAM_SILENT (sudoers pam_silent), so pam_iam's message stays in the log.
+check_match "... sudo reports the failed authentication" "incorrect password attempt" "$(cat "$SB/sudo.err")"
+
 # Revocation: remove carl from admins in IAM, sync, and sudo is gone.
 aws_admin iam remove-user-from-group --group-name admins --user-name carl
 OUT=$(as_service /usr/sbin/iam-login sync 2>&1)
-check_match "sync after the IAM change" "^synced 7 users, 3 groups" "$OUT"
+check_match "sync after the IAM change" "^synced 8 users, 3 groups" "$OUT"
 check_nomatch "NSS: carl no longer in iam-admins" "iam-admins" "$(id carl 2>&1)"
 OUT=$(code carl 30 | as_user carl sudo -S id -u 2>"$SB/sudo.err")
 check_eq "after removal + sync: sudo refused (unused valid code given)" "" "$OUT"
