@@ -26,7 +26,8 @@
 #include "pam_iam.h"
 
 #define IAM_MFA_DEADLINE_MS 3000
-#define DEFAULT_HELPER "/usr/sbin/iam-login"
+/* Where packages and `make install` (PREFIX=/usr/local) put iam-login. */
+static const char *const default_helpers[] = {"/usr/sbin/iam-login", "/usr/local/sbin/iam-login"};
 
 extern char **environ;
 
@@ -89,7 +90,7 @@ static void run_helper(const char *helper, const char *config, const char *user,
 
 int pam_iam_has_iam_mfa(const struct pam_iam_ctx *ctx)
 {
-	const char *helper = ctx->args.iam_mfa_helper ? ctx->args.iam_mfa_helper : DEFAULT_HELPER;
+	const char *helper = ctx->args.iam_mfa_helper;
 	const char *config = ctx->cfg.path ? ctx->cfg.path : IAM_DEFAULT_CONFIG;
 	long deadline = now_ms() + IAM_MFA_DEADLINE_MS;
 	char buf[32];
@@ -99,6 +100,11 @@ int pam_iam_has_iam_mfa(const struct pam_iam_ctx *ctx)
 
 	struct stat st;
 
+	for (size_t i = 0; !helper && i < sizeof(default_helpers) / sizeof(default_helpers[0]); i++)
+		if (access(default_helpers[i], X_OK) == 0)
+			helper = default_helpers[i];
+	if (!helper)
+		return -ENOENT;
 	/* Run as root with root's credentials: only a program only root can change. */
 	if (stat(helper, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
 	    (st.st_mode & (S_IWGRP | S_IWOTH))) {

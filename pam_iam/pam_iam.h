@@ -23,7 +23,8 @@ struct pam_iam_args {
 	long window;		    /* window=STEPS */
 	bool use_login_groups;	    /* login_groups: apply [keys] login_groups to this service */
 	bool iam_mfa_check;	    /* if-enrolled: ask IAM for an MFA device (short deadline) */
-	const char *iam_mfa_helper; /* iam_mfa_helper=PATH, default /usr/sbin/iam-login */
+	const char *iam_mfa_helper; /* iam_mfa_helper=PATH, default /usr/sbin or /usr/local/sbin
+				       iam-login */
 	bool nodelay;		    /* no failure delay request (pam_fail_delay) */
 	bool debug;
 	bool quiet; /* no messages to the user, no log line for non-IAM users */
