@@ -225,9 +225,20 @@ int keycache_encode(const struct kc_entry *e, char **buf, size_t *len)
 	       e->iam_id, e->iam_arn);
 	for (i = 0; i < e->nkeys; i++) {
 		const struct kc_key *k = &e->keys[i];
-		/* Keys refused at fetch are kept as inactive-looking records without a body. */
-		sb_add(&b, "key %s %s %s\n", k->id, k->active ? "Active" : "Inactive",
-		       k->line ? k->line : (k->reject ? "!" : "-"));
+		/* Keys refused at fetch keep only the reason ("!key-type-not-allowed"). */
+		if (k->line || !k->reject) {
+			sb_add(&b, "key %s %s %s\n", k->id, k->active ? "Active" : "Inactive",
+			       k->line ? k->line : "-");
+		} else {
+			char reason[65];
+			size_t j;
+			snprintf(reason, sizeof(reason), "%s", k->reject);
+			for (j = 0; reason[j]; j++)
+				if (!(reason[j] >= 'a' && reason[j] <= 'z'))
+					reason[j] = '-';
+			sb_add(&b, "key %s %s !%s\n", k->id, k->active ? "Active" : "Inactive",
+			       reason);
+		}
 	}
 	sb_add(&b, "end\n");
 	if (b.err) {
@@ -272,10 +283,19 @@ static int decode_key(struct kc_entry *e, char *rest, const struct str_list *typ
 		active = false;
 	else
 		return -EBADMSG;
-	if (strcmp(body, "-") == 0 || strcmp(body, "!") == 0) {
+	if (strcmp(body, "-") == 0 || body[0] == '!') {
+		size_t j, n = strlen(body + 1);
+		if (body[0] == '!' && (n == 0 || n > 64))
+			return -EBADMSG;
+		for (j = 1; body[0] == '!' && body[j]; j++) {
+			if (body[j] == '-')
+				body[j] = ' ';
+			else if (body[j] < 'a' || body[j] > 'z')
+				return -EBADMSG;
+		}
 		r = kc_entry_add(e, id, active, NULL, 0, types);
 		if (r == 0 && body[0] == '!') {
-			e->keys[e->nkeys - 1].reject = strdup("refused at fetch");
+			e->keys[e->nkeys - 1].reject = strdup(body + 1);
 			if (!e->keys[e->nkeys - 1].reject)
 				r = -ENOMEM;
 		}
@@ -536,6 +556,11 @@ static void child_fetch(const struct kc_request *req, long budget_ms, int fd)
 	int r;
 
 	r = req->fetch(req->fetch_ctx, budget_ms, &e, err, sizeof(err));
+	if (r == 0 && e.iam_id && strcmp(e.iam_id, req->iam_id) != 0) {
+		/* The keys belong to another IAM user than the one asked about. */
+		snprintf(err, sizeof(err), "IAM user changed during the fetch");
+		r = -ESTALE;
+	}
 	if (r == 0) {
 		e.fetched = wall_now(req);
 		if (!e.iam_id)
@@ -594,9 +619,12 @@ static int fetch_with_deadline(const struct kc_request *req, int64_t deadline, s
 		return r;
 	}
 	if (pid == 0) {
+		/* Own process group, so a deadline kill also takes any helper it runs. */
+		setpgid(0, 0);
 		close(pfd[0]);
 		child_fetch(req, budget, pfd[1]);
 	}
+	setpgid(pid, pid);
 	close(pfd[1]);
 	for (;;) {
 		long left = (long)(deadline - mono_ms());
@@ -633,8 +661,10 @@ static int fetch_with_deadline(const struct kc_request *req, int64_t deadline, s
 		}
 	}
 	close(pfd[0]);
-	if (r < 0)
+	if (r < 0) {
+		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
+	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	buf[len] = '\0';

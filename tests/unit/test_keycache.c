@@ -56,7 +56,7 @@ static void test_roundtrip(void **state)
 	assert_int_equal(keycache_encode(&e, &buf, &len), 0);
 	assert_string_equal(buf, "iam-login-keys 1\nfetched 1700000000\niam-id " UID "\narn " ARN
 				 "\nkey APKAAAAA1 Active " ED " me\nkey APKAAAAA2 Inactive -\n"
-				 "key APKAAAAA3 Active !\nend\n");
+				 "key APKAAAAA3 Active !key-type-not-allowed\nend\n");
 	assert_int_equal(keycache_decode(buf, len, NULL, &d), 0);
 	assert_int_equal(d.fetched, 1700000000);
 	assert_string_equal(d.iam_arn, ARN);
@@ -67,6 +67,7 @@ static void test_roundtrip(void **state)
 	assert_false(d.keys[1].active);
 	assert_null(d.keys[1].line);
 	assert_null(d.keys[2].line);
+	assert_string_equal(d.keys[2].reject, "key type not allowed");
 	assert_int_equal(kc_entry_active(&d), 1);
 	free(buf);
 	kc_entry_free(&e);
@@ -105,6 +106,8 @@ static void test_corrupt(void **state)
 	expect_corrupt(HDR "key APKA-1 Active " ED "\nend\n");	 /* bad id */
 	expect_corrupt(HDR "key APKA1 Maybe " ED "\nend\n");	 /* bad status */
 	expect_corrupt(HDR "bogus line\nend\n");
+	expect_corrupt(HDR "key APKA1 Active !Bad\nend\n"); /* reason outside [a-z-] */
+	expect_corrupt(HDR "key APKA1 Active !\nend\n");
 	expect_corrupt("iam-login-keys 1\nfetched -5\niam-id " UID "\narn " ARN "\nend\n");
 	expect_corrupt("iam-login-keys 1\nfetched 12x\niam-id " UID "\narn " ARN "\nend\n");
 	expect_corrupt("iam-login-keys 1\nfetched 1\niam-id " UID "\narn a b\nend\n");

@@ -5,6 +5,7 @@
  * log in gets nothing, without an API call or even loading credentials.
  */
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,12 +117,32 @@ static int print_keys(const struct kc_entry *e)
 	return fflush(stdout) == 0 ? 0 : -EIO;
 }
 
-static int answer(const struct iam_config *cfg, const char *user)
+/* iam-login, installed beside this program, does the IAM calls on a miss. */
+static int helper_path(char *buf, size_t n)
 {
+	char self[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (len <= 0)
+		return -errno;
+	self[len] = '\0';
+	slash = strrchr(self, '/');
+	if (!slash)
+		return -ENOENT;
+	*slash = '\0';
+	if (snprintf(buf, n, "%s/iam-login", self) >= (int)n)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int answer(const struct iam_config *cfg, const char *config_file, const char *user)
+{
+	char helper[PATH_MAX];
+	struct keyexec_ctx xctx;
 	char cuser[80], carn[300], offered[1200], rejected[400], cerr[300];
 	struct kc_request req;
 	struct kc_result res;
-	struct keyfetch_ctx fctx;
 	struct snap_user u;
 	struct snap *snap = NULL;
 	int r;
@@ -153,7 +174,15 @@ static int answer(const struct iam_config *cfg, const char *user)
 	}
 	log_clean(carn, sizeof(carn), u.iam_arn ? u.iam_arn : "-");
 
-	keys_request_init(&req, cfg, &u, &fctx);
+	keys_request_base(&req, cfg, &u);
+	if (helper_path(helper, sizeof(helper)) < 0)
+		snprintf(helper, sizeof(helper), "/usr/sbin/iam-login");
+	xctx.helper = helper;
+	xctx.config_path = config_file;
+	xctx.user = u.name;
+	xctx.types = req.types;
+	req.fetch = keys_fetch_exec;
+	req.fetch_ctx = &xctx;
 	if (mkdir(cfg->keys_cache_dir, 0700) < 0 && errno != EEXIST) {
 		/* Reported by keycache_get below. */
 	}
@@ -233,7 +262,7 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
-	r = answer(&cfg, argv[optind]);
+	r = answer(&cfg, config_path(config_file), argv[optind]);
 	config_free(&cfg);
 	return r;
 }
