@@ -15,17 +15,57 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The string table, with identical strings stored once (a user and its private
+ * group share name, IAM name, id and ARN; most users share a shell). */
 struct strtab {
 	char *data;
 	size_t len, cap;
+	uint32_t *set; /* open addressing: offset + 1, 0 = empty */
+	size_t set_slots, set_used;
 };
+
+static uint32_t *strtab_find(struct strtab *t, const char *s)
+{
+	size_t mask = t->set_slots - 1, i = snapfmt_hash_name(s) & mask;
+
+	while (t->set[i] && strcmp(t->data + t->set[i] - 1, s) != 0)
+		i = (i + 1) & mask;
+	return &t->set[i];
+}
+
+static int strtab_grow_set(struct strtab *t)
+{
+	uint32_t *old = t->set;
+	size_t n = t->set_slots, i;
+
+	t->set_slots = n ? 2 * n : 1024;
+	t->set = calloc(t->set_slots, sizeof(*t->set));
+	if (!t->set) {
+		t->set = old;
+		t->set_slots = n;
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		if (old[i])
+			*strtab_find(t, t->data + old[i] - 1) = old[i];
+	free(old);
+	return 0;
+}
 
 static int strtab_add(struct strtab *t, const char *s, uint32_t *off)
 {
+	uint32_t *slot;
 	size_t n;
 
 	if (!s || !*s) {
 		*off = 0; /* the table starts with "" */
+		return 0;
+	}
+	if (2 * (t->set_used + 1) > t->set_slots && strtab_grow_set(t) < 0)
+		return -ENOMEM;
+	slot = strtab_find(t, s);
+	if (*slot) {
+		*off = *slot - 1;
 		return 0;
 	}
 	n = strlen(s) + 1;
@@ -44,6 +84,8 @@ static int strtab_add(struct strtab *t, const char *s, uint32_t *off)
 	}
 	memcpy(t->data + t->len, s, n);
 	*off = (uint32_t)t->len;
+	*slot = *off + 1;
+	t->set_used++;
 	t->len += n;
 	return 0;
 }
@@ -117,6 +159,16 @@ static bool same_gid(const struct dir_model *m, uint32_t a, uint32_t b)
 	return m->groups[a].gid == m->groups[b].gid;
 }
 
+/* A passwd/group field must not break the colon/newline file format that
+ * getent and every parser of its output rely on (extra: ',' in group names). */
+static bool field_ok(const char *s, const char *extra)
+{
+	for (; s && *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == ':' || strchr(extra, *s))
+			return false;
+	return true;
+}
+
 static int check_model(const struct dir_model *m, size_t *n_ug, size_t *n_gm)
 {
 	size_t i, j;
@@ -127,7 +179,9 @@ static int check_model(const struct dir_model *m, size_t *n_ug, size_t *n_gm)
 		return -EFBIG;
 	for (i = 0; i < m->nusers; i++) {
 		const struct dir_user *u = &m->users[i];
-		if (!u->name || !*u->name || u->ngroups > SNAPFMT_MAX_RECORDS)
+		if (!u->name || !*u->name || u->ngroups > SNAPFMT_MAX_RECORDS ||
+		    !field_ok(u->name, ",") || !field_ok(u->gecos, "") || !field_ok(u->home, "") ||
+		    !field_ok(u->shell, ""))
 			return -EINVAL;
 		for (j = 0; j < u->ngroups; j++)
 			if (u->group_idx[j] >= m->ngroups)
@@ -136,7 +190,8 @@ static int check_model(const struct dir_model *m, size_t *n_ug, size_t *n_gm)
 	}
 	for (i = 0; i < m->ngroups; i++) {
 		const struct dir_group *g = &m->groups[i];
-		if (!g->name || !*g->name || g->nmembers > SNAPFMT_MAX_RECORDS)
+		if (!g->name || !*g->name || g->nmembers > SNAPFMT_MAX_RECORDS ||
+		    !field_ok(g->name, ","))
 			return -EINVAL;
 		for (j = 0; j < g->nmembers; j++)
 			if (g->member_idx[j] >= m->nusers)
@@ -215,11 +270,11 @@ static int snapshot_build(const struct dir_model *m, uint64_t generation, uint8_
 	users = calloc(m->nusers + 1, sizeof(struct snapfmt_user));
 	groups = calloc(m->ngroups + 1, sizeof(struct snapfmt_group));
 	excl = calloc(m->nexcluded + 1, sizeof(struct snapfmt_excluded));
-	r = (!users || !groups || !excl) ? -ENOMEM : strtab_add(&t, "x", &(uint32_t){0});
-	if (r == 0) {
-		t.data[0] = '\0'; /* offset 0 is "", 1 is a spare NUL */
-		r = build_strings(m, &t, users, groups, excl, &n_ug, &n_gm);
-	}
+	t.data = calloc(1, t.cap = 4096);
+	t.len = 1; /* offset 0 is "" */
+	r = (!users || !groups || !excl || !t.data)
+		? -ENOMEM
+		: build_strings(m, &t, users, groups, excl, &n_ug, &n_gm);
 	if (r < 0)
 		goto out;
 
@@ -310,6 +365,7 @@ out:
 	free(groups);
 	free(excl);
 	free(t.data);
+	free(t.set);
 	return r == -EEXIST ? -EINVAL : r;
 }
 

@@ -10,16 +10,48 @@ struct outbuf {
 	size_t left;
 };
 
-static int put_str(struct outbuf *b, const char *s, char **dst)
-{
-	size_t n = strlen(s) + 1;
+/* Copy s. A ':' or newline would forge fields in passwd/group output (and ','
+ * in names would split member lists); the writer never stores them, so they
+ * mark a hostile file. strcspn + memcpy are SIMD in glibc: for longer fields. */
+#define FIELD_REJECT ":\n"
 
-	if (n > b->left)
+static int put_str(struct outbuf *b, const char *s, char **dst, const char *reject)
+{
+	size_t n = strcspn(s, reject);
+
+	if (s[n] != '\0')
+		return -EBADMSG;
+	if (++n > b->left)
 		return -ERANGE;
 	memcpy(b->p, s, n);
 	*dst = b->p;
 	b->p += n;
 	b->left -= n;
+	return 0;
+}
+
+/* Names are short and copied often (group member lists): one fused loop that
+ * copies and stops at NUL or at a character that would split the list. */
+static const unsigned char name_stop[256] = {[0] = 1, [':'] = 1, ['\n'] = 1, [','] = 1};
+
+static int put_name(struct outbuf *b, const char *s, char **dst)
+{
+	char *d = b->p, *end = b->p + b->left;
+
+	for (;;) {
+		unsigned char c = (unsigned char)*s++;
+		if (d == end)
+			return -ERANGE;
+		*d++ = (char)c;
+		if (name_stop[c]) {
+			if (c != 0)
+				return -EBADMSG;
+			break;
+		}
+	}
+	*dst = b->p;
+	b->left -= (size_t)(d - b->p);
+	b->p = d;
 	return 0;
 }
 
@@ -31,11 +63,11 @@ int nss_iam_fill_passwd(const struct snap_user *u, struct passwd *pw, char *buf,
 
 	if (u->uid == 0 || u->gid == 0)
 		return -EBADMSG;
-	r = put_str(&b, u->name, &pw->pw_name);
-	r = r ?: put_str(&b, "*", &pw->pw_passwd);
-	r = r ?: put_str(&b, u->gecos, &pw->pw_gecos);
-	r = r ?: put_str(&b, u->home, &pw->pw_dir);
-	r = r ?: put_str(&b, u->shell, &pw->pw_shell);
+	r = put_name(&b, u->name, &pw->pw_name);
+	r = r ?: put_name(&b, "*", &pw->pw_passwd);
+	r = r ?: put_str(&b, u->gecos, &pw->pw_gecos, FIELD_REJECT);
+	r = r ?: put_str(&b, u->home, &pw->pw_dir, FIELD_REJECT);
+	r = r ?: put_str(&b, u->shell, &pw->pw_shell, FIELD_REJECT);
 	if (r < 0)
 		return r;
 	pw->pw_uid = u->uid;
@@ -60,15 +92,17 @@ int nss_iam_fill_group(const struct snap *s, const struct snap_group *g, struct 
 	mem = (char **)(void *)(buf + pad);
 	b.p = buf + pad + ((size_t)g->nmembers + 1) * sizeof(char *);
 	b.left = len - pad - ((size_t)g->nmembers + 1) * sizeof(char *);
-	r = put_str(&b, g->name, &gr->gr_name);
-	r = r ?: put_str(&b, "*", &gr->gr_passwd);
-	for (i = 0; r == 0 && i < g->nmembers; i++) {
-		struct snap_user u;
-		r = snap_group_member_at(s, g, i, &u);
-		r = r ?: put_str(&b, u.name, &mem[i]);
-	}
+	r = put_name(&b, g->name, &gr->gr_name);
+	r = r ?: put_name(&b, "*", &gr->gr_passwd);
+	/* the pointer array first holds pointers into the mapping, then each is
+	 * replaced by its copy in the buffer */
+	if (r == 0 &&
+	    snap_group_member_names(s, g, (const char **)mem, g->nmembers) != (int)g->nmembers)
+		r = -EBADMSG;
+	for (i = 0; r == 0 && i < g->nmembers; i++)
+		r = put_name(&b, mem[i], &mem[i]);
 	if (r < 0)
-		return r == -ENOENT ? -EBADMSG : r;
+		return r;
 	mem[g->nmembers] = NULL;
 	gr->gr_mem = mem;
 	gr->gr_gid = g->gid;

@@ -13,13 +13,14 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <time.h>
 
 #define SNAP_PATH IAM_DEFAULT_STATE_DIR "/" IAM_SNAPSHOT_NAME
 #define CHECK_INTERVAL_NS 1000000000LL
 
 static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct snap *state_snap;
+static struct nss_iam_map *state_map; /* holds one reference */
 static bool state_checked;
 static struct timespec state_last_check;
 
@@ -32,6 +33,7 @@ static void refresh_locked(void)
 {
 	struct timespec now;
 	struct snap *fresh;
+	int r;
 
 	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &now) < 0)
 		now.tv_sec = now.tv_nsec = 0;
@@ -40,21 +42,57 @@ static void refresh_locked(void)
 		return;
 	state_checked = true;
 	state_last_check = now;
-	if (state_snap && !snap_is_stale(state_snap, SNAP_PATH))
+	if (state_map && !snap_is_stale(state_map->snap, SNAP_PATH))
 		return;
 	/* Replaced, removed or never opened: the module answers from what is on
-	 * disk now; no usable file means UNAVAIL (retried at the next interval). */
-	if (snap_open(SNAP_PATH, &fresh) < 0)
+	 * disk now; a missing, damaged or unsafe file means UNAVAIL (retried at the
+	 * next interval). A failure of this process (out of fds or memory) keeps
+	 * the mapping it has. */
+	r = snap_open(SNAP_PATH, &fresh);
+	if (r < 0) {
 		fresh = NULL;
-	snap_close(state_snap);
-	state_snap = fresh;
+		if (state_map && r != -ENOENT && r != -ENOTDIR && r != -EBADMSG && r != -EPERM)
+			return;
+	}
+	nss_iam_unpin(state_map);
+	state_map = NULL;
+	if (fresh) {
+		state_map = malloc(sizeof(*state_map));
+		if (!state_map) {
+			snap_close(fresh);
+			return;
+		}
+		state_map->snap = fresh;
+		state_map->refs = 1;
+	}
+}
+
+struct nss_iam_map *nss_iam_pin(void)
+{
+	refresh_locked();
+	if (state_map)
+		state_map->refs++;
+	return state_map;
+}
+
+void nss_iam_unpin(struct nss_iam_map *m)
+{
+	if (m && --m->refs == 0) {
+		snap_close(m->snap);
+		free(m);
+	}
+}
+
+void nss_iam_lock(void)
+{
+	pthread_mutex_lock(&state_lock);
 }
 
 const struct snap *nss_iam_acquire(void)
 {
 	pthread_mutex_lock(&state_lock);
 	refresh_locked();
-	return state_snap;
+	return state_map ? state_map->snap : NULL;
 }
 
 void nss_iam_release(void)
