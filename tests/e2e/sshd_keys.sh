@@ -18,6 +18,7 @@ command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || { skip "sshd_keys" "no ss
 moto_start || { not_ok "moto_start"; exit 1; }
 proxy_start
 sandbox_setup || { not_ok "sandbox_setup"; exit 1; }
+sandbox_syslog || { not_ok "sandbox_syslog"; exit 1; }
 
 # IAM: alice and bob in ssh-users, carol not; keys uploaded as the users would.
 aws_admin iam create-group --group-name ssh-users >/dev/null
@@ -75,6 +76,14 @@ check_eq "alice logs in with her IAM ed25519 key, as her uid" "200001" "$(login 
 check_eq "alice logs in with her IAM RSA key" "200001" "$(login alice "$alice_rsa")"
 check_eq "one List and one Get per key for alice so far (cache)" "1 2" \
 	"$(proxy_count ListSSHPublicKeys) $(proxy_count GetSSHPublicKey)"
+fp() { ssh-keygen -lf "$1.pub" | cut -d' ' -f2; }
+line=$(grep -E 'iam-authorized-keys\[[0-9]+\]: user=alice .*cache=miss' "$SB_SYSLOG" | head -1)
+check_match "audit: one LOG_AUTHPRIV line for alice's first answer, with ARN" \
+	"^<86>.* user=alice arn=${ARN[alice]} result=offered keys=" "$line"
+contains() { case "$2" in *"$1"*) return 0 ;; esac; return 1; } # fingerprints hold regex characters
+check "audit: names the ed25519 key id and fingerprint" contains "$alice_ed_id=$(fp "$alice_ed")" "$line"
+check "audit: names the RSA key id and fingerprint" contains "$alice_rsa_id=$(fp "$alice_rsa")" "$line"
+check_match "audit: later answers are cache hits" "user=alice arn=.* cache=hit" "$(cat "$SB_SYSLOG")"
 check_eq "bob logs in" "200002" "$(login bob "$bob_key")"
 check_eq "alice with bob's key is refused" "" "$(login alice "$bob_key")"
 check_eq "alice with a key not in IAM is refused" "" "$(login alice "$stranger")"
@@ -83,6 +92,8 @@ check_eq "carol (not in the login group) is refused" "" "$(login carol "$carol_k
 check_eq "root (local account) is refused" "" "$(login root "$alice_ed")"
 check_eq "a name in neither IAM nor passwd is refused" "" "$(login nosuchuser "$alice_ed")"
 check_eq "refusals for carol, root and nosuchuser made no API call" "$before" "$(calls)"
+check_match "audit: carol's refusal is logged with the reason" \
+	'user=carol result=refused reason="not in a login group"' "$(cat "$SB_SYSLOG")"
 
 # Key set Inactive in IAM: refused once the cache entry expires; the other key still works.
 aws_admin iam update-ssh-public-key --user-name alice --ssh-public-key-id "$alice_rsa_id" --status Inactive

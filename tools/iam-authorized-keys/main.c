@@ -149,24 +149,22 @@ static int answer(const struct iam_config *cfg, const char *config_file, const c
 
 	log_clean(cuser, sizeof(cuser), user);
 	if (!plausible_name(user)) {
-		audit_log(LOG_NOTICE, PROG ": user=%s result=refused reason=\"invalid name\"",
-			  cuser);
+		audit_log(LOG_NOTICE, "user=%s result=refused reason=\"invalid name\"", cuser);
 		return 0;
 	}
 	r = keys_find_user(cfg, user, &snap, &u);
 	if (r == -ENOENT) {
 		/* Local accounts and unknown names: not ours to answer, and free of charge. */
-		audit_log(LOG_DEBUG, PROG ": user=%s result=ignored reason=\"not an IAM user\"",
-			  cuser);
+		audit_log(LOG_DEBUG, "user=%s result=ignored reason=\"not an IAM user\"", cuser);
 		return 0;
 	}
 	if (r == -EACCES) {
-		audit_log(LOG_NOTICE,
-			  PROG ": user=%s result=refused reason=\"not in a login group\"", cuser);
+		audit_log(LOG_NOTICE, "user=%s result=refused reason=\"not in a login group\"",
+			  cuser);
 		return 0;
 	}
 	if (r < 0) {
-		audit_log(LOG_ERR, PROG ": user=%s result=refused error=\"snapshot: %s\"", cuser,
+		audit_log(LOG_ERR, "user=%s result=refused error=\"snapshot: %s\"", cuser,
 			  strerror(-r));
 		fprintf(stderr, PROG ": directory snapshot in %s unusable: %s\n", cfg->state_dir,
 			strerror(-r));
@@ -192,8 +190,8 @@ static int answer(const struct iam_config *cfg, const char *config_file, const c
 		fprintf(stderr, PROG ": %s: %s\n", cuser, cerr);
 	if (r < 0 || res.source == KC_SRC_NONE) {
 		audit_log(LOG_WARNING,
-			  PROG ": user=%s arn=%s result=refused keys=none cache=%s error=\"%s\"",
-			  cuser, carn, r < 0 ? "unusable" : "none", cerr[0] ? cerr : "no keys");
+			  "user=%s arn=%s result=refused keys=none cache=%s error=\"%s\"", cuser,
+			  carn, r < 0 ? "unusable" : "none", cerr[0] ? cerr : "no keys");
 		snap_close(snap);
 		return 0;
 	}
@@ -201,8 +199,8 @@ static int answer(const struct iam_config *cfg, const char *config_file, const c
 	rejected_list(&res.entry, rejected, sizeof(rejected));
 	r = print_keys(&res.entry);
 	audit_log(kc_entry_active(&res.entry) ? LOG_INFO : LOG_NOTICE,
-		  PROG ": user=%s arn=%s result=%s keys=%s cache=%s age=%llds%s%s%s%s%s%s", cuser,
-		  carn, kc_entry_active(&res.entry) ? "offered" : "no-keys", offered,
+		  "user=%s arn=%s result=%s keys=%s cache=%s age=%llds%s%s%s%s%s%s", cuser, carn,
+		  kc_entry_active(&res.entry) ? "offered" : "no-keys", offered,
 		  kc_source_name(res.source), (long long)res.age, res.waited ? " waited=yes" : "",
 		  rejected[0] ? " rejected=" : "", rejected, cerr[0] ? " error=\"" : "", cerr,
 		  cerr[0] ? "\"" : "");
@@ -252,13 +250,13 @@ int main(int argc, char **argv)
 			fprintf(stderr, PROG ": %s:%d: %s\n", err.file, err.line, err.message);
 		else
 			fprintf(stderr, PROG ": %s: %s\n", config_path(config_file), strerror(-r));
-		audit_log(LOG_ERR, PROG ": configuration unusable, no keys offered");
+		audit_log(LOG_ERR, "configuration unusable, no keys offered");
 		return 1;
 	}
 	if (geteuid() == 0 && !cfg.keys_allow_root) {
 		fprintf(stderr, PROG ": refusing to run as root; set AuthorizedKeysCommandUser "
 				     "(or [keys] allow_root = yes)\n");
-		audit_log(LOG_ERR, PROG ": refused to run as root, no keys offered");
+		audit_log(LOG_ERR, "refused to run as root, no keys offered");
 		config_free(&cfg);
 		return 1;
 	}
