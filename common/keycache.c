@@ -440,11 +440,21 @@ static int check_dir(const char *dir)
 		return -errno;
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
-	if (st.st_uid != 0 && st.st_uid != geteuid())
+	/* root (iam-login keys) may use the service user's directory */
+	if (st.st_uid != 0 && st.st_uid != geteuid() && geteuid() != 0)
 		return -EPERM;
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
 		return -EPERM;
 	return 0;
+}
+
+/* Files root creates in the cache stay usable by the directory's owner. */
+static void give_to_dir_owner(int fd, const char *dir)
+{
+	struct stat st;
+
+	if (geteuid() == 0 && stat(dir, &st) == 0 && st.st_uid != 0)
+		(void)!fchown(fd, st.st_uid, st.st_gid);
 }
 
 /* ---- time ---------------------------------------------------------------- */
@@ -474,7 +484,7 @@ static void sleep_ms(long ms)
  * Take the per-user lock, polling until deadline (monotonic ms). Returns the
  * fd, -ETIMEDOUT, or -errno. *waited tells whether someone else held it.
  */
-static int lock_user(const char *path, int64_t deadline, bool *waited)
+static int lock_user(const char *path, const char *dir, int64_t deadline, bool *waited)
 {
 	long pause = 2;
 	int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -483,6 +493,7 @@ static int lock_user(const char *path, int64_t deadline, bool *waited)
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
+	give_to_dir_owner(fd, dir);
 	for (;;) {
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
 			return fd;
@@ -513,11 +524,12 @@ static int64_t fail_mark_ms(const char *path)
 	return (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
 }
 
-static void fail_mark_set(const char *path)
+static void fail_mark_set(const char *path, const char *dir)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 
 	if (fd >= 0) {
+		give_to_dir_owner(fd, dir);
 		futimens(fd, NULL);
 		close(fd);
 	}
@@ -755,7 +767,7 @@ int keycache_get(const struct kc_request *req, struct kc_result *res)
 		return 0;
 	}
 
-	lockfd = lock_user(lockp, deadline, &res->waited);
+	lockfd = lock_user(lockp, req->cache_dir, deadline, &res->waited);
 	if (lockfd < 0) {
 		if (lockfd == -ETIMEDOUT)
 			snprintf(res->error, sizeof(res->error),
@@ -797,7 +809,7 @@ int keycache_get(const struct kc_request *req, struct kc_result *res)
 		unlink(failp);
 		use_entry(res, &fresh, KC_SRC_MISS, now);
 	} else {
-		fail_mark_set(failp);
+		fail_mark_set(failp, req->cache_dir);
 		fallback(req, res, &cur, now);
 	}
 out:

@@ -44,6 +44,11 @@ int keys_fetch_iam(void *vctx, long budget_ms, struct kc_entry *out, char *err, 
 	}
 	r = iam_list_ssh_public_keys(c, ctx->iam_name, &keys, &n, &aerr);
 	ctx->calls++;
+	if (r == -ENOENT) {
+		/* Deleted from IAM since the snapshot: no keys, remembered for negative_ttl. */
+		r = 0;
+		goto out;
+	}
 	if (r < 0) {
 		snprintf(err, errlen, "ListSSHPublicKeys: %s",
 			 aws_error_str(&aerr, ebuf, sizeof(ebuf)));

@@ -85,6 +85,14 @@ check "audit: names the ed25519 key id and fingerprint" contains "$alice_ed_id=$
 check "audit: names the RSA key id and fingerprint" contains "$alice_rsa_id=$(fp "$alice_rsa")" "$line"
 check_match "audit: later answers are cache hits" "user=alice arn=.* cache=hit" "$(cat "$SB_SYSLOG")"
 check_eq "bob logs in" "200002" "$(login bob "$bob_key")"
+
+# root (an operator) looks at the service user's cache and refreshes it.
+out=$(env $(host_env) /usr/sbin/iam-login keys --refresh alice 2>&1)
+check_match "iam-login keys --refresh as root on the service user's cache" "cache +miss" "$out"
+check_match "iam-login keys shows both of alice's key ids" "$alice_ed_id.*Active.*ssh-ed25519" "$out"
+check_eq "files root wrote stay the service user's" "iam-login iam-login" \
+	"$(stat -c %U "$SB_CACHE/u_alice.keys") $(stat -c %U "$SB_CACHE/u_alice.lock")"
+check_eq "alice still logs in after root's refresh" "200001" "$(login alice "$alice_ed")"
 check_eq "alice with bob's key is refused" "" "$(login alice "$bob_key")"
 check_eq "alice with a key not in IAM is refused" "" "$(login alice "$stranger")"
 before=$(calls)

@@ -51,10 +51,11 @@ erin_key=$(upload erin)
 # Fake-IAM users for the hostile test get made-up ids.
 IAMID[mallory]=AIDAMALLORY000000001 ARN[mallory]=arn:aws:iam::123456789012:user/mallory
 IAMID[huge]=AIDAHUGE000000000001 ARN[huge]=arn:aws:iam::123456789012:user/huge
+IAMID[ghost]=AIDAGHOST00000000001 ARN[ghost]=arn:aws:iam::123456789012:user/ghost
 {
 	echo "account 123456789012"
 	i=1
-	for u in alice bob carol dave erin mallory huge; do
+	for u in alice bob carol dave erin mallory huge ghost; do
 		echo "user $u $((200000 + i)) $((200000 + i)) - /home/$u /bin/sh $u ${IAMID[$u]} ${ARN[$u]}"
 		i=$((i + 1))
 	done
@@ -103,6 +104,13 @@ echo "# 1,000 refusals took $(($(ms) - start)) ms"
 check_eq "spray: nothing printed for 1,000 unknown or local names" "0" "$out"
 check_eq "spray: zero API calls for them" "1 2" "$(calls)"
 
+# --- a snapshot user deleted from IAM: no keys, remembered (negative entry) ---
+out=$("$AK" --config "$C" ghost 2>/dev/null)
+check_eq "deleted from IAM: nothing printed" "" "$out"
+check_eq "deleted from IAM: one ListSSHPublicKeys" "2 2" "$(calls)"
+"$AK" --config "$C" ghost >/dev/null 2>&1
+check_eq "deleted from IAM: negative entry, no second call" "2 2" "$(calls)"
+
 # --- root refusal ----------------------------------------------------------------
 C_NOROOT=$(conf noroot "$PROXY_URL")
 rm -f "$T/cache/u_bob.keys"
@@ -110,7 +118,7 @@ out=$("$AK" --config "$C_NOROOT" bob 2>"$T/noroot.err")
 rc=$?
 check_eq "as root without allow_root: exit 1 and nothing printed" "1:" "$rc:$out"
 check_match "as root: says why" "refusing to run as root" "$(cat "$T/noroot.err")"
-check_eq "as root: no API call" "1 2" "$(calls)"
+check_eq "as root: no API call" "2 2" "$(calls)"
 
 # --- outage ----------------------------------------------------------------------------
 C_OUT=$(conf outage "$PROXY_URL" "allow_root = yes" "ttl = 1" "max_stale = 60" "deadline = 2")

@@ -378,7 +378,7 @@ static void test_get_insecure_dir(void **state)
 	struct env *e = *state;
 	struct kc_result res;
 
-	chmod(e->dir, 0777);
+	chmod(e->dir, 0777); /* writable by others: never trusted, not even by root */
 	assert_int_equal(keycache_get(&e->req, &res), -EPERM);
 	assert_int_equal(res.source, KC_SRC_NONE);
 	assert_int_equal(count_calls(&e->fake), 0);

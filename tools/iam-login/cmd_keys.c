@@ -112,7 +112,7 @@ static int show(const struct iam_config *cfg, const char *user, bool refresh)
 		return 1;
 	}
 	printf("%-9s %s%s\n", "cache", kc_source_name(res.source),
-	       res.source == KC_SRC_STALE ? " (IAM unreachable, serving expired keys)" : "");
+	       res.source == KC_SRC_STALE ? " (the IAM call failed: serving cached keys)" : "");
 	print_time("fetched", res.entry.fetched, now);
 	if (res.error[0])
 		printf("%-9s %s\n", "warning", res.error);
