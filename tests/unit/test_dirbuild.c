@@ -168,6 +168,7 @@ static void test_awkward_directory(void **state)
 	add_group(f, "sudo");
 	add_group(f, "admins");
 	add_group(f, "wheel");
+	add_group(f, "root");
 	add_tag(f, carol, "iam-login:gecos", "Carol Jones");
 	add_tag(f, dave, "IAM-LOGIN:SHELL", "/bin/zsh");
 	add_tag(f, xy, "iam-login:shell", "bin/sh");
@@ -180,9 +181,10 @@ static void test_awkward_directory(void **state)
 	f->cfg.group_prefix[0] = '\0'; /* no prefix: "sudo" and "wheel" meet local groups */
 	free(f->cfg.group_prefix);
 	f->cfg.group_prefix = strdup("");
-	f->cfg.merge_groups.items = calloc(1, sizeof(char *));
+	f->cfg.merge_groups.items = calloc(2, sizeof(char *));
 	f->cfg.merge_groups.items[0] = strdup("wheel");
-	f->cfg.merge_groups.n = 1;
+	f->cfg.merge_groups.items[1] = strdup("root");
+	f->cfg.merge_groups.n = 2;
 
 	assert_int_equal(dir_build(&f->cfg, &f->d, &f->local, 12345, &m, &w), 0);
 	assert_string_equal(m.account, "123456789012");
@@ -235,6 +237,8 @@ static void test_awkward_directory(void **state)
 	/* groups: sudo excluded (local, not merged), wheel merged with local gid 10 */
 	assert_string_equal(reason(&m, "group", "sudo"),
 			    "collides with local group sudo (not in merge_groups)");
+	assert_string_equal(reason(&m, "group", "root"),
+			    "refusing to merge into local group root (gid 0)");
 	g = find_group(&m, "wheel");
 	assert_non_null(g);
 	assert_int_equal(g->gid, 10);
@@ -259,6 +263,7 @@ static void test_awkward_directory(void **state)
 	dir_model_free(&m);
 	dir_warnings_free(&w);
 	free(f->cfg.merge_groups.items[0]);
+	free(f->cfg.merge_groups.items[1]);
 	free(f->cfg.merge_groups.items);
 	f->cfg.merge_groups.items = NULL;
 	f->cfg.merge_groups.n = 0;
