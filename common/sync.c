@@ -240,7 +240,13 @@ static int run(const struct iam_config *cfg, const struct sync_options *opt,
 		return r;
 	}
 
-	progress(opt, SYNC_STAGE_MAP, NULL);
+	{
+		char what[128];
+
+		snprintf(what, sizeof(what), "mapping %zu IAM users and %zu groups (%u calls)",
+			 dir.nusers, dir.ngroups, res->calls);
+		progress(opt, SYNC_STAGE_MAP, what);
+	}
 	r = dir_build(cfg, &dir, &local, (int64_t)time(NULL), &model, warnings);
 	local_db_free(&local);
 	iam_directory_free(&dir);
@@ -321,6 +327,19 @@ int sync_run(const struct iam_config *cfg, const struct sync_options *opt, struc
 	}
 	if (!opt->dry_run) {
 		int w = write_status(cfg, res, &warnings, started);
+		char clean[sizeof(res->error)];
+
+		/* Who exists on this host changes here: one audit line per applied or failed sync.
+		 */
+		if (r == 0)
+			audit_log(LOG_NOTICE,
+				  "iam-login sync: generation %llu: %zu users, %zu groups, %zu "
+				  "excluded, %zu removed, %u calls",
+				  (unsigned long long)res->generation, res->nusers, res->ngroups,
+				  res->nexcluded, res->removed, res->calls);
+		else
+			audit_log(LOG_WARNING, "iam-login sync %s: %s", outcome_name(res->outcome),
+				  log_clean(clean, sizeof(clean), res->error));
 
 		if (w < 0 && r == 0)
 			fprintf(stderr, "iam-login: warning: writing %s/%s: %s\n", cfg->state_dir,
