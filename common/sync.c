@@ -303,6 +303,15 @@ int sync_run(const struct iam_config *cfg, const struct sync_options *opt, struc
 	}
 	res->generation = previous_generation(snap_path);
 	if (!opt->dry_run) {
+		/* systemd's StateDirectory= makes it; a manual first run as root may not have it.
+		 */
+		if (mkdir(cfg->state_dir, 0755) < 0 && errno != EEXIST) {
+			r = -errno;
+			snprintf(res->error, sizeof(res->error), "creating %s: %s", cfg->state_dir,
+				 strerror(-r));
+			res->outcome = SYNC_FAILED;
+			return r;
+		}
 		r = take_lock(cfg->state_dir, &lock_fd);
 		if (r < 0) {
 			snprintf(res->error, sizeof(res->error), "%s: %s", cfg->state_dir,
