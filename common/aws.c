@@ -38,7 +38,7 @@ struct aws_client {
 	long connect_timeout_ms;
 	long timeout_ms;
 	unsigned max_retries;
-	const struct iam_config *cfg; /* for renewing credentials; owned by the caller */
+	struct iam_config cfg; /* own copy of the [aws] settings, for renewing credentials */
 	unsigned flags;
 	bool fixed_creds;	/* made by aws_client_new_with_creds: never re-resolve */
 	struct aws_creds creds; /* what requests are signed with */
@@ -126,6 +126,42 @@ static int check_endpoint(const char *name, const char *url, struct aws_error *e
 	return 0;
 }
 
+/* Copy the [aws] settings the credential chain needs, so the client outlives cfg. */
+static int copy_aws_config(struct iam_config *dst, const struct iam_config *src)
+{
+	char **const dsts[] = {&dst->region,	    &dst->iam_endpoint,	    &dst->sts_endpoint,
+			       &dst->imds_endpoint, &dst->profile,	    &dst->role_arn,
+			       &dst->external_id,   &dst->role_session_name};
+	const char *const srcs[] = {src->region,	src->iam_endpoint,     src->sts_endpoint,
+				    src->imds_endpoint, src->profile,	       src->role_arn,
+				    src->external_id,	src->role_session_name};
+	size_t i;
+
+	memset(dst, 0, sizeof(*dst));
+	dst->connect_timeout_ms = src->connect_timeout_ms;
+	dst->timeout_ms = src->timeout_ms;
+	dst->imds_v1_fallback = src->imds_v1_fallback;
+	dst->max_retries = src->max_retries;
+	for (i = 0; i < sizeof(srcs) / sizeof(srcs[0]); i++) {
+		if (srcs[i] && !(*dsts[i] = strdup(srcs[i])))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void free_aws_config(struct iam_config *c)
+{
+	free(c->region);
+	free(c->iam_endpoint);
+	free(c->sts_endpoint);
+	free(c->imds_endpoint);
+	free(c->profile);
+	free(c->role_arn);
+	free(c->external_id);
+	free(c->role_session_name);
+	memset(c, 0, sizeof(*c));
+}
+
 static int client_alloc(const struct iam_config *cfg, unsigned flags, struct aws_client **out,
 			struct aws_error *err)
 {
@@ -140,8 +176,15 @@ static int client_alloc(const struct iam_config *cfg, unsigned flags, struct aws
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		goto nomem;
-	c->cfg = cfg;
 	c->flags = flags;
+	if (cfg) {
+		if (copy_aws_config(&c->cfg, cfg) < 0) {
+			aws_client_free(c);
+			goto nomem;
+		}
+	} else {
+		c->cfg.max_retries = 5;
+	}
 	c->region = strdup(region);
 	c->iam_endpoint =
 	    strdup(cfg && cfg->iam_endpoint ? cfg->iam_endpoint : "https://iam.amazonaws.com");
@@ -153,7 +196,7 @@ static int client_alloc(const struct iam_config *cfg, unsigned flags, struct aws
 	}
 	c->connect_timeout_ms = cfg && cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 2000;
 	c->timeout_ms = cfg && cfg->timeout_ms > 0 ? cfg->timeout_ms : 10000;
-	c->max_retries = cfg ? cfg->max_retries : 5;
+	c->max_retries = c->cfg.max_retries;
 	if (check_endpoint("iam_endpoint", c->iam_endpoint, err) < 0 ||
 	    check_endpoint("sts_endpoint", c->sts_endpoint, err) < 0) {
 		aws_client_free(c);
@@ -206,13 +249,12 @@ static int client_load_creds(struct aws_client *c, struct aws_error *err)
 	int r;
 
 	creds_clear(&c->creds);
-	r = creds_resolve(c->cfg, &src, err);
+	r = creds_resolve(&c->cfg, &src, err);
 	if (r < 0)
 		return r;
-	if (c->cfg && c->cfg->role_arn && *c->cfg->role_arn &&
-	    !(c->flags & AWS_CLIENT_NO_ASSUME_ROLE)) {
-		r = creds_assume_role(c->cfg, &src, c->cfg->role_arn, c->cfg->external_id,
-				      c->cfg->role_session_name, &c->creds, &arn, err);
+	if (c->cfg.role_arn && *c->cfg.role_arn && !(c->flags & AWS_CLIENT_NO_ASSUME_ROLE)) {
+		r = creds_assume_role(&c->cfg, &src, c->cfg.role_arn, c->cfg.external_id,
+				      c->cfg.role_session_name, &c->creds, &arn, err);
 		creds_clear(&src);
 		if (r < 0)
 			return r;
@@ -249,6 +291,7 @@ void aws_client_free(struct aws_client *c)
 	if (!c)
 		return;
 	creds_clear(&c->creds);
+	free_aws_config(&c->cfg);
 	free(c->region);
 	free(c->iam_endpoint);
 	free(c->sts_endpoint);

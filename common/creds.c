@@ -75,13 +75,14 @@ int creds_parse_time(const char *s, time_t *out)
 	return 0;
 }
 
-/* Access key ids are short uppercase alphanumerics; anything else is not a key. */
+/* Access key ids are short alphanumerics (emulators add '-' or '_'); nothing else may
+ * reach the Authorization header. */
 static bool plausible_key_id(const char *s)
 {
 	size_t n = 0;
 
 	for (; s && *s; s++, n++)
-		if (!isalnum((unsigned char)*s))
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_')
 			return false;
 	return n >= 4 && n <= 128;
 }

@@ -527,7 +527,9 @@ int iam_parse_gaad_page(const char *body, size_t len, struct iam_user_list *user
 	rc = iam_open_result(body, len, action, &tree, &res, err);
 	if (rc < 0)
 		return rc;
-	/* With Filter User+Group both lists are in every page, possibly empty. */
+	/* With Filter User+Group both lists are in every page, possibly empty. Both are
+	 * required: an answer without one would read as "no users", and a sync
+	 * would then remove them all. (A missing key list, by contrast, only denies.) */
 	rc = iam_list_items(res, "UserDetailList", true, &items, &n, err, action);
 	if (rc == 0)
 		rc = append_users(items, n, USER_TAGS | USER_GROUPS, users, err,

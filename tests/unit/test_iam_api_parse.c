@@ -898,6 +898,128 @@ static void test_pages_through_guard(void **state)
 	free(loop);
 }
 
+/* Deterministic mutations of every real-shaped answer: each must parse into a
+ * valid result or fail cleanly (run under ASan/valgrind for memory errors). */
+static unsigned rng_state = 12345;
+static unsigned rng(void)
+{
+	rng_state = rng_state * 1103515245u + 12345u;
+	return (rng_state >> 8) & 0xffffff;
+}
+
+static void check_users_valid(const struct iam_user_list *l)
+{
+	size_t i, j;
+
+	for (i = 0; i < l->n; i++) {
+		assert_true(iam_valid_user_name(l->v[i].name));
+		assert_true(iam_valid_id(l->v[i].id));
+		assert_non_null(l->v[i].arn);
+		assert_non_null(l->v[i].path);
+		for (j = 0; j < l->v[i].ngroups; j++)
+			assert_true(iam_valid_group_name(l->v[i].groups[j]));
+	}
+}
+
+static void fuzz_one(const char *doc, int which)
+{
+	static const char alphabet[] = "<>/&;=\"' aZ09-_.:\n\xc3\x80";
+	size_t len = strlen(doc), n, k, muts;
+	char *buf = malloc(len + 1);
+	struct aws_error err;
+	int iter;
+
+	assert_non_null(buf);
+	for (iter = 0; iter < 400; iter++) {
+		struct iam_user_list u = {0};
+		struct iam_group_list g = {0};
+		struct iam_name_list m = {0};
+		struct iam_key_list kl = {0};
+		struct iam_mfa_list ml = {0};
+		struct iam_group grp = {0};
+		struct iam_page pg = {0};
+		struct iam_user one;
+		struct iam_ssh_key key;
+		char *serial, *seed;
+		int rc = 0;
+
+		memcpy(buf, doc, len + 1);
+		n = len;
+		muts = 1 + rng() % 4;
+		for (k = 0; k < muts; k++) {
+			if (rng() % 5 == 0)
+				n = rng() % (n + 1); /* cut short */
+			else if (n)
+				buf[rng() % n] = alphabet[rng() % (sizeof(alphabet) - 1)];
+		}
+		buf[n] = '\0';
+		switch (which) {
+		case 0:
+			rc = iam_parse_list_users_page(buf, n, &u, &pg, &err);
+			break;
+		case 1:
+			rc = iam_parse_gaad_page(buf, n, &u, &g, &pg, &err);
+			break;
+		case 2:
+			rc = iam_parse_get_group_page(buf, n, &grp, &m, &pg, &err);
+			break;
+		case 3:
+			rc = iam_parse_get_user(buf, n, &one, &err);
+			if (rc == 0)
+				iam_user_free(&one);
+			break;
+		case 4:
+			rc = iam_parse_list_ssh_keys_page(buf, n, "alice", &kl, &pg, &err);
+			break;
+		case 5:
+			rc = iam_parse_get_ssh_key(buf, n, "alice", NULL, &key, &err);
+			if (rc == 0) {
+				free(key.id);
+				free(key.status);
+				free(key.body);
+				free(key.fingerprint);
+			}
+			break;
+		case 6:
+			rc = iam_parse_list_mfa_page(buf, n, "alice", &ml, &pg, &err);
+			break;
+		case 7:
+			rc = iam_parse_create_vmfa(buf, n, &serial, &seed, &err);
+			if (rc == 0) {
+				assert_true(strlen(seed) >= IAM_MFA_SEED_MIN);
+				free(seed);
+				free(serial);
+			}
+			break;
+		}
+		assert_true(rc == 0 || rc == -EBADMSG || rc == -E2BIG);
+		if (rc == 0)
+			check_users_valid(&u);
+		iam_page_clear(&pg);
+		iam_user_list_free(&u);
+		iam_group_list_free(&g);
+		iam_name_list_free(&m);
+		iam_group_free(&grp);
+		iam_key_list_free(&kl);
+		iam_mfa_list_free(&ml);
+	}
+	free(buf);
+}
+
+static void test_mutated_answers(void **state)
+{
+	(void)state;
+	fuzz_one(MOTO_LIST_USERS, 0);
+	fuzz_one(AWS_LIST_USERS_PAGE1, 0);
+	fuzz_one(MOTO_GAAD, 1);
+	fuzz_one(MOTO_GET_GROUP, 2);
+	fuzz_one(MOTO_GET_USER, 3);
+	fuzz_one(MOTO_LIST_KEYS, 4);
+	fuzz_one(MOTO_GET_KEY, 5);
+	fuzz_one(MOTO_LIST_MFA, 6);
+	fuzz_one(VMFA(SEED_B64), 7);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -921,6 +1043,7 @@ int main(void)
 	    cmocka_unit_test(test_dates),
 	    cmocka_unit_test(test_pager),
 	    cmocka_unit_test(test_pages_through_guard),
+	    cmocka_unit_test(test_mutated_answers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
