@@ -207,7 +207,8 @@ static int canonical_query(const char *q, struct strbuf *out)
 		}
 		p = amp ? amp + 1 : NULL;
 	}
-	qsort(ps, n, sizeof(*ps), cmp_qparam);
+	if (n > 1)
+		qsort(ps, n, sizeof(*ps), cmp_qparam);
 	for (i = 0; i < n; i++)
 		strbuf_addf(out, "%s%s=%s", i ? "&" : "", ps[i].key, ps[i].value);
 	r = out->err;

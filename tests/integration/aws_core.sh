@@ -116,7 +116,7 @@ INSTANCE_ARN="arn:aws:sts::$ACCOUNT:assumed-role/iam-login-reader/i-0123456789ab
 IMDS_PORT=$(free_port)
 IMDS_LOG=$WORK/imds.log
 python3 "$TOP/tests/lib/imds_stub.py" --port "$IMDS_PORT" --role iam-login-instance \
-	--creds "$WORK/imds.json" --log "$IMDS_LOG" >/dev/null 2>&1 &
+	--creds "$WORK/imds.json" --log "$IMDS_LOG" --container-auth "Bearer ctr-token-1" >/dev/null 2>&1 &
 IMDS_PID=$!
 IMDS1_PORT=$(free_port)
 python3 "$TOP/tests/lib/imds_stub.py" --port "$IMDS1_PORT" --role iam-login-instance \
@@ -134,6 +134,23 @@ check_match "IMDSv2 stub: whoami shows the instance role session" "^Arn: $INSTAN
 check_match "IMDSv2 stub: token PUT first" "^PUT /latest/api/token 200 token=no$" "$(grep /latest/ "$IMDS_LOG" | head -1)"
 check_eq "IMDSv2 stub: every GET carried the token" "" "$(grep '^GET /latest' "$IMDS_LOG" | grep -v 'token=yes')"
 check_match "IMDSv2 stub: role credentials fetched" "GET /latest/meta-data/iam/security-credentials/iam-login-instance 200" "$(cat "$IMDS_LOG")"
+# 5b'. container credentials (FULL_URI on loopback, token from a file) come before IMDS
+echo "Bearer ctr-token-1" >"$WORK/ctr-token"
+out=$(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_PROFILE AWS_CONFIG_FILE=/dev/null \
+	AWS_SHARED_CREDENTIALS_FILE=/dev/null HOME="$WORK" AWS_EC2_METADATA_DISABLED=true \
+	AWS_CONTAINER_CREDENTIALS_FULL_URI="http://127.0.0.1:$IMDS_PORT/container/creds" \
+	AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE="$WORK/ctr-token" "$IAM_LOGIN" --config "$CONF" whoami 2>&1)
+check_match "container credentials with authorization token" "^Arn: $INSTANCE_ARN$" "$out"
+out=$(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_PROFILE AWS_CONFIG_FILE=/dev/null \
+	AWS_SHARED_CREDENTIALS_FILE=/dev/null HOME="$WORK" AWS_EC2_METADATA_DISABLED=true \
+	AWS_CONTAINER_CREDENTIALS_FULL_URI="http://127.0.0.1:$IMDS_PORT/container/creds" \
+	AWS_CONTAINER_AUTHORIZATION_TOKEN="Bearer wrong" "$IAM_LOGIN" --config "$CONF" whoami 2>&1)
+check_match "container endpoint refusing the token is a clear error" "container credentials: HTTP 403" "$out"
+out=$(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_PROFILE AWS_CONFIG_FILE=/dev/null \
+	AWS_SHARED_CREDENTIALS_FILE=/dev/null HOME="$WORK" AWS_EC2_METADATA_DISABLED=true \
+	AWS_CONTAINER_CREDENTIALS_FULL_URI="http://192.0.2.1/creds" "$IAM_LOGIN" --config "$CONF" whoami 2>&1)
+check_match "container FULL_URI over plain http to a remote host is refused" "must be https, loopback" "$out"
+
 # 5c. IMDSv1-only instance: refused unless imds_v1_fallback = yes
 moto_config "$WORK/imds1.conf" "imds_endpoint = http://127.0.0.1:$IMDS1_PORT"
 sed -i '0,/^imds_endpoint = http:\/\/127.0.0.1:'"$MOTO_PORT"'$/{//d}' "$WORK/imds1.conf"

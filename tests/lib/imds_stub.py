@@ -2,11 +2,14 @@
 """Test-only EC2 instance metadata service (IMDSv2) on 127.0.0.1.
 
   imds_stub.py --port P --role NAME --creds FILE [--v1-only] [--log FILE]
+               [--container-auth TOKEN]
 
 Like the real service: PUT /latest/api/token (needs the TTL header) issues a
 token; with a token every GET must carry it in X-aws-ec2-metadata-token (401
 otherwise). --v1-only answers the PUT with 405 and serves GETs without a token
 (an instance configured for IMDSv1). FILE holds the role credentials JSON.
+GET /container/creds serves FILE as the ECS/EKS container endpoint does, only
+with "Authorization: TOKEN" when --container-auth is given (403 otherwise).
 One line per request goes to --log: "METHOD PATH STATUS token=yes|no".
 """
 import argparse, secrets
@@ -39,6 +42,11 @@ class H(BaseHTTPRequestHandler):
         self.reply(200, t.encode())
     def do_GET(self):
         a = self.server.args
+        if self.path == '/container/creds':
+            if a.container_auth and self.headers.get('Authorization') != a.container_auth:
+                return self.reply(403)
+            with open(a.creds, 'rb') as f:
+                return self.reply(200, f.read())
         if not a.v1_only and self.headers.get('X-aws-ec2-metadata-token') not in self.server.tokens:
             return self.reply(401)
         base = '/latest/meta-data/iam/security-credentials/'
@@ -56,6 +64,7 @@ def main():
     p.add_argument('--creds', required=True)
     p.add_argument('--v1-only', action='store_true')
     p.add_argument('--log')
+    p.add_argument('--container-auth')
     a = p.parse_args()
     srv = ThreadingHTTPServer(('127.0.0.1', a.port), H)
     srv.daemon_threads = True
