@@ -15,7 +15,7 @@ struct snap;
 
 struct snap_info {
 	uint64_t generation;
-	int64_t created;     /* when sync read IAM (unix time) */
+	int64_t created; /* when sync read IAM (unix time) */
 	char account[16];
 	uint32_t nusers;
 	uint32_t ngroups;
@@ -73,10 +73,11 @@ int snap_user_group_at(const struct snap *s, const struct snap_user *u, uint32_t
 		       struct snap_group *out);
 int snap_group_member_at(const struct snap *s, const struct snap_group *g, uint32_t i,
 			 struct snap_user *out);
+/* Just the name of the i-th member (the NSS group path): NULL when absent or damaged. */
+const char *snap_group_member_name(const struct snap *s, const struct snap_group *g, uint32_t i);
 int snap_excluded_at(const struct snap *s, uint32_t i, struct snap_excluded *out);
 /* Is the user a member of the IAM group with this IAM name (case-insensitive)? */
-bool snap_user_in_iam_group(const struct snap *s, const struct snap_user *u,
-			    const char *iam_group);
+bool snap_user_in_iam_group(const struct snap *s, const struct snap_user *u, const char *iam_group);
 
 #ifndef IAM_NSS_MODULE
 #include "dirmodel.h"

@@ -29,8 +29,10 @@
  * `slots` times and check that the record found has the key looked up, so a
  * hostile index can only make a lookup miss, never loop or answer wrongly.
  *
- * Checksum: 64-bit FNV-1a over the whole file taken as little-endian 64-bit
- * words (the tail zero-padded), with the checksum field counted as zero. It is
+ * Checksum: four interleaved 64-bit FNV-1a lanes over the file taken as
+ * little-endian 64-bit words (word k feeds lane k % 4; the tail is zero-padded
+ * to 32 bytes; the checksum field, word 3, counts as zero), folded together
+ * with the file length (snapfmt_checksum below is the definition). It is
  * verified once per open/remap; after that every offset and index is still
  * bounds-checked at use, because the checksum is not a signature.
  */
@@ -140,32 +142,40 @@ static inline uint32_t snapfmt_le32(uint32_t v)
 	return le32toh(v);
 }
 
+static inline uint64_t snapfmt_word(const uint8_t *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	return le64toh(w);
+}
+
 /* Checksum of a whole file image (see above); len is the file size. */
 static inline uint64_t snapfmt_checksum(const uint8_t *p, size_t len)
 {
-	uint64_t h = 14695981039346656037ull;
-	size_t i;
+	const uint64_t prime = 1099511628211ull;
+	uint64_t h[4] = {14695981039346656037ull, 14695981039346656037ull ^ 1,
+			 14695981039346656037ull ^ 2, 14695981039346656037ull ^ 3};
+	uint8_t tail[32] = {0};
+	size_t i, full = len & ~(size_t)31;
 
-	for (i = 0; i + 8 <= len; i += 8) {
-		uint64_t w;
-		memcpy(&w, p + i, 8);
-		w = le64toh(w);
-		if (i == SNAPFMT_CHECKSUM_OFFSET)
-			w = 0;
-		h ^= w;
-		h *= 1099511628211ull;
+	for (i = 0; i < full; i += 32) {
+		h[0] = (h[0] ^ (i == 0 ? snapfmt_word(p) : snapfmt_word(p + i))) * prime;
+		h[1] = (h[1] ^ snapfmt_word(p + i + 8)) * prime;
+		h[2] = (h[2] ^ snapfmt_word(p + i + 16)) * prime;
+		h[3] = (h[3] ^ (i == 0 ? 0 : snapfmt_word(p + i + 24))) * prime;
 	}
 	if (i < len) {
-		uint8_t tail[8] = {0};
-		uint64_t w;
 		memcpy(tail, p + i, len - i);
-		memcpy(&w, tail, 8);
-		if (i == SNAPFMT_CHECKSUM_OFFSET)
-			w = 0;
-		h ^= le64toh(w);
-		h *= 1099511628211ull;
+		if (i == 0)
+			memset(tail + SNAPFMT_CHECKSUM_OFFSET, 0, 8);
+		h[0] = (h[0] ^ snapfmt_word(tail)) * prime;
+		h[1] = (h[1] ^ snapfmt_word(tail + 8)) * prime;
+		h[2] = (h[2] ^ snapfmt_word(tail + 16)) * prime;
+		h[3] = (h[3] ^ snapfmt_word(tail + 24)) * prime;
 	}
-	return h;
+	/* fold the lanes and the length */
+	return ((((h[0] * prime) ^ h[1]) * prime ^ h[2]) * prime ^ h[3]) * prime ^ (uint64_t)len;
 }
 
 #endif

@@ -143,13 +143,20 @@ int snap_open(const char *path, struct snap **out)
 	int fd, r;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO planted at the path must not hang every lookup */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0) {
 		r = -errno;
 		close(fd);
 		return r;
+	}
+	/* like sshd's StrictModes: a snapshot anyone may write could make anyone
+	 * a member of a sudo group */
+	if (S_ISREG(st.st_mode) && (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		close(fd);
+		return -EPERM;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(struct snapfmt_header) ||
 	    st.st_size > (off_t)SNAPFMT_MAX_FILE) {
@@ -413,6 +420,27 @@ int snap_group_member_at(const struct snap *s, const struct snap_group *g, uint3
 	if (ui >= s->nusers)
 		return -EBADMSG;
 	return fill_user(s, ui, out);
+}
+
+const char *snap_group_member_name(const struct snap *s, const struct snap_group *g, uint32_t i)
+{
+	const uint8_t *rec;
+	uint32_t first, count, ui;
+	const char *name;
+
+	if (g->idx >= s->ngroups)
+		return NULL;
+	rec = s->groups + (size_t)g->idx * sizeof(struct snapfmt_group);
+	first = load32(rec + offsetof(struct snapfmt_group, members_first));
+	count = load32(rec + offsetof(struct snapfmt_group, members_count));
+	if (i >= count || (uint64_t)first + count > s->n_group_members)
+		return NULL;
+	ui = load32(s->group_members + 4 * ((size_t)first + i));
+	if (ui >= s->nusers)
+		return NULL;
+	name = str_at(s, load32(s->users + (size_t)ui * sizeof(struct snapfmt_user) +
+				offsetof(struct snapfmt_user, name)));
+	return name && *name ? name : NULL;
 }
 
 int snap_excluded_at(const struct snap *s, uint32_t i, struct snap_excluded *out)

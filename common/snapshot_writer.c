@@ -159,6 +159,16 @@ static bool same_gid(const struct dir_model *m, uint32_t a, uint32_t b)
 	return m->groups[a].gid == m->groups[b].gid;
 }
 
+/* A passwd/group field must not break the colon/newline file format that
+ * getent and every parser of its output rely on (extra: ',' in group names). */
+static bool field_ok(const char *s, const char *extra)
+{
+	for (; s && *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == ':' || strchr(extra, *s))
+			return false;
+	return true;
+}
+
 static int check_model(const struct dir_model *m, size_t *n_ug, size_t *n_gm)
 {
 	size_t i, j;
@@ -169,7 +179,9 @@ static int check_model(const struct dir_model *m, size_t *n_ug, size_t *n_gm)
 		return -EFBIG;
 	for (i = 0; i < m->nusers; i++) {
 		const struct dir_user *u = &m->users[i];
-		if (!u->name || !*u->name || u->ngroups > SNAPFMT_MAX_RECORDS)
+		if (!u->name || !*u->name || u->ngroups > SNAPFMT_MAX_RECORDS ||
+		    !field_ok(u->name, ",") || !field_ok(u->gecos, "") || !field_ok(u->home, "") ||
+		    !field_ok(u->shell, ""))
 			return -EINVAL;
 		for (j = 0; j < u->ngroups; j++)
 			if (u->group_idx[j] >= m->ngroups)
@@ -178,7 +190,8 @@ static int check_model(const struct dir_model *m, size_t *n_ug, size_t *n_gm)
 	}
 	for (i = 0; i < m->ngroups; i++) {
 		const struct dir_group *g = &m->groups[i];
-		if (!g->name || !*g->name || g->nmembers > SNAPFMT_MAX_RECORDS)
+		if (!g->name || !*g->name || g->nmembers > SNAPFMT_MAX_RECORDS ||
+		    !field_ok(g->name, ","))
 			return -EINVAL;
 		for (j = 0; j < g->nmembers; j++)
 			if (g->member_idx[j] >= m->nusers)

@@ -21,6 +21,15 @@
 const struct snap *nss_iam_acquire(void);
 void nss_iam_release(void);
 
+/* A mapping kept alive while an enumeration walks it, so setpwent..endpwent
+ * sees one snapshot even if it is replaced meanwhile. Lock held for both. */
+struct nss_iam_map {
+	struct snap *snap;
+	unsigned refs;
+};
+struct nss_iam_map *nss_iam_pin(void); /* the current mapping or NULL */
+void nss_iam_unpin(struct nss_iam_map *m);
+
 /* Copy entries into caller buffers: 0, -ERANGE (buffer too small), -EBADMSG. */
 int nss_iam_fill_passwd(const struct snap_user *u, struct passwd *pw, char *buf, size_t len);
 int nss_iam_fill_group(const struct snap *s, const struct snap_group *g, struct group *gr,

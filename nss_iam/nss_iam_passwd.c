@@ -3,7 +3,9 @@
 
 #include <errno.h>
 
-/* enumeration cursor, guarded by the state mutex (nss_iam_acquire) */
+/* enumeration state, guarded by the state mutex (nss_iam_acquire): the
+ * snapshot being walked stays mapped until endpwent even if replaced */
+static struct nss_iam_map *pw_map;
 static uint32_t pw_cursor;
 
 enum nss_status _nss_iam_getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t len,
@@ -44,25 +46,33 @@ enum nss_status _nss_iam_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, siz
 
 enum nss_status _nss_iam_setpwent(int stayopen)
 {
-	const struct snap *s = nss_iam_acquire();
+	enum nss_status st;
 
 	(void)stayopen;
+	nss_iam_acquire();
+	nss_iam_unpin(pw_map);
+	pw_map = nss_iam_pin();
 	pw_cursor = 0;
+	st = pw_map ? NSS_STATUS_SUCCESS : NSS_STATUS_UNAVAIL;
 	nss_iam_release();
-	return s ? NSS_STATUS_SUCCESS : NSS_STATUS_UNAVAIL;
+	return st;
 }
 
 enum nss_status _nss_iam_getpwent_r(struct passwd *pw, char *buf, size_t len, int *errnop)
 {
-	const struct snap *s = nss_iam_acquire();
+	const struct snap *s;
 	struct snap_user u;
 	int r = -ENOENT;
 
-	if (!s) {
+	nss_iam_acquire();
+	if (!pw_map) /* getpwent without setpwent */
+		pw_map = nss_iam_pin();
+	if (!pw_map) {
 		nss_iam_release();
 		*errnop = ENOENT;
 		return NSS_STATUS_UNAVAIL;
 	}
+	s = pw_map->snap;
 	/* damaged records are skipped; ERANGE leaves the cursor where it is so
 	 * glibc can retry the same entry with a bigger buffer */
 	while (r != 0 && r != -ERANGE) {
@@ -80,6 +90,8 @@ enum nss_status _nss_iam_getpwent_r(struct passwd *pw, char *buf, size_t len, in
 enum nss_status _nss_iam_endpwent(void)
 {
 	nss_iam_acquire();
+	nss_iam_unpin(pw_map);
+	pw_map = NULL;
 	pw_cursor = 0;
 	nss_iam_release();
 	return NSS_STATUS_SUCCESS;

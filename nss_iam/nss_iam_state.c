@@ -13,13 +13,14 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <time.h>
 
 #define SNAP_PATH IAM_DEFAULT_STATE_DIR "/" IAM_SNAPSHOT_NAME
 #define CHECK_INTERVAL_NS 1000000000LL
 
 static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct snap *state_snap;
+static struct nss_iam_map *state_map; /* holds one reference */
 static bool state_checked;
 static struct timespec state_last_check;
 
@@ -40,21 +41,45 @@ static void refresh_locked(void)
 		return;
 	state_checked = true;
 	state_last_check = now;
-	if (state_snap && !snap_is_stale(state_snap, SNAP_PATH))
+	if (state_map && !snap_is_stale(state_map->snap, SNAP_PATH))
 		return;
 	/* Replaced, removed or never opened: the module answers from what is on
 	 * disk now; no usable file means UNAVAIL (retried at the next interval). */
 	if (snap_open(SNAP_PATH, &fresh) < 0)
 		fresh = NULL;
-	snap_close(state_snap);
-	state_snap = fresh;
+	nss_iam_unpin(state_map);
+	state_map = NULL;
+	if (fresh) {
+		state_map = malloc(sizeof(*state_map));
+		if (!state_map) {
+			snap_close(fresh);
+			return;
+		}
+		state_map->snap = fresh;
+		state_map->refs = 1;
+	}
+}
+
+struct nss_iam_map *nss_iam_pin(void)
+{
+	if (state_map)
+		state_map->refs++;
+	return state_map;
+}
+
+void nss_iam_unpin(struct nss_iam_map *m)
+{
+	if (m && --m->refs == 0) {
+		snap_close(m->snap);
+		free(m);
+	}
 }
 
 const struct snap *nss_iam_acquire(void)
 {
 	pthread_mutex_lock(&state_lock);
 	refresh_locked();
-	return state_snap;
+	return state_map ? state_map->snap : NULL;
 }
 
 void nss_iam_release(void)
