@@ -8,6 +8,7 @@
 #include "log.h"
 #include "snapshot.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -180,6 +181,43 @@ static int take_lock(const char *state_dir, int *fd_out)
 	return 0;
 }
 
+/* Is name a temp file of atomic_write_file for one of our files (".NAME.XXXXXX")? */
+static bool is_our_temp(const char *name)
+{
+	static const char *const ours[] = {"." IAM_SNAPSHOT_NAME ".", "." SYNC_STATUS_NAME "."};
+
+	for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++) {
+		size_t n = strlen(ours[i]);
+
+		if (strncmp(name, ours[i], n) == 0 && strlen(name + n) == 6)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A sync killed between mkstemp and rename leaves a temp file behind. With the
+ * lock held no other writer is active, so remove such leftovers (regular files only).
+ */
+static void remove_stale_temps(const char *state_dir)
+{
+	DIR *d = opendir(state_dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (!is_our_temp(e->d_name))
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode))
+			unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+}
+
 static int fetch(const struct iam_config *cfg, struct iam_directory *dir, struct sync_result *res)
 {
 	struct aws_client *c = NULL;
@@ -319,6 +357,7 @@ int sync_run(const struct iam_config *cfg, const struct sync_options *opt, struc
 			res->outcome = SYNC_FAILED;
 			return r;
 		}
+		remove_stale_temps(cfg->state_dir);
 	}
 	r = run(cfg, opt, res, &warnings, snap_path);
 	res->seconds = now_mono() - t0;

@@ -336,7 +336,9 @@ if command -v strace >/dev/null 2>&1; then
 else
 	skip "SIGKILL at syscall stages" "strace not installed"
 fi
+echo "# temp files left by killed syncs before the next sync: $(cd "$S1" && ls -A | grep -c '^\.directory\.\|^\.status\.json\.')"
 check "a sync after the kills succeeds" iam_login "$WORK/h1.conf" sync --quiet
+check_eq "no temp files left behind after the kills" "" "$(cd "$S1" && ls -A | grep -v -x -e directory -e status.json -e .sync.lock)"
 check_eq "after the kills: 44 users" 44 "$(in_ns "$S1" getent -s iam passwd | wc -l)"
 
 # ---------------------------------------------------------------- GAAD denied -> List* fallback
