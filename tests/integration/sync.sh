@@ -337,8 +337,13 @@ else
 	skip "SIGKILL at syscall stages" "strace not installed"
 fi
 echo "# temp files left by killed syncs before the next sync: $(cd "$S1" && ls -A | grep -c '^\.directory\.\|^\.status\.json\.')"
+echo partial >"$S1/.directory.AbC123"       # what a kill between mkstemp and rename leaves
+ln -s /etc/hostname "$S1/.status.json.Zz9999" # not a regular file: left alone
+echo keep >"$S1/.directory.notours"
 check "a sync after the kills succeeds" iam_login "$WORK/h1.conf" sync --quiet
-check_eq "no temp files left behind after the kills" "" "$(cd "$S1" && ls -A | grep -v -x -e directory -e status.json -e .sync.lock)"
+check_eq "temp files of killed syncs removed, nothing else" ".directory.notours .status.json.Zz9999" \
+	"$(cd "$S1" && ls -A | grep -v -x -e directory -e status.json -e .sync.lock | sort | xargs)"
+rm -f "$S1/.directory.notours" "$S1/.status.json.Zz9999"
 check_eq "after the kills: 44 users" 44 "$(in_ns "$S1" getent -s iam passwd | wc -l)"
 
 # ---------------------------------------------------------------- GAAD denied -> List* fallback
