@@ -60,11 +60,19 @@ iam_login() {
 	env $(host_env) AWS_SESSION_TOKEN= "$BUILD/iam-login" --config "$conf" "$@"
 }
 
+# Under SAN=1 the module is ASan-instrumented: uninstrumented getent/id need the
+# sanitizer runtimes preloaded.
+PRELOAD=
+if [ "${SAN:-}" = 1 ]; then
+	PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
+	export ASAN_OPTIONS=detect_leaks=0
+fi
+
 # in_ns STATE_DIR CMD...: CMD sees our nsswitch.conf and STATE_DIR as /var/lib/iam-login
 in_ns() {
 	local state=$1
 	shift
-	LD_LIBRARY_PATH=$BUILD unshare -m --propagation private sh -c '
+	LD_PRELOAD=$PRELOAD LD_LIBRARY_PATH=$BUILD unshare -m --propagation private sh -c '
 		set -e
 		mount --bind "$1" /etc/nsswitch.conf
 		if [ ! -d /var/lib/iam-login ]; then
@@ -184,6 +192,16 @@ check_match "iam-login user explains an exclusion" "excluded on this host: colli
 	"$(iam_login "$WORK/h1.conf" user root)"
 check_eq "iam-login group --json members" "['dave_ops']" \
 	"$(iam_login "$WORK/h1.conf" group --json iam-sudo | jget 'd["members"]')"
+
+for c in sync status user group; do
+	check_match "iam-login $c --help" "^Usage: iam-login $c" "$("$BUILD/iam-login" "$c" --help)"
+done
+check_fails "sync rejects unknown options (exit 2)" iam_login "$WORK/h1.conf" sync --bogus
+if command -v script >/dev/null 2>&1; then
+	out=$(script -qec "env $(host_env) $BUILD/iam-login --config $WORK/h1.conf sync --dry-run" /dev/null)
+	check_match "progress shown on a terminal" 'fetching the IAM directory\.\.\..*mapping 10 IAM users and 2 groups' "$out"
+fi
+check_nomatch "no progress when not a terminal" 'fetching' "$(iam_login "$WORK/h1.conf" sync --dry-run 2>&1)"
 
 # ---------------------------------------------------------------- stability
 aws_admin iam update-user --user-name x=y --new-user-name x=z
