@@ -569,9 +569,12 @@ int aws_query(struct aws_client *c, enum aws_service svc, const char *const *par
 			err->http_status = 0;
 			retry = true;
 		} else {
+			/* Not transient: oversized answer, bad certificate, refused URL. */
 			aws_error_set(err, r == -E2BIG ? "ResponseTooLarge" : "Transport", "%s",
 				      resp.error);
 			err->http_status = 0;
+			if (r == -EKEYREJECTED || r == -EPROTO)
+				r = -EIO;
 		}
 		if (!retry)
 			break;
@@ -581,7 +584,8 @@ int aws_query(struct aws_client *c, enum aws_service svc, const char *const *par
 			size_t l = strlen(err->message);
 			if (deadline - now_ms() <= 0 || attempt < c->max_retries) {
 				snprintf(err->message + l, sizeof(err->message) - l,
-					 " (gave up after %u attempts: %ld ms deadline)",
+					 " (gave up after %u attempts: next retry would pass the "
+					 "%ld ms deadline)",
 					 attempt + 1, c->timeout_ms);
 				r = -ETIMEDOUT;
 			} else {

@@ -12,8 +12,8 @@ struct iam_config;
 
 /* What went wrong, for people: "Code: Message (RequestId ...)". */
 struct aws_error {
-	int http_status;      /* 0 when no HTTP answer (transport error) */
-	char code[64];        /* AWS error code, or our own: "Transport", "Timeout", ... */
+	int http_status; /* 0 when no HTTP answer (transport error) */
+	char code[64];	 /* AWS error code, or our own: "Transport", "Timeout", ... */
 	char message[512];
 	char request_id[80];
 };
@@ -62,6 +62,6 @@ const char *aws_error_str(const struct aws_error *err, char *buf, size_t n);
 
 /* Set err's code and message (printf-style message). */
 void aws_error_set(struct aws_error *err, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -29,57 +29,57 @@ struct iam_config {
 	char *path; /* the file this came from (NULL for defaults) */
 
 	/* [aws] */
-	char *region;        /* default us-east-1 */
+	char *region;	     /* default us-east-1 */
 	char *iam_endpoint;  /* default https://iam.amazonaws.com */
 	char *sts_endpoint;  /* default https://sts.<region>.amazonaws.com */
 	char *imds_endpoint; /* default http://169.254.169.254 */
-	char *profile;       /* shared-config profile; NULL: AWS_PROFILE or "default" */
-	char *role_arn;      /* optional AssumeRole target */
+	char *profile;	     /* shared-config profile; NULL: AWS_PROFILE or "default" */
+	char *role_arn;	     /* optional AssumeRole target */
 	char *external_id;
 	char *role_session_name; /* default "iam-login" */
 	long connect_timeout_ms; /* connect_timeout (seconds, may be fractional), default 2 */
-	long timeout_ms;         /* timeout: overall deadline per operation, default 10 */
-	bool imds_v1_fallback;   /* default no */
-	unsigned max_retries;    /* default 5 */
-	unsigned page_size;      /* MaxItems per IAM page, default 1000 (tests use 2) */
+	long timeout_ms;	 /* timeout: overall deadline per operation, default 10 */
+	bool imds_v1_fallback;	 /* default no */
+	unsigned max_retries;	 /* default 5 */
+	unsigned page_size;	 /* MaxItems per IAM page, default 1000 (tests use 2) */
 
 	/* [directory] */
-	char *state_dir;             /* default /var/lib/iam-login */
-	uint32_t uid_min, uid_max;   /* default 200000000..299999999 */
-	uint32_t gid_min, gid_max;   /* default same as uid */
-	char *group_prefix;          /* default "iam-" */
+	char *state_dir;		/* default /var/lib/iam-login */
+	uint32_t uid_min, uid_max;	/* default 200000000..299999999 */
+	uint32_t gid_min, gid_max;	/* default same as uid */
+	char *group_prefix;		/* default "iam-" */
 	struct str_list strip_suffixes; /* e.g. "@example.com" */
 	struct str_list visible_groups; /* IAM group names; empty: everyone */
-	char *path_prefix;           /* IAM path prefix filter, default "/" */
-	char *home_base;             /* default /home */
-	char *default_shell;         /* default /bin/bash */
-	char *gecos_tag;             /* IAM tag to take gecos from; default "iam-login:gecos" */
-	char *shell_tag;             /* default "iam-login:shell" */
-	char *uid_tag;               /* default "iam-login:uid" */
-	char *gid_tag;               /* (groups) default "iam-login:gid" */
-	struct str_list merge_groups; /* local groups an IAM group may merge into (explicit) */
-	unsigned max_removal_percent; /* default 25 */
-	long sync_min_interval;      /* seconds, for status, default 600 */
+	char *path_prefix;		/* IAM path prefix filter, default "/" */
+	char *home_base;		/* default /home */
+	char *default_shell;		/* default /bin/bash */
+	char *gecos_tag;		/* IAM tag to take gecos from; default "iam-login:gecos" */
+	char *shell_tag;		/* default "iam-login:shell" */
+	char *uid_tag;			/* default "iam-login:uid" */
+	char *gid_tag;			/* (groups) default "iam-login:gid" */
+	struct str_list merge_groups;	/* local groups an IAM group may merge into (explicit) */
+	unsigned max_removal_percent;	/* default 25 */
+	long sync_min_interval;		/* seconds, for status, default 600 */
 
 	/* [keys] */
-	char *keys_cache_dir;       /* default /var/cache/iam-login/keys */
-	long keys_ttl;              /* positive TTL seconds, default 300 */
-	long keys_negative_ttl;     /* default 60 */
-	long keys_max_stale;        /* serve stale keys during outage up to this age, default 86400 */
-	long keys_deadline_ms;      /* default 5000 */
-	struct str_list key_types;  /* allowed types */
+	char *keys_cache_dir;	/* default /var/cache/iam-login/keys */
+	long keys_ttl;		/* positive TTL seconds, default 300 */
+	long keys_negative_ttl; /* default 60 */
+	long keys_max_stale;	/* serve stale keys during outage up to this age, default 86400 */
+	long keys_deadline_ms;	/* default 5000 */
+	struct str_list key_types;    /* allowed types */
 	struct str_list login_groups; /* IAM groups that may log in; empty: every visible user */
-	bool keys_allow_root;       /* allow running as root, default no */
+	bool keys_allow_root;	      /* allow running as root, default no */
 
 	/* [mfa] */
-	char *mfa_usersfile;        /* default /etc/iam-login/totp.users */
+	char *mfa_usersfile;	    /* default /etc/iam-login/totp.users */
 	enum mfa_policy mfa_policy; /* default if-enrolled */
-	unsigned mfa_window;        /* steps either side, default 1 */
-	unsigned mfa_digits;        /* 6 */
-	char *mfa_issuer;           /* otpauth issuer, default "iam-login" */
+	unsigned mfa_window;	    /* steps either side, default 1 */
+	unsigned mfa_digits;	    /* 6 */
+	char *mfa_issuer;	    /* otpauth issuer, default "iam-login" */
 
 	/* [pam] */
-	long max_snapshot_age;      /* seconds; 0 = unchecked; default 86400 */
+	long max_snapshot_age;	       /* seconds; 0 = unchecked; default 86400 */
 	struct service_rule *services; /* service.sudo = iam-admins, ... */
 	size_t nservices;
 };

@@ -186,20 +186,36 @@ int creds_resolve(const struct iam_config *cfg, struct aws_creds *out, struct aw
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	r = creds_from_env(out, err);
-	if (r != -ENOENT)
-		return r;
+	/* A profile named in the config is an explicit choice, like boto3's
+	 * Session(profile_name=...): keys in the environment do not override it. */
+	if (!(cfg && cfg->profile && *cfg->profile)) {
+		r = creds_from_env(out, err);
+		if (r != -ENOENT)
+			return r;
+	}
 	r = creds_from_profile(cfg, out, err);
 	if (r != -ENOENT)
 		return r;
 	r = creds_from_container(cfg, out, err);
 	if (r != -ENOENT)
 		return r;
+	if (err)
+		err->message[0] = '\0';
 	r = creds_from_imds(cfg, out, err);
 	if (r != -ENOENT)
 		return r;
-	aws_error_set(err, "NoCredentials",
-		      "no AWS credentials found (environment, shared files, container, instance "
-		      "metadata)");
+	/* Say why the last place (instance metadata) had nothing, if it said. */
+	if (err && err->message[0]) {
+		char why[sizeof(err->message)];
+		snprintf(why, sizeof(why), "%s", err->message);
+		aws_error_set(err, "NoCredentials",
+			      "no AWS credentials found (environment, shared files, container, "
+			      "instance metadata: %.300s)",
+			      why);
+	} else {
+		aws_error_set(err, "NoCredentials",
+			      "no AWS credentials found (environment, shared files, container, "
+			      "instance metadata)");
+	}
 	return -ENOKEY;
 }

@@ -29,7 +29,11 @@ int creds_copy(struct aws_creds *dst, const struct aws_creds *src);
 /* True when c expires within margin seconds of now. */
 bool creds_expiring(const struct aws_creds *c, time_t now, long margin);
 
-/* Resolve the source credentials (before cfg->role_arn). 0 or -errno with err set. */
+/*
+ * Resolve the source credentials (before cfg->role_arn). 0 or -errno with err set.
+ * A profile named in the config ([aws] profile) is an explicit choice and skips the
+ * environment keys (as boto3's Session(profile_name=...)); AWS_PROFILE does not.
+ */
 int creds_resolve(const struct iam_config *cfg, struct aws_creds *out, struct aws_error *err);
 
 /* Individual providers. Each returns 0, -ENOENT when not configured/available

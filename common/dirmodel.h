@@ -35,14 +35,14 @@ struct dir_group {
 };
 
 struct dir_excluded {
-	char *kind;     /* "user" or "group" */
+	char *kind; /* "user" or "group" */
 	char *iam_name;
-	char *reason;   /* "collides with local account root", ... */
+	char *reason; /* "collides with local account root", ... */
 };
 
 struct dir_model {
-	char account[16];   /* 12-digit AWS account id, may be empty */
-	int64_t created;    /* unix time the IAM data was read */
+	char account[16]; /* 12-digit AWS account id, may be empty */
+	int64_t created;  /* unix time the IAM data was read */
 	struct dir_user *users;
 	size_t nusers;
 	struct dir_group *groups;

@@ -10,8 +10,8 @@
  * (and owner when uid != (uid_t)-1), fsync, rename over name, fsync dir.
  * Readers see the old or the new file, never a mix. Returns 0 or -errno.
  */
-int atomic_write_file(const char *dir, const char *name, const void *data, size_t len,
-		      mode_t mode, uid_t uid, gid_t gid);
+int atomic_write_file(const char *dir, const char *name, const void *data, size_t len, mode_t mode,
+		      uid_t uid, gid_t gid);
 
 /*
  * Read at most max bytes of path into a malloc'd, NUL-terminated buffer.

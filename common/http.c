@@ -220,6 +220,11 @@ int http_perform(const struct http_request *req, struct http_response *resp)
 		snprintf(resp->error, sizeof(resp->error), "response larger than %zu bytes",
 			 sink.max);
 		r = -E2BIG;
+	} else if (cc == CURLE_PEER_FAILED_VERIFICATION) {
+		snprintf(resp->error, sizeof(resp->error),
+			 "TLS certificate verification failed: %.200s",
+			 ebuf[0] ? ebuf : curl_easy_strerror(cc));
+		r = -EKEYREJECTED;
 	} else if (cc == CURLE_OPERATION_TIMEDOUT) {
 		snprintf(resp->error, sizeof(resp->error), "%s",
 			 ebuf[0] ? ebuf : curl_easy_strerror(cc));
@@ -230,6 +235,9 @@ int http_perform(const struct http_request *req, struct http_response *resp)
 		r = -EIO;
 	}
 	free(sink.buf);
+	/* Header copies carry the signature and session token: wipe before freeing. */
+	for (t = hl; t; t = t->next)
+		explicit_bzero(t->data, strlen(t->data));
 	curl_slist_free_all(hl);
 	curl_easy_cleanup(c);
 	return r;

@@ -35,7 +35,8 @@ int http_global_init(void);
 /*
  * Perform req. Returns 0 when an HTTP answer arrived (any status, see
  * resp->status), -ETIMEDOUT when the deadline passed, -E2BIG when the answer
- * exceeded max_response, -EPROTO for a refused scheme, -EIO for other transport
+ * exceeded max_response, -EPROTO for a refused scheme, -EKEYREJECTED when the
+ * server's TLS certificate did not verify, -EIO for other transport
  * errors (resp->error tells).
  */
 int http_perform(const struct http_request *req, struct http_response *resp);

@@ -18,7 +18,7 @@ struct iam_tag {
 
 struct iam_user {
 	char *name;
-	char *id;     /* immutable UserId, AIDA... */
+	char *id; /* immutable UserId, AIDA... */
 	char *arn;
 	char *path;
 	time_t created;
@@ -45,9 +45,9 @@ struct iam_directory {
 };
 
 struct iam_ssh_key {
-	char *id;          /* SSHPublicKeyId */
-	char *status;      /* "Active" / "Inactive" */
-	char *body;        /* SSHPublicKeyBody (GetSSHPublicKey only), unsanitized */
+	char *id;	   /* SSHPublicKeyId */
+	char *status;	   /* "Active" / "Inactive" */
+	char *body;	   /* SSHPublicKeyBody (GetSSHPublicKey only), unsanitized */
 	char *fingerprint; /* as IAM reports it */
 	time_t uploaded;
 };
@@ -74,8 +74,8 @@ int iam_list_directory(struct aws_client *c, unsigned page_size, struct iam_dire
 
 int iam_list_users(struct aws_client *c, unsigned page_size, struct iam_user **users, size_t *n,
 		   struct aws_error *err);
-int iam_list_groups(struct aws_client *c, unsigned page_size, struct iam_group **groups,
-		    size_t *n, struct aws_error *err);
+int iam_list_groups(struct aws_client *c, unsigned page_size, struct iam_group **groups, size_t *n,
+		    struct aws_error *err);
 /* Members' user names of one group. */
 int iam_get_group(struct aws_client *c, const char *group, unsigned page_size,
 		  struct iam_group *out, char ***members, size_t *nmembers, struct aws_error *err);
@@ -97,10 +97,9 @@ int iam_create_virtual_mfa_device(struct aws_client *c, const char *name, char *
 int iam_enable_mfa_device(struct aws_client *c, const char *user, const char *serial,
 			  const char *code1, const char *code2, struct aws_error *err);
 
-int sts_get_caller_identity(struct aws_client *c, struct sts_identity *out,
-			    struct aws_error *err);
+int sts_get_caller_identity(struct aws_client *c, struct sts_identity *out, struct aws_error *err);
 
-void iam_user_free(struct iam_user *u);   /* frees members, not u */
+void iam_user_free(struct iam_user *u);	  /* frees members, not u */
 void iam_group_free(struct iam_group *g); /* frees members, not g */
 void iam_directory_free(struct iam_directory *d);
 void iam_ssh_keys_free(struct iam_ssh_key *keys, size_t n);

@@ -75,6 +75,10 @@ int snap_group_member_at(const struct snap *s, const struct snap_group *g, uint3
 			 struct snap_user *out);
 /* Just the name of the i-th member (the NSS group path): NULL when absent or damaged. */
 const char *snap_group_member_name(const struct snap *s, const struct snap_group *g, uint32_t i);
+/* Names of the first max members into names[] (pointers into the mapping):
+ * the member count stored, or -EBADMSG when any of them is damaged. */
+int snap_group_member_names(const struct snap *s, const struct snap_group *g, const char **names,
+			    uint32_t max);
 int snap_excluded_at(const struct snap *s, uint32_t i, struct snap_excluded *out);
 /* Is the user a member of the IAM group with this IAM name (case-insensitive)? */
 bool snap_user_in_iam_group(const struct snap *s, const struct snap_user *u, const char *iam_group);

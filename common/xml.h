@@ -9,8 +9,8 @@
 #include <stddef.h>
 
 struct xml_node {
-	char *name;               /* local name, no namespace */
-	char *text;               /* concatenated character data, trimmed of nothing; never NULL */
+	char *name; /* local name, no namespace */
+	char *text; /* concatenated character data, trimmed of nothing; never NULL */
 	size_t text_len;
 	struct xml_node **children;
 	size_t nchildren;
@@ -18,13 +18,14 @@ struct xml_node {
 };
 
 struct xml_limits {
-	size_t max_bytes;    /* default 16 MiB */
-	size_t max_depth;    /* default 32 */
-	size_t max_nodes;    /* default 1,000,000 */
-	size_t max_text;     /* per element, default 64 KiB */
+	size_t max_bytes; /* default 16 MiB */
+	size_t max_depth; /* default 32 */
+	size_t max_nodes; /* default 1,000,000 */
+	size_t max_text;  /* per element, default 64 KiB */
 };
 
-/* Parse buf; NULL limits uses the defaults. Returns 0 or -EBADMSG/-E2BIG/-ENOMEM with errbuf set. */
+/* Parse buf; NULL limits uses the defaults. Returns 0 or -EBADMSG/-E2BIG/-ENOMEM with errbuf set.
+ */
 int xml_parse(const char *buf, size_t len, const struct xml_limits *lim, struct xml_node **root,
 	      char *errbuf, size_t errlen);
 void xml_free(struct xml_node *root);

@@ -20,6 +20,8 @@
  * the lock is still held: always call nss_iam_release(). */
 const struct snap *nss_iam_acquire(void);
 void nss_iam_release(void);
+/* Just the lock (no re-check): for an enumeration walking its pinned mapping. */
+void nss_iam_lock(void);
 
 /* A mapping kept alive while an enumeration walks it, so setpwent..endpwent
  * sees one snapshot even if it is replaced meanwhile. Lock held for both. */
@@ -27,7 +29,7 @@ struct nss_iam_map {
 	struct snap *snap;
 	unsigned refs;
 };
-struct nss_iam_map *nss_iam_pin(void); /* the current mapping or NULL */
+struct nss_iam_map *nss_iam_pin(void); /* the current (re-checked) mapping or NULL */
 void nss_iam_unpin(struct nss_iam_map *m);
 
 /* Copy entries into caller buffers: 0, -ERANGE (buffer too small), -EBADMSG. */

@@ -10,11 +10,10 @@ struct outbuf {
 	size_t left;
 };
 
-/* Copy s. A ':' or newline (or ',' in names, which split member lists) would
- * forge fields in passwd/group output; the writer never stores them, so they
- * mark a hostile file. strcspn + memcpy: SIMD in glibc, cheaper than a byte loop. */
+/* Copy s. A ':' or newline would forge fields in passwd/group output (and ','
+ * in names would split member lists); the writer never stores them, so they
+ * mark a hostile file. strcspn + memcpy are SIMD in glibc: for longer fields. */
 #define FIELD_REJECT ":\n"
-#define NAME_REJECT ":\n,"
 
 static int put_str(struct outbuf *b, const char *s, char **dst, const char *reject)
 {
@@ -31,6 +30,31 @@ static int put_str(struct outbuf *b, const char *s, char **dst, const char *reje
 	return 0;
 }
 
+/* Names are short and copied often (group member lists): one fused loop that
+ * copies and stops at NUL or at a character that would split the list. */
+static const unsigned char name_stop[256] = {[0] = 1, [':'] = 1, ['\n'] = 1, [','] = 1};
+
+static int put_name(struct outbuf *b, const char *s, char **dst)
+{
+	char *d = b->p, *end = b->p + b->left;
+
+	for (;;) {
+		unsigned char c = (unsigned char)*s++;
+		if (d == end)
+			return -ERANGE;
+		*d++ = (char)c;
+		if (name_stop[c]) {
+			if (c != 0)
+				return -EBADMSG;
+			break;
+		}
+	}
+	*dst = b->p;
+	b->left -= (size_t)(d - b->p);
+	b->p = d;
+	return 0;
+}
+
 /* uid/gid 0 never come from IAM: an entry claiming them is damage, not root. */
 int nss_iam_fill_passwd(const struct snap_user *u, struct passwd *pw, char *buf, size_t len)
 {
@@ -39,8 +63,8 @@ int nss_iam_fill_passwd(const struct snap_user *u, struct passwd *pw, char *buf,
 
 	if (u->uid == 0 || u->gid == 0)
 		return -EBADMSG;
-	r = put_str(&b, u->name, &pw->pw_name, NAME_REJECT);
-	r = r ?: put_str(&b, "*", &pw->pw_passwd, FIELD_REJECT);
+	r = put_name(&b, u->name, &pw->pw_name);
+	r = r ?: put_name(&b, "*", &pw->pw_passwd);
 	r = r ?: put_str(&b, u->gecos, &pw->pw_gecos, FIELD_REJECT);
 	r = r ?: put_str(&b, u->home, &pw->pw_dir, FIELD_REJECT);
 	r = r ?: put_str(&b, u->shell, &pw->pw_shell, FIELD_REJECT);
@@ -68,12 +92,15 @@ int nss_iam_fill_group(const struct snap *s, const struct snap_group *g, struct 
 	mem = (char **)(void *)(buf + pad);
 	b.p = buf + pad + ((size_t)g->nmembers + 1) * sizeof(char *);
 	b.left = len - pad - ((size_t)g->nmembers + 1) * sizeof(char *);
-	r = put_str(&b, g->name, &gr->gr_name, NAME_REJECT);
-	r = r ?: put_str(&b, "*", &gr->gr_passwd, FIELD_REJECT);
-	for (i = 0; r == 0 && i < g->nmembers; i++) {
-		const char *name = snap_group_member_name(s, g, i);
-		r = name ? put_str(&b, name, &mem[i], NAME_REJECT) : -EBADMSG;
-	}
+	r = put_name(&b, g->name, &gr->gr_name);
+	r = r ?: put_name(&b, "*", &gr->gr_passwd);
+	/* the pointer array first holds pointers into the mapping, then each is
+	 * replaced by its copy in the buffer */
+	if (r == 0 &&
+	    snap_group_member_names(s, g, (const char **)mem, g->nmembers) != (int)g->nmembers)
+		r = -EBADMSG;
+	for (i = 0; r == 0 && i < g->nmembers; i++)
+		r = put_name(&b, mem[i], &mem[i]);
 	if (r < 0)
 		return r;
 	mem[g->nmembers] = NULL;

@@ -48,7 +48,7 @@ enum nss_status _nss_iam_setgrent(int stayopen)
 	enum nss_status st;
 
 	(void)stayopen;
-	nss_iam_acquire();
+	nss_iam_lock();
 	nss_iam_unpin(gr_map);
 	gr_map = nss_iam_pin();
 	gr_cursor = 0;
@@ -63,7 +63,7 @@ enum nss_status _nss_iam_getgrent_r(struct group *gr, char *buf, size_t len, int
 	struct snap_group g;
 	int r = -ENOENT;
 
-	nss_iam_acquire();
+	nss_iam_lock();
 	if (!gr_map) /* getgrent without setgrent */
 		gr_map = nss_iam_pin();
 	if (!gr_map) {
@@ -86,7 +86,7 @@ enum nss_status _nss_iam_getgrent_r(struct group *gr, char *buf, size_t len, int
 
 enum nss_status _nss_iam_endgrent(void)
 {
-	nss_iam_acquire();
+	nss_iam_lock();
 	nss_iam_unpin(gr_map);
 	gr_map = NULL;
 	gr_cursor = 0;

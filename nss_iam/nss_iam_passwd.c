@@ -49,7 +49,7 @@ enum nss_status _nss_iam_setpwent(int stayopen)
 	enum nss_status st;
 
 	(void)stayopen;
-	nss_iam_acquire();
+	nss_iam_lock();
 	nss_iam_unpin(pw_map);
 	pw_map = nss_iam_pin();
 	pw_cursor = 0;
@@ -64,7 +64,7 @@ enum nss_status _nss_iam_getpwent_r(struct passwd *pw, char *buf, size_t len, in
 	struct snap_user u;
 	int r = -ENOENT;
 
-	nss_iam_acquire();
+	nss_iam_lock();
 	if (!pw_map) /* getpwent without setpwent */
 		pw_map = nss_iam_pin();
 	if (!pw_map) {
@@ -89,7 +89,7 @@ enum nss_status _nss_iam_getpwent_r(struct passwd *pw, char *buf, size_t len, in
 
 enum nss_status _nss_iam_endpwent(void)
 {
-	nss_iam_acquire();
+	nss_iam_lock();
 	nss_iam_unpin(pw_map);
 	pw_map = NULL;
 	pw_cursor = 0;

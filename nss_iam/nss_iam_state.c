@@ -33,6 +33,7 @@ static void refresh_locked(void)
 {
 	struct timespec now;
 	struct snap *fresh;
+	int r;
 
 	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &now) < 0)
 		now.tv_sec = now.tv_nsec = 0;
@@ -44,9 +45,15 @@ static void refresh_locked(void)
 	if (state_map && !snap_is_stale(state_map->snap, SNAP_PATH))
 		return;
 	/* Replaced, removed or never opened: the module answers from what is on
-	 * disk now; no usable file means UNAVAIL (retried at the next interval). */
-	if (snap_open(SNAP_PATH, &fresh) < 0)
+	 * disk now; a missing, damaged or unsafe file means UNAVAIL (retried at the
+	 * next interval). A failure of this process (out of fds or memory) keeps
+	 * the mapping it has. */
+	r = snap_open(SNAP_PATH, &fresh);
+	if (r < 0) {
 		fresh = NULL;
+		if (state_map && r != -ENOENT && r != -ENOTDIR && r != -EBADMSG && r != -EPERM)
+			return;
+	}
 	nss_iam_unpin(state_map);
 	state_map = NULL;
 	if (fresh) {
@@ -62,6 +69,7 @@ static void refresh_locked(void)
 
 struct nss_iam_map *nss_iam_pin(void)
 {
+	refresh_locked();
 	if (state_map)
 		state_map->refs++;
 	return state_map;
@@ -73,6 +81,11 @@ void nss_iam_unpin(struct nss_iam_map *m)
 		snap_close(m->snap);
 		free(m);
 	}
+}
+
+void nss_iam_lock(void)
+{
+	pthread_mutex_lock(&state_lock);
 }
 
 const struct snap *nss_iam_acquire(void)

@@ -112,11 +112,12 @@ if command -v valgrind >/dev/null 2>&1 && [ "${CALLGRIND:-1}" = 1 ]; then
 	N=400
 	echo
 	printf '%-15s %12s %12s %12s   (instructions per call, callgrind)\n' op iam floor files
-	for op in getpwnam_hit getpwnam_miss getpwuid_hit getgrnam_hit getgrnam_miss; do
+	for op in getpwnam_hit getpwnam_miss getpwuid_hit getgrnam_hit getgrnam_miss getpwent_all; do
 		line=$(printf '%-15s' "$op")
 		for src in iam floor files; do
 			n=$N
 			[ "$src" = files ] && n=10
+			[ "$op" = getpwent_all ] && n=2 # per whole pass
 			a=$(count "$src" "$op" "$n")
 			b=$(count "$src" "$op" $((2 * n)))
 			line="$line $(awk -v a="$a" -v b="$b" -v n="$n" 'BEGIN { if (a == "" || b == "") print "           -"; else printf "%12.0f", (b - a) / n }')"

@@ -193,6 +193,11 @@ out=$(ns "$T/pin" "$BUILD/tests/tools/nss_direct" "$MODULE" pin "$T/new/director
 rc=$?
 echo "$out"
 check_eq "nss_direct pin exit status" "0" "$rc"
+cp "$T/state/directory" "$T/pin/directory"
+out=$(ns "$T/pin" "$BUILD/tests/tools/nss_direct" "$MODULE" emfile "$T/new/directory")
+rc=$?
+echo "$out"
+check_eq "nss_direct emfile exit status" "0" "$rc"
 
 # --- threads + fork while the snapshot is replaced repeatedly ---
 mkdir -p "$T/a" "$T/b" "$T/live"

@@ -63,6 +63,9 @@ check_match "profile from AWS_PROFILE in shared credentials file" "^Arn: arn:aws
 moto_config "$WORK/profile.conf" "profile = iamhost"
 out=$(run AWS_SHARED_CREDENTIALS_FILE="$WORK/credentials" "$IAM_LOGIN" --config "$WORK/profile.conf" whoami 2>&1)
 check_match "profile from config [aws] profile" "^Arn: arn:aws:iam::$ACCOUNT:user/iam-login-host$" "$out"
+out=$(run AWS_SHARED_CREDENTIALS_FILE="$WORK/credentials" AWS_ACCESS_KEY_ID=AKIAWRONGWRONGWRONG0 \
+	AWS_SECRET_ACCESS_KEY=nope "$IAM_LOGIN" --config "$WORK/profile.conf" whoami 2>&1)
+check_match "config [aws] profile is explicit: env keys do not override it" "^Arn: arn:aws:iam::$ACCOUNT:user/iam-login-host$" "$out"
 out=$(run AWS_SHARED_CREDENTIALS_FILE="$WORK/credentials" AWS_PROFILE=nosuch "$IAM_LOGIN" --config "$CONF" whoami 2>&1)
 rc=$?
 check_eq "missing named profile fails" 1 "$rc"
@@ -193,6 +196,30 @@ rc=$?
 check_eq "credential_source=Environment without env keys fails" 1 "$rc"
 check_match "credential_source error is clear" "credential_source Environment has no credentials" "$out"
 
+# 6b. TLS verification is always on: a self-signed https endpoint is refused
+if command -v openssl >/dev/null; then
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/tls.key" -out "$WORK/tls.crt" \
+		-days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1
+	TLS_PORT=$(free_port)
+	openssl s_server -quiet -accept "$TLS_PORT" -cert "$WORK/tls.crt" -key "$WORK/tls.key" -www \
+		</dev/null >/dev/null 2>&1 &
+	TLS_PID=$!
+	for i in $(seq 1 50); do
+		python3 -c "import socket; socket.create_connection(('127.0.0.1', $TLS_PORT), 1)" 2>/dev/null && break
+		sleep 0.1
+	done
+	moto_config "$WORK/tls.conf" "sts_endpoint = https://127.0.0.1:$TLS_PORT"
+	sed -i '0,/^sts_endpoint = http:\/\/127.0.0.1:'"$MOTO_PORT"'$/{//d}' "$WORK/tls.conf"
+	out=$(run AWS_ACCESS_KEY_ID=$HOST_AK AWS_SECRET_ACCESS_KEY=$HOST_SK "$IAM_LOGIN" --config "$WORK/tls.conf" whoami 2>&1)
+	rc=$?
+	kill "$TLS_PID" 2>/dev/null
+	wait "$TLS_PID" 2>/dev/null
+	check_eq "self-signed https endpoint: whoami fails" 1 "$rc"
+	check_match "self-signed https endpoint: certificate verification error" "Transport: TLS certificate verification failed" "$out"
+else
+	skip "TLS verification" "openssl missing"
+fi
+
 # 7. throttling through the proxy
 proxy_start
 trap 'kill $IMDS_PID $IMDS1_PID 2>/dev/null; proxy_stop; moto_stop; rm -rf "$WORK"' EXIT
@@ -219,6 +246,19 @@ check_eq "always throttled: whoami fails" 1 "$rc"
 check_match "always throttled: clear Throttling error" "Throttling: Rate exceeded" "$out"
 check_match "always throttled: gives up within the 3 s timeout (took ${ms} ms)" "^(ok)$" "$([ "$ms" -lt 4000 ] && echo ok)"
 echo "# throttled whoami gave up after ${ms} ms"
+
+# with many retries allowed, the overall deadline is what stops it
+moto_config "$WORK/proxy3.conf" "iam_endpoint = $PROXY_URL" "sts_endpoint = $PROXY_URL" "max_retries = 20"
+sed -i 's/^timeout = 10$/timeout = 2/' "$WORK/proxy3.conf"
+sed -i '/^iam_endpoint = http:\/\/127.0.0.1:'"$MOTO_PORT"'$/d;/^sts_endpoint = http:\/\/127.0.0.1:'"$MOTO_PORT"'$/d' "$WORK/proxy3.conf"
+start=$(date +%s%N)
+out=$(run AWS_ACCESS_KEY_ID=$HOST_AK AWS_SECRET_ACCESS_KEY=$HOST_SK "$IAM_LOGIN" --config "$WORK/proxy3.conf" whoami 2>&1)
+rc=$?
+ms=$((($(date +%s%N) - start) / 1000000))
+check_eq "throttled past the deadline: whoami fails" 1 "$rc"
+check_match "throttled past the deadline: Throttling error naming the deadline" "Throttling: Rate exceeded \(gave up after [0-9]+ attempts: next retry would pass the 2000 ms deadline\)" "$out"
+check_match "throttled past the deadline: stops within the 2 s timeout (took ${ms} ms)" "^ok$" "$([ "$ms" -lt 2600 ] && echo ok)"
+echo "# deadline-bound throttled whoami gave up after ${ms} ms"
 
 # a 4xx that is not throttling is never retried
 echo '{}' >"$PROXY_CONTROL"

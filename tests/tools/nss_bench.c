@@ -7,7 +7,8 @@
  * is checked (a hit must return the right entry, a miss nothing).
  *
  * nss_bench --count OP N: just N calls of OP (getpwnam_hit, getpwnam_miss,
- * getpwuid_hit, getgrnam_hit, getgrnam_miss), for instruction counting under
+ * getpwuid_hit, getgrnam_hit, getgrnam_miss, getpwent_all = N whole passes),
+ * for instruction counting under
  * callgrind (the difference of two N cancels start-up).
  */
 #include <grp.h>
@@ -68,6 +69,13 @@ static int count_mode(const char *op, long n)
 		} else if (strcmp(op, "getgrnam_hit") == 0) {
 			snprintf(name, sizeof(name), "g%04u", k);
 			wrong += getgrnam(name) == NULL;
+		} else if (strcmp(op, "getpwent_all") == 0) {
+			long e = 0;
+			setpwent();
+			while (getpwent())
+				e++;
+			endpwent();
+			wrong += e < NUSERS;
 		} else if (strcmp(op, "getgrnam_miss") == 0) {
 			snprintf(name, sizeof(name), "y%04u", k);
 			wrong += getgrnam(name) != NULL;

@@ -8,6 +8,8 @@
  * With "pin FILE": starts an enumeration, replaces the snapshot with FILE
  * (which holds carol), and checks the walk finishes on the old snapshot while
  * lookups already answer from the new one.
+ * With "emfile FILE": replaces the snapshot while the process cannot open
+ * files; the module must keep answering from the mapping it has.
  * Prints TAP lines.
  */
 #include "fileutil.h"
@@ -21,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 typedef enum nss_status (*pwnam_fn)(const char *, struct passwd *, char *, size_t, int *);
@@ -126,6 +129,32 @@ int main(int argc, char **argv)
 			  start == 0,
 		      "no snapshot: initgroups_dyn UNAVAIL");
 		free(g);
+		return failures ? 1 : 0;
+	}
+
+	if (argc > 3 && strcmp(argv[2], "emfile") == 0) {
+		struct rlimit old, none = {0, 0};
+		char *img;
+		size_t n;
+		check(pwnam("alice", &pw, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS,
+		      "emfile: alice from the first snapshot");
+		check(read_file_bounded(argv[3], 1 << 24, &img, &n) == 0 &&
+			  atomic_write_file("/var/lib/iam-login", "directory", img, n, 0644,
+					    (uid_t)-1, (gid_t)-1) == 0,
+		      "emfile: snapshot replaced");
+		free(img);
+		getrlimit(RLIMIT_NOFILE, &old);
+		none.rlim_max = old.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &none);
+		usleep(1200 * 1000);
+		st = pwnam("alice", &pw, buf, sizeof(buf), &err);
+		setrlimit(RLIMIT_NOFILE, &old);
+		check(st == NSS_STATUS_SUCCESS,
+		      "emfile: out of fds at the re-check, the old mapping keeps answering");
+		usleep(1200 * 1000);
+		check(pwnam("carol", &pw, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS &&
+			  pwnam("alice", &pw, buf, sizeof(buf), &err) == NSS_STATUS_NOTFOUND,
+		      "emfile: with fds back, the new snapshot is mapped");
 		return failures ? 1 : 0;
 	}
 

@@ -426,6 +426,75 @@ static void test_no_credentials(void **state)
 	setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
 }
 
+/* Temporary credentials are reused until shortly before they expire, then renewed. */
+static void test_credential_renewal(void **state)
+{
+	char soon[512], later[512], exp[32], curl_url_s[96];
+	struct answer a[5];
+	struct aws_client *c = NULL;
+	struct aws_error err;
+	char *body = NULL;
+	time_t t;
+
+	(void)state;
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	unsetenv("AWS_SESSION_TOKEN");
+	setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent", 1);
+	setenv("AWS_CONFIG_FILE", "/nonexistent", 1);
+	snprintf(curl_url_s, sizeof(curl_url_s), "%s/creds", url);
+	setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", curl_url_s, 1);
+
+	/* expires in 60 s: inside the renewal margin, so every call renews */
+	t = time(NULL) + 60;
+	strftime(exp, sizeof(exp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	snprintf(soon, sizeof(soon),
+		 "{\"AccessKeyId\":\"ASIASOON\",\"SecretAccessKey\":\"s\",\"Token\":\"t\","
+		 "\"Expiration\":\"%s\"}",
+		 exp);
+	/* client creation fetches; each call finds them expiring and fetches again */
+	a[0] = (struct answer){200, soon, 0, 0};
+	a[1] = (struct answer){200, soon, 0, 0};
+	a[2] = (struct answer){200, "<R/>", 0, 0};
+	a[3] = (struct answer){200, soon, 0, 0};
+	a[4] = (struct answer){200, "<R/>", 0, 0};
+	script(5, a);
+	assert_int_equal(aws_client_new(&cfg, 0, &c, &err), 0);
+	assert_int_equal(aws_query(c, AWS_SVC_IAM, LIST_USERS, &body, NULL, &err), 0);
+	free(body);
+	assert_int_equal(aws_query(c, AWS_SVC_IAM, LIST_USERS, &body, NULL, &err), 0);
+	free(body);
+	assert_int_equal(srv.requests, 5);
+	assert_non_null(strstr(srv.last_request, "Credential=ASIASOON/"));
+	aws_client_free(c);
+
+	/* expires in an hour: fetched once, reused */
+	t = time(NULL) + 3600;
+	strftime(exp, sizeof(exp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	snprintf(later, sizeof(later),
+		 "{\"AccessKeyId\":\"ASIALATER\",\"SecretAccessKey\":\"s\",\"Token\":\"t\","
+		 "\"Expiration\":\"%s\"}",
+		 exp);
+	a[0] = (struct answer){200, later, 0, 0};
+	a[1] = (struct answer){200, "<R/>", 0, 0};
+	a[2] = (struct answer){200, "<R/>", 0, 0};
+	script(3, a);
+	assert_int_equal(aws_client_new(&cfg, 0, &c, &err), 0);
+	assert_int_equal(aws_query(c, AWS_SVC_IAM, LIST_USERS, &body, NULL, &err), 0);
+	free(body);
+	assert_int_equal(aws_query(c, AWS_SVC_IAM, LIST_USERS, &body, NULL, &err), 0);
+	free(body);
+	assert_int_equal(srv.requests, 3);
+	assert_non_null(strstr(srv.last_request, "Credential=ASIALATER/"));
+	assert_non_null(strstr(srv.last_request, "X-Amz-Security-Token: t\r\n"));
+	aws_client_free(c);
+
+	unsetenv("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+	setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", 1);
+	setenv("AWS_SESSION_TOKEN", "session-token-example", 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -436,6 +505,7 @@ int main(void)
 	    cmocka_unit_test(test_transport_error),
 	    cmocka_unit_test(test_endpoint_policy),
 	    cmocka_unit_test(test_no_credentials),
+	    cmocka_unit_test(test_credential_renewal),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

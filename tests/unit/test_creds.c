@@ -168,7 +168,10 @@ static void test_env_precedence(void **state)
 	assert_string_equal(c.access_key, "AKIADEFAULT000000000");
 	creds_clear(&c);
 
-	/* environment keys beat every file */
+	/* environment keys beat every file, also AWS_PROFILE ... */
+	free(cfg.profile);
+	cfg.profile = NULL;
+	setenv("AWS_PROFILE", "dev", 1);
 	setenv("AWS_ACCESS_KEY_ID", "AKIAENV0000000000000", 1);
 	setenv("AWS_SECRET_ACCESS_KEY", "envsecret", 1);
 	assert_int_equal(creds_resolve(&cfg, &c, &err), 0);
@@ -177,6 +180,15 @@ static void test_env_precedence(void **state)
 	assert_null(c.session_token);
 	assert_string_equal(c.source, "env");
 	creds_clear(&c);
+
+	/* ... but not a profile named in the config (an explicit choice) */
+	cfg.profile = strdup("default");
+	assert_int_equal(creds_resolve(&cfg, &c, &err), 0);
+	assert_string_equal(c.access_key, "AKIADEFAULT000000000");
+	creds_clear(&c);
+	free(cfg.profile);
+	cfg.profile = NULL;
+	unsetenv("AWS_PROFILE");
 
 	/* half-set environment is ignored (SDK behaviour) */
 	unsetenv("AWS_SECRET_ACCESS_KEY");

@@ -254,6 +254,14 @@ static void test_lists(void **state)
 	assert_string_equal(snap_group_member_name(s, &g, 0), "alice");
 	assert_string_equal(snap_group_member_name(s, &g, 1), "bob");
 	assert_null(snap_group_member_name(s, &g, 2));
+	{
+		const char *names[4] = {0};
+		assert_int_equal(snap_group_member_names(s, &g, names, 4), 2);
+		assert_string_equal(names[0], "alice");
+		assert_string_equal(names[1], "bob");
+		assert_null(names[2]);
+		assert_int_equal(snap_group_member_names(s, &g, names, 1), 1);
+	}
 
 	assert_int_equal(snap_excluded_at(s, 0, &e), 0);
 	assert_string_equal(e.kind, "user");

@@ -182,6 +182,13 @@ static int exercise(const uint8_t *img, size_t len)
 			continue;
 		(void)strlen(g.name), (void)strlen(g.iam_arn);
 		check_rc(snap_group_by_gid(s, g.gid, &g));
+		{
+			const char *mnames[64];
+			r = snap_group_member_names(s, &g, mnames, 64);
+			assert_true(r == -EBADMSG || (r >= 0 && (uint32_t)r <= g.nmembers));
+			for (j = 0; r > 0 && j < (uint32_t)r; j++)
+				(void)strlen(mnames[j]);
+		}
 		for (j = 0; j < g.nmembers && j < 64; j++) {
 			const char *mn = snap_group_member_name(s, &g, j);
 			r = snap_group_member_at(s, &g, j, &m);
@@ -313,11 +320,13 @@ static void test_bit_flips_every_byte(void **state)
 static void test_random_corruption(void **state)
 {
 	uint8_t *c = copy_base(), *g;
-	unsigned seed = 12345;
+	/* HOSTILE_ITERS / HOSTILE_SEED: longer or different runs by hand */
+	unsigned seed = getenv("HOSTILE_SEED") ? (unsigned)atoi(getenv("HOSTILE_SEED")) : 12345;
+	int iters = getenv("HOSTILE_ITERS") ? atoi(getenv("HOSTILE_ITERS")) : 3000;
 	int iter;
 
 	(void)state;
-	for (iter = 0; iter < 3000; iter++) {
+	for (iter = 0; iter < iters; iter++) {
 		int k, n = 1 + rand_r(&seed) % 8;
 		memcpy(c, base_img, base_len);
 		for (k = 0; k < n; k++) {
@@ -584,7 +593,12 @@ static void test_hostile_lists(void **state)
 	assert_int_equal(snap_group_by_name(s, "admins", &g), 0);
 	assert_int_equal(snap_group_member_at(s, &g, 0, &u), -EBADMSG);
 	assert_null(snap_group_member_name(s, &g, 0));
-	g.idx = 99;
+	{
+		const char *names[4];
+		assert_int_equal(snap_group_member_names(s, &g, names, 4), -EBADMSG);
+		g.idx = 99;
+		assert_int_equal(snap_group_member_names(s, &g, names, 4), -ENOENT);
+	}
 	assert_null(snap_group_member_name(s, &g, 0));
 	assert_int_equal(snap_group_member_at(s, &g, 0, &u), -ENOENT);
 	snap_close(s);

@@ -9,7 +9,7 @@ struct iam_config;
 /* What main() resolved before dispatch. */
 struct cli_ctx {
 	const char *config_path; /* --config, $IAM_LOGIN_CONF, or the default */
-	const char *progname;    /* "iam-login" */
+	const char *progname;	 /* "iam-login" */
 };
 
 /* Load the config named by ctx (prints "file:line: message" on error). 0 or -errno. */

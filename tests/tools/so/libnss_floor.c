@@ -44,25 +44,45 @@ static int parse(const char *name, char prefix, int digits, unsigned max)
 	return v >= 1 && v <= max ? (int)v : -1;
 }
 
+static char *put5(char *p, unsigned v)
+{
+	for (int k = 4; k >= 0; k--, v /= 10)
+		p[k] = (char)('0' + v % 10);
+	return p + 5;
+}
+
+static char *put_str(char *p, const char *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+
+/* "u00001" "*" "User 00001" "/home/u00001" "/bin/bash", written by hand (no
+ * snprintf) so the floor stays a floor */
 static enum nss_status fill_pw(unsigned i, struct passwd *pw, char *buf, size_t len, int *errnop)
 {
-	int n =
-	    snprintf(buf, len, "u%05u%c*%cUser %u%c/home/u%05u%c/bin/bash", i, 0, 0, i, 0, i, 0);
 	char *p = buf;
 
-	if (n < 0 || (size_t)n + 1 > len) {
+	if (len < 48) {
 		*errnop = ERANGE;
 		return NSS_STATUS_TRYAGAIN;
 	}
 	pw->pw_name = p;
-	p += strlen(p) + 1;
+	*p++ = 'u';
+	p = put5(p, i);
+	*p++ = '\0';
 	pw->pw_passwd = p;
-	p += strlen(p) + 1;
+	p = put_str(p, "*", 2);
 	pw->pw_gecos = p;
-	p += strlen(p) + 1;
+	p = put_str(p, "User ", 5);
+	p = put5(p, i);
+	*p++ = '\0';
 	pw->pw_dir = p;
-	p += strlen(p) + 1;
+	p = put_str(p, "/home/u", 7);
+	p = put5(p, i);
+	*p++ = '\0';
 	pw->pw_shell = p;
+	put_str(p, "/bin/bash", 10);
 	pw->pw_uid = pw->pw_gid = 100000 + i;
 	return NSS_STATUS_SUCCESS;
 }
