@@ -15,6 +15,8 @@ BINDIR ?= $(PREFIX)/bin
 LIBDIR ?= $(PREFIX)/lib/$(shell $(CC) -print-multiarch 2>/dev/null || echo .)
 PAMDIR ?= $(LIBDIR)/security
 MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/iam-login
+UNITDIR ?= /lib/systemd/system
 SYSCONFDIR ?= /etc
 DESTDIR ?=
 
@@ -162,10 +164,19 @@ install: all
 	test -e $(DESTDIR)$(SYSCONFDIR)/iam-login/iam-login.conf || \
 		install -m 0644 conf/iam-login.conf $(DESTDIR)$(SYSCONFDIR)/iam-login/iam-login.conf
 	for m in man/*.8; do [ -e "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man8/; done; true
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
+	for u in conf/systemd/*; do \
+		sed 's|/usr/local/sbin/|$(SBINDIR)/|g; s|/usr/sbin/iam-|$(SBINDIR)/iam-|g' "$$u" \
+			>$(DESTDIR)$(UNITDIR)/$$(basename "$$u"); done
+	cp -R conf $(DESTDIR)$(DOCDIR)/
+	sed -i 's|/usr/local/sbin/|$(SBINDIR)/|g; s|/usr/sbin/iam-|$(SBINDIR)/iam-|g' \
+		$$(grep -rl 'sbin/iam-' $(DESTDIR)$(DOCDIR)/conf)
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/iam-login $(DESTDIR)$(SBINDIR)/iam-authorized-keys \
-		$(DESTDIR)$(LIBDIR)/libnss_iam.so.2 $(DESTDIR)$(PAMDIR)/pam_iam.so
+		$(DESTDIR)$(LIBDIR)/libnss_iam.so.2 $(DESTDIR)$(PAMDIR)/pam_iam.so \
+		$(DESTDIR)$(UNITDIR)/iam-login-sync.service $(DESTDIR)$(UNITDIR)/iam-login-sync.timer
+	rm -rf $(DESTDIR)$(DOCDIR)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

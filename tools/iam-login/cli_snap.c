@@ -1,0 +1,79 @@
+/* Helpers shared by status/user/group (see cli_snap.h). */
+#include "cli_snap.h"
+#include "fileutil.h"
+#include "log.h"
+#include "sync.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define STATUS_MAX_BYTES (1024 * 1024)
+
+int cli_snap_open(const struct iam_config *cfg, const char *prog, struct snap **s, char *path,
+		  size_t path_n)
+{
+	int r;
+
+	if ((size_t)snprintf(path, path_n, "%s/%s", cfg->state_dir, IAM_SNAPSHOT_NAME) >= path_n)
+		return -ENAMETOOLONG;
+	r = snap_open(path, s);
+	if (r == -ENOENT)
+		fprintf(stderr, "%s: no snapshot at %s (run 'iam-login sync')\n", prog, path);
+	else if (r == -EBADMSG)
+		fprintf(stderr, "%s: %s is damaged (run 'iam-login sync')\n", prog, path);
+	else if (r < 0)
+		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(-r));
+	return r;
+}
+
+json_t *cli_status_load(const struct iam_config *cfg)
+{
+	char path[PATH_MAX], *text = NULL;
+	size_t len;
+	json_t *j;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, SYNC_STATUS_NAME) >=
+	    sizeof(path))
+		return NULL;
+	if (read_file_bounded(path, STATUS_MAX_BYTES, &text, &len) < 0)
+		return NULL;
+	j = json_loadb(text, len, 0, NULL);
+	free(text);
+	if (j && !json_is_object(j)) {
+		json_decref(j);
+		j = NULL;
+	}
+	return j;
+}
+
+void cli_format_time(int64_t t, char *buf, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) || strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, n, "%lld", (long long)t);
+}
+
+void cli_format_age(int64_t s, char *buf, size_t n)
+{
+	if (s < 0)
+		snprintf(buf, n, "in the future (clock skew?)");
+	else if (s < 120)
+		snprintf(buf, n, "%lld s ago", (long long)s);
+	else if (s < 7200)
+		snprintf(buf, n, "%lld min ago", (long long)(s / 60));
+	else if (s < 172800)
+		snprintf(buf, n, "%lld h ago", (long long)(s / 3600));
+	else
+		snprintf(buf, n, "%lld days ago", (long long)(s / 86400));
+}
+
+const char *cli_clean(const char *s, char *buf, size_t n)
+{
+	return log_clean(buf, n, s ? s : "");
+}

@@ -1,0 +1,208 @@
+/* iam-login status: the snapshot (age, generation, counts, exclusions) and the last sync. */
+#include "cli_snap.h"
+#include "commands.h"
+#include "config.h"
+#include "sync.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void status_help(FILE *f)
+{
+	fprintf(
+	    f,
+	    "Usage: iam-login status [--json]\n"
+	    "\n"
+	    "Show what this host knows about the IAM directory: the snapshot\n"
+	    "<state_dir>/directory (generation, when IAM was read and how long ago, AWS\n"
+	    "account, numbers of users and groups), every IAM user or group that was\n"
+	    "excluded and why, and the result of the last 'iam-login sync' (from\n"
+	    "<state_dir>/status.json: time, result, calls, seconds, error, warnings).\n"
+	    "\n"
+	    "Options:\n"
+	    "  --json      one JSON object: {\"snapshot\": {...} or null, \"last_sync\": {...} or\n"
+	    "              null}\n"
+	    "  -h, --help  this text\n"
+	    "\n"
+	    "Exit status: 0 when a valid snapshot exists and the last sync succeeded;\n"
+	    "1 when there is no usable snapshot or the last sync failed or was refused;\n"
+	    "2 usage.\n");
+}
+
+static size_t count_private(const struct snap *s, uint32_t ngroups)
+{
+	size_t n = 0;
+
+	for (uint32_t i = 0; i < ngroups; i++) {
+		struct snap_group g;
+
+		if (snap_group_at(s, i, &g) == 0 && g.user_private)
+			n++;
+	}
+	return n;
+}
+
+static json_t *snapshot_json(const struct snap *s, const char *path, int64_t now)
+{
+	struct snap_info info;
+	json_t *o = json_object(), *ex = json_array();
+	size_t upg;
+
+	snap_get_info(s, &info);
+	upg = count_private(s, info.ngroups);
+	json_object_set_new(o, "path", json_string(path));
+	json_object_set_new(o, "generation", json_integer((json_int_t)info.generation));
+	json_object_set_new(o, "created", json_integer(info.created));
+	json_object_set_new(o, "age_seconds", json_integer(now - info.created));
+	json_object_set_new(o, "account", json_string(info.account));
+	json_object_set_new(o, "users", json_integer(info.nusers));
+	json_object_set_new(o, "groups", json_integer((json_int_t)(info.ngroups - upg)));
+	json_object_set_new(o, "user_private_groups", json_integer((json_int_t)upg));
+	for (uint32_t i = 0; i < info.nexcluded; i++) {
+		struct snap_excluded e;
+		json_t *x;
+
+		if (snap_excluded_at(s, i, &e) < 0)
+			continue;
+		x = json_object();
+		json_object_set_new(x, "kind", json_string(e.kind ? e.kind : ""));
+		json_object_set_new(x, "iam_name", json_string(e.iam_name ? e.iam_name : ""));
+		json_object_set_new(x, "reason", json_string(e.reason ? e.reason : ""));
+		json_array_append_new(ex, x);
+	}
+	json_object_set_new(o, "excluded", ex);
+	return o;
+}
+
+/* A string member for printing: never NULL, control characters replaced. */
+static const char *jstr(json_t *o, const char *key, char *buf, size_t n)
+{
+	return cli_clean(json_string_value(json_object_get(o, key)), buf, n);
+}
+
+static void print_text(json_t *snapj, json_t *last, int64_t now)
+{
+	char t[40], age[40], c1[200], c2[400];
+
+	if (snapj) {
+		json_t *ex = json_object_get(snapj, "excluded");
+		size_t i;
+		json_t *x;
+
+		cli_format_time(json_integer_value(json_object_get(snapj, "created")), t,
+				sizeof(t));
+		cli_format_age(json_integer_value(json_object_get(snapj, "age_seconds")), age,
+			       sizeof(age));
+		printf("snapshot:    %s\n", jstr(snapj, "path", c2, sizeof(c2)));
+		printf("generation:  %lld\n",
+		       (long long)json_integer_value(json_object_get(snapj, "generation")));
+		printf("iam read:    %s (%s)\n", t, age);
+		printf("account:     %s\n", jstr(snapj, "account", c1, sizeof(c1)));
+		printf("users:       %lld\n",
+		       (long long)json_integer_value(json_object_get(snapj, "users")));
+		printf(
+		    "groups:      %lld (+ %lld user private groups)\n",
+		    (long long)json_integer_value(json_object_get(snapj, "groups")),
+		    (long long)json_integer_value(json_object_get(snapj, "user_private_groups")));
+		printf("excluded:    %zu\n", json_array_size(ex));
+		json_array_foreach(ex, i, x)
+		{
+			char c0[16];
+
+			printf("  %-5s %-32s %s\n", jstr(x, "kind", c0, sizeof(c0)),
+			       jstr(x, "iam_name", c1, sizeof(c1)),
+			       jstr(x, "reason", c2, sizeof(c2)));
+		}
+	} else {
+		printf("snapshot:    none usable\n");
+	}
+	if (last) {
+		json_t *w = json_object_get(last, "warnings"), *x;
+		const char *err = json_string_value(json_object_get(last, "error"));
+		size_t i;
+
+		cli_format_time(json_integer_value(json_object_get(last, "time")), t, sizeof(t));
+		cli_format_age(now - json_integer_value(json_object_get(last, "time")), age,
+			       sizeof(age));
+		printf("last sync:   %s at %s (%s): %lld users, %lld groups, %lld excluded, "
+		       "%lld calls, %.1f s%s\n",
+		       jstr(last, "result", c1, sizeof(c1)), t, age,
+		       (long long)json_integer_value(json_object_get(last, "users")),
+		       (long long)json_integer_value(json_object_get(last, "groups")),
+		       (long long)json_integer_value(json_object_get(last, "excluded")),
+		       (long long)json_integer_value(json_object_get(last, "calls")),
+		       json_number_value(json_object_get(last, "seconds")),
+		       json_is_true(json_object_get(last, "fallback")) ? " (List* fallback)" : "");
+		if (err)
+			printf("  error:     %s\n", cli_clean(err, c2, sizeof(c2)));
+		json_array_foreach(w, i, x)
+		{
+			printf("  warning:   %s\n",
+			       cli_clean(json_string_value(x), c2, sizeof(c2)));
+		}
+	} else {
+		printf("last sync:   no record\n");
+	}
+}
+
+int cmd_status(int argc, char **argv, const struct cli_ctx *ctx)
+{
+	static const struct option opts[] = {
+	    {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	struct iam_config cfg;
+	struct snap *s = NULL;
+	char path[PATH_MAX];
+	json_t *snapj = NULL, *last;
+	const char *last_result;
+	bool as_json = false, ok;
+	int64_t now = (int64_t)time(NULL);
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		if (c == 'j') {
+			as_json = true;
+		} else if (c == 'h') {
+			status_help(stdout);
+			return 0;
+		} else {
+			status_help(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		status_help(stderr);
+		return 2;
+	}
+	if (cli_load_config(ctx, &cfg) < 0)
+		return 1;
+	if (cli_snap_open(&cfg, "iam-login status", &s, path, sizeof(path)) == 0) {
+		snapj = snapshot_json(s, path, now);
+		snap_close(s);
+	}
+	last = cli_status_load(&cfg);
+	last_result = last ? json_string_value(json_object_get(last, "result")) : NULL;
+	ok = snapj && (!last || (last_result && strcmp(last_result, "ok") == 0));
+	if (as_json) {
+		json_t *o = json_object();
+		char *text;
+
+		json_object_set(o, "snapshot", snapj ? snapj : json_null());
+		json_object_set(o, "last_sync", last ? last : json_null());
+		text = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
+		if (text)
+			puts(text);
+		free(text);
+		json_decref(o);
+	} else {
+		print_text(snapj, last, now);
+	}
+	json_decref(snapj);
+	json_decref(last);
+	config_free(&cfg);
+	return ok ? 0 : 1;
+}

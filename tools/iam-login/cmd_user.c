@@ -1,0 +1,168 @@
+/* iam-login user NAME: what this host believes about one user, and who it is in IAM. */
+#include "cli_snap.h"
+#include "commands.h"
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static void user_help(FILE *f)
+{
+	fprintf(f,
+		"Usage: iam-login user [--json] NAME|UID\n"
+		"\n"
+		"Show what this host believes about one IAM-backed user, from the snapshot\n"
+		"(no IAM call): the passwd entry NSS returns, the primary and supplementary\n"
+		"groups, and the IAM identity behind it (IAM user name, immutable UserId, ARN).\n"
+		"NAME is the Linux name, the IAM user name, or a uid. When the IAM user was\n"
+		"excluded (name collision, local account, invalid name or id) the reason is\n"
+		"shown instead.\n"
+		"\n"
+		"Options:\n"
+		"  --json      the same as one JSON object\n"
+		"  -h, --help  this text\n"
+		"\n"
+		"Exit status: 0 found; 1 not in the snapshot (or excluded) or no snapshot;\n"
+		"2 usage.\n");
+}
+
+/* By Linux name, then uid, then IAM name (case-insensitive, as IAM compares names). */
+static int find_user(const struct snap *s, const char *arg, struct snap_user *u)
+{
+	struct snap_info info;
+	char *end;
+	unsigned long v;
+
+	if (snap_user_by_name(s, arg, u) == 0)
+		return 0;
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (*arg >= '0' && *arg <= '9' && !*end && !errno && v <= UINT32_MAX &&
+	    snap_user_by_uid(s, (uint32_t)v, u) == 0)
+		return 0;
+	snap_get_info(s, &info);
+	for (uint32_t i = 0; i < info.nusers; i++)
+		if (snap_user_at(s, i, u) == 0 && u->iam_name && strcasecmp(u->iam_name, arg) == 0)
+			return 0;
+	return -ENOENT;
+}
+
+static int report_excluded(const struct snap *s, const char *kind, const char *arg, bool as_json)
+{
+	struct snap_info info;
+	struct snap_excluded e;
+	char c1[200], c2[400];
+
+	snap_get_info(s, &info);
+	for (uint32_t i = 0; i < info.nexcluded; i++) {
+		if (snap_excluded_at(s, i, &e) < 0 || !e.kind || strcmp(e.kind, kind) != 0 ||
+		    !e.iam_name || strcasecmp(e.iam_name, arg) != 0)
+			continue;
+		if (as_json) {
+			json_t *o = json_pack("{s:s, s:s, s:s}", "excluded", e.iam_name, "kind",
+					      e.kind, "reason", e.reason ? e.reason : "");
+			char *t = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+
+			if (t)
+				puts(t);
+			free(t);
+			json_decref(o);
+		} else {
+			printf("IAM %s %s is excluded on this host: %s\n", kind,
+			       cli_clean(e.iam_name, c1, sizeof(c1)),
+			       cli_clean(e.reason, c2, sizeof(c2)));
+		}
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static void print_user(const struct snap *s, const struct snap_user *u, bool as_json)
+{
+	struct snap_group primary, g;
+	bool have_primary = snap_group_by_gid(s, u->gid, &primary) == 0;
+	json_t *o, *groups;
+	char *t;
+
+	if (!as_json) {
+		printf("passwd:    %s:x:%u:%u:%s:%s:%s\n", u->name, u->uid, u->gid, u->gecos,
+		       u->home, u->shell);
+		printf("groups:    %s(%u)", have_primary ? primary.name : "?", u->gid);
+		for (uint32_t i = 0; i < u->ngroups; i++)
+			if (snap_user_group_at(s, u, i, &g) == 0)
+				printf(" %s(%u)", g.name, g.gid);
+		printf("\nIAM user:  %s\nIAM id:    %s\nIAM ARN:   %s\n", u->iam_name, u->iam_id,
+		       u->iam_arn);
+		for (uint32_t i = 0; i < u->ngroups; i++)
+			if (snap_user_group_at(s, u, i, &g) == 0 && g.iam_name)
+				printf("IAM group: %s (as %s)\n", g.iam_name, g.name);
+		return;
+	}
+	groups = json_array();
+	for (uint32_t i = 0; i < u->ngroups; i++)
+		if (snap_user_group_at(s, u, i, &g) == 0)
+			json_array_append_new(groups,
+					      json_pack("{s:s, s:I, s:s}", "name", g.name, "gid",
+							(json_int_t)g.gid, "iam_name",
+							g.iam_name ? g.iam_name : ""));
+	o = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "name", u->name,
+		      "uid", (json_int_t)u->uid, "gid", (json_int_t)u->gid, "primary_group",
+		      have_primary ? primary.name : "", "gecos", u->gecos, "home", u->home, "shell",
+		      u->shell, "iam_name", u->iam_name, "iam_id", u->iam_id, "iam_arn", u->iam_arn,
+		      "groups", groups);
+	t = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	if (t)
+		puts(t);
+	free(t);
+	json_decref(o);
+}
+
+int cmd_user(int argc, char **argv, const struct cli_ctx *ctx)
+{
+	static const struct option opts[] = {
+	    {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	struct iam_config cfg;
+	struct snap *s = NULL;
+	struct snap_user u;
+	char path[PATH_MAX];
+	bool as_json = false;
+	int c, ret = 1;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		if (c == 'j') {
+			as_json = true;
+		} else if (c == 'h') {
+			user_help(stdout);
+			return 0;
+		} else {
+			user_help(stderr);
+			return 2;
+		}
+	}
+	if (optind + 1 != argc) {
+		user_help(stderr);
+		return 2;
+	}
+	if (cli_load_config(ctx, &cfg) < 0)
+		return 1;
+	if (cli_snap_open(&cfg, "iam-login user", &s, path, sizeof(path)) == 0) {
+		if (find_user(s, argv[optind], &u) == 0) {
+			print_user(s, &u, as_json);
+			ret = 0;
+		} else if (report_excluded(s, "user", argv[optind], as_json) < 0) {
+			char c1[200];
+
+			fprintf(stderr, "iam-login user: %s: no such user in the snapshot\n",
+				cli_clean(argv[optind], c1, sizeof(c1)));
+		}
+		snap_close(s);
+	}
+	config_free(&cfg);
+	return ret;
+}
