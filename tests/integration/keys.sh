@@ -168,6 +168,17 @@ check "beyond max_stale: within the deadline (${out_ms} ms)" test "$out_ms" -lt 
 ctl '{}'
 check_eq "IAM back: keys fetched again" "$erin_key" "$("$AK" --config "$C_OUT" erin)"
 
+# moto itself stopped (the proxy stays up, its upstream is gone).
+saved_pid=$MOTO_PID
+kill -STOP "$saved_pid"
+timed out "$AK" --config "$C_OUT" erin
+check_eq "IAM frozen (moto stopped with SIGSTOP): warm user gets stale keys" "$erin_key" "$out"
+check "IAM frozen: within the deadline (${out_ms} ms)" test "$out_ms" -lt 2500
+timed out "$AK" --config "$C_OUT" dave
+check_eq "IAM frozen: cold user gets nothing" "" "$out"
+check "IAM frozen: cold refusal within the deadline (${out_ms} ms)" test "$out_ms" -lt 2500
+kill -CONT "$saved_pid"
+
 # --- hostile answers from a fake IAM ---------------------------------------------------
 FAKE_PORT=$(free_port)
 B1=AAAAC3NzaC1lZDI1NTE5AAAAIEMnxRZ0xqOkUfTYNQW2c0ofbnZDTe7q96UUTISbDvFk
@@ -224,4 +235,12 @@ if [ -x "$IL" ]; then
 	out=$("$IL" --config "$C" keys --refresh alice 2>&1)
 	check_match "iam-login keys --refresh fetches" "cache +miss" "$out"
 fi
+# moto killed outright.
+moto_stop
+timed out "$AK" --config "$C_OUT" erin
+check_eq "IAM killed: warm user gets stale keys" "$erin_key" "$out"
+check "IAM killed: within the deadline (${out_ms} ms)" test "$out_ms" -lt 2500
+timed out "$AK" --config "$C_OUT" dave
+check_eq "IAM killed: cold user gets nothing" "" "$out"
+check "IAM killed: within the deadline (${out_ms} ms)" test "$out_ms" -lt 2500
 exit 0
