@@ -20,6 +20,13 @@
 #define KC_MAGIC "iam-login-keys 1"
 /* Clock skew tolerated before a fetch time "in the future" marks an entry corrupt. */
 #define KC_FUTURE_SLACK 300
+/*
+ * After a failed fetch, IAM is not asked again for this user for this many
+ * seconds (at most negative_ttl): during an outage each login gets the stale
+ * keys (or nothing) at once instead of waiting out the deadline again, and a
+ * throttling IAM is not hammered.
+ */
+#define KC_RETRY_AFTER_FAILURE 10
 
 /* ---- entries ---------------------------------------------------------- */
 
@@ -524,15 +531,39 @@ static int64_t fail_mark_ms(const char *path)
 	return (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
 }
 
-static void fail_mark_set(const char *path, const char *dir)
+/* The marker holds the failure's time on the request's clock; mtime says when it was set. */
+static void fail_mark_set(const char *path, const char *dir, int64_t now)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	char buf[32];
+	int n;
 
 	if (fd >= 0) {
 		give_to_dir_owner(fd, dir);
+		n = snprintf(buf, sizeof(buf), "%lld\n", (long long)now);
+		(void)!write(fd, buf, (size_t)n);
 		futimens(fd, NULL);
 		close(fd);
 	}
+}
+
+/* When the last fetch failed (request clock), or 0. */
+static int64_t fail_mark_time(const char *path)
+{
+	char buf[32], *end;
+	long long t;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	t = strtoll(buf, &end, 10);
+	return (end != buf && *end == '\n' && t > 0) ? (int64_t)t : 0;
 }
 
 static int64_t wall_ms(void)
@@ -766,6 +797,20 @@ int keycache_get(const struct kc_request *req, struct kc_result *res)
 		use_entry(res, &cur, KC_SRC_HIT, now);
 		return 0;
 	}
+	if (!req->force_refresh) {
+		int64_t failed = fail_mark_time(failp);
+		long pause = req->policy.negative_ttl < KC_RETRY_AFTER_FAILURE
+				 ? req->policy.negative_ttl
+				 : KC_RETRY_AFTER_FAILURE;
+		if (failed > 0 && now >= failed && now - failed < pause) {
+			snprintf(res->error, sizeof(res->error),
+				 "IAM failed %llds ago; next try after %lds",
+				 (long long)(now - failed), pause);
+			fallback(req, res, &cur, now);
+			kc_entry_free(&cur);
+			return 0;
+		}
+	}
 
 	lockfd = lock_user(lockp, req->cache_dir, deadline, &res->waited);
 	if (lockfd < 0) {
@@ -809,7 +854,7 @@ int keycache_get(const struct kc_request *req, struct kc_result *res)
 		unlink(failp);
 		use_entry(res, &fresh, KC_SRC_MISS, now);
 	} else {
-		fail_mark_set(failp, req->cache_dir);
+		fail_mark_set(failp, req->cache_dir, now);
 		fallback(req, res, &cur, now);
 	}
 out:

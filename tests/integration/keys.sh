@@ -121,8 +121,8 @@ check_match "as root: says why" "refusing to run as root" "$(cat "$T/noroot.err"
 check_eq "as root: no API call" "2 2" "$(calls)"
 
 # --- outage ----------------------------------------------------------------------------
-C_OUT=$(conf outage "$PROXY_URL" "allow_root = yes" "ttl = 1" "max_stale = 60" "deadline = 2")
-C_SHORT=$(conf short "$PROXY_URL" "allow_root = yes" "ttl = 1" "max_stale = 3" "deadline = 2")
+C_OUT=$(conf outage "$PROXY_URL" "allow_root = yes" "ttl = 1" "negative_ttl = 1" "max_stale = 60" "deadline = 2")
+C_SHORT=$(conf short "$PROXY_URL" "allow_root = yes" "ttl = 1" "negative_ttl = 1" "max_stale = 3" "deadline = 2")
 check_eq "outage setup: bob warm" "$bob_key" "$("$AK" --config "$C_OUT" bob)"
 check_eq "outage setup: erin warm" "$erin_key" "$("$AK" --config "$C_OUT" erin)"
 erin_at=$(ms)
@@ -151,7 +151,7 @@ ctl '{"throttle_share": 1.0}'
 timed out "$AK" --config "$C_OUT" bob
 check_eq "IAM throttling: warm user gets stale keys" "$bob_key" "$out"
 check "IAM throttling: within the deadline (${out_ms} ms)" test "$out_ms" -lt 2500
-C_DEAD=$(conf dead "http://127.0.0.1:$(free_port)" "allow_root = yes" "ttl = 1" "max_stale = 60" "deadline = 2")
+C_DEAD=$(conf dead "http://127.0.0.1:$(free_port)" "allow_root = yes" "ttl = 1" "negative_ttl = 1" "max_stale = 60" "deadline = 2")
 timed out "$AK" --config "$C_DEAD" bob
 check_eq "IAM endpoint refusing connections: stale keys" "$bob_key" "$out"
 timed out "$AK" --config "$C_DEAD" carol
@@ -166,7 +166,22 @@ timed out "$AK" --config "$C_SHORT" erin
 check_eq "IAM down, entry beyond max_stale (3 s): fail closed" "" "$out"
 check "beyond max_stale: within the deadline (${out_ms} ms)" test "$out_ms" -lt 2500
 ctl '{}'
+sleep 1.1 # after a failure IAM is not asked again for min(10 s, negative_ttl)
 check_eq "IAM back: keys fetched again" "$erin_key" "$("$AK" --config "$C_OUT" erin)"
+
+# Right after a failure, an outage answer is immediate (no second wait for IAM).
+C_PAUSE=$(conf pause "$PROXY_URL" "allow_root = yes" "ttl = 1" "max_stale = 60" "deadline = 2")
+sleep 1.1
+ctl '{"delay_ms": 20000}'
+timed out "$AK" --config "$C_PAUSE" erin
+check_eq "IAM hanging: erin's stale keys after waiting out the deadline" "$erin_key" "$out"
+n=$(proxy_count ListSSHPublicKeys)
+timed out "$AK" --config "$C_PAUSE" erin
+check_eq "just after that failure: stale keys again" "$erin_key" "$out"
+check "just after that failure: answered at once (${out_ms} ms)" test "$out_ms" -lt 300
+check_eq "just after that failure: IAM not asked again" "$n" "$(proxy_count ListSSHPublicKeys)"
+ctl '{}'
+sleep 1.1
 
 # moto itself stopped (the proxy stays up, its upstream is gone).
 saved_pid=$MOTO_PID

@@ -284,12 +284,22 @@ static void test_get_miss_hit_stale(void **state)
 	kc_entry_free(&res.entry);
 	assert_int_equal(count_calls(&e->fake), 2);
 
+	fake_now += 5; /* right after a failure: stale at once, IAM not asked */
+	get(e, &res);
+	assert_int_equal(res.source, KC_SRC_STALE);
+	assert_non_null(strstr(res.error, "next try"));
+	kc_entry_free(&res.entry);
+	assert_int_equal(count_calls(&e->fake), 2);
+
 	fake_now += 86400; /* beyond max_stale: fail closed */
 	get(e, &res);
 	assert_int_equal(res.source, KC_SRC_NONE);
 	assert_int_equal(res.entry.nkeys, 0);
 
-	e->fake.mode = 0; /* IAM back */
+	e->fake.mode = 0; /* IAM back, but the failure is fresh: not asked yet */
+	get(e, &res);
+	assert_int_equal(res.source, KC_SRC_NONE);
+	fake_now += 10;
 	get(e, &res);
 	assert_int_equal(res.source, KC_SRC_MISS);
 	kc_entry_free(&res.entry);
@@ -299,6 +309,16 @@ static void test_get_miss_hit_stale(void **state)
 	assert_int_equal(res.source, KC_SRC_MISS);
 	kc_entry_free(&res.entry);
 	assert_int_equal(count_calls(&e->fake), 5);
+	/* --refresh does not wait out a failure */
+	e->fake.mode = 1;
+	get(e, &res);
+	assert_int_equal(res.source, KC_SRC_STALE);
+	kc_entry_free(&res.entry);
+	e->fake.mode = 0;
+	get(e, &res);
+	assert_int_equal(res.source, KC_SRC_MISS);
+	kc_entry_free(&res.entry);
+	assert_int_equal(count_calls(&e->fake), 7);
 }
 
 static void test_get_negative(void **state)
@@ -363,10 +383,12 @@ static void test_get_foreign_and_corrupt(void **state)
 	f = fopen(path, "w");
 	fprintf(f, HDR "key APKA1 Active command=\"sh\" " ED "\nend\n");
 	fclose(f);
+	fake_now += 60; /* past the pause after the failure above */
 	get(e, &res);
 	assert_int_equal(res.source, KC_SRC_NONE);
 	assert_non_null(strstr(res.error, "Throttling"));
 	e->fake.mode = 0;
+	fake_now += 60;
 	get(e, &res);
 	assert_int_equal(res.source, KC_SRC_MISS);
 	assert_string_equal(res.entry.keys[0].line, ED " fetched");
