@@ -144,6 +144,11 @@ static void map_names(struct build *b)
 		if (name_map_group(b->d->groups[j].name, "", bare, sizeof(bare), NULL, 0) == 0 &&
 		    str_list_contains(&cfg->merge_groups, bare) &&
 		    (le = local_group_by_name(b->local, bare)) != NULL) {
+			if (le->id == 0) {
+				exclude(b, &s->reason,
+					"refusing to merge into local group %s (gid 0)", le->name);
+				continue;
+			}
 			memcpy(s->name, bare, sizeof(bare));
 			s->named = s->merged = true;
 			s->gid = le->id;

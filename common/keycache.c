@@ -20,6 +20,13 @@
 #define KC_MAGIC "iam-login-keys 1"
 /* Clock skew tolerated before a fetch time "in the future" marks an entry corrupt. */
 #define KC_FUTURE_SLACK 300
+/*
+ * After a failed fetch, IAM is not asked again for this user for this many
+ * seconds (at most negative_ttl): during an outage each login gets the stale
+ * keys (or nothing) at once instead of waiting out the deadline again, and a
+ * throttling IAM is not hammered.
+ */
+#define KC_RETRY_AFTER_FAILURE 10
 
 /* ---- entries ---------------------------------------------------------- */
 
@@ -225,9 +232,20 @@ int keycache_encode(const struct kc_entry *e, char **buf, size_t *len)
 	       e->iam_id, e->iam_arn);
 	for (i = 0; i < e->nkeys; i++) {
 		const struct kc_key *k = &e->keys[i];
-		/* Keys refused at fetch are kept as inactive-looking records without a body. */
-		sb_add(&b, "key %s %s %s\n", k->id, k->active ? "Active" : "Inactive",
-		       k->line ? k->line : (k->reject ? "!" : "-"));
+		/* Keys refused at fetch keep only the reason ("!key-type-not-allowed"). */
+		if (k->line || !k->reject) {
+			sb_add(&b, "key %s %s %s\n", k->id, k->active ? "Active" : "Inactive",
+			       k->line ? k->line : "-");
+		} else {
+			char reason[65];
+			size_t j;
+			snprintf(reason, sizeof(reason), "%s", k->reject);
+			for (j = 0; reason[j]; j++)
+				if (!(reason[j] >= 'a' && reason[j] <= 'z'))
+					reason[j] = '-';
+			sb_add(&b, "key %s %s !%s\n", k->id, k->active ? "Active" : "Inactive",
+			       reason);
+		}
 	}
 	sb_add(&b, "end\n");
 	if (b.err) {
@@ -272,10 +290,19 @@ static int decode_key(struct kc_entry *e, char *rest, const struct str_list *typ
 		active = false;
 	else
 		return -EBADMSG;
-	if (strcmp(body, "-") == 0 || strcmp(body, "!") == 0) {
+	if (strcmp(body, "-") == 0 || body[0] == '!') {
+		size_t j, n = strlen(body + 1);
+		if (body[0] == '!' && (n == 0 || n > 64))
+			return -EBADMSG;
+		for (j = 1; body[0] == '!' && body[j]; j++) {
+			if (body[j] == '-')
+				body[j] = ' ';
+			else if (body[j] < 'a' || body[j] > 'z')
+				return -EBADMSG;
+		}
 		r = kc_entry_add(e, id, active, NULL, 0, types);
 		if (r == 0 && body[0] == '!') {
-			e->keys[e->nkeys - 1].reject = strdup("refused at fetch");
+			e->keys[e->nkeys - 1].reject = strdup(body + 1);
 			if (!e->keys[e->nkeys - 1].reject)
 				r = -ENOMEM;
 		}
@@ -420,11 +447,21 @@ static int check_dir(const char *dir)
 		return -errno;
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
-	if (st.st_uid != 0 && st.st_uid != geteuid())
+	/* root (iam-login keys) may use the service user's directory */
+	if (st.st_uid != 0 && st.st_uid != geteuid() && geteuid() != 0)
 		return -EPERM;
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
 		return -EPERM;
 	return 0;
+}
+
+/* Files root creates in the cache stay usable by the directory's owner. */
+static void give_to_dir_owner(int fd, const char *dir)
+{
+	struct stat st;
+
+	if (geteuid() == 0 && stat(dir, &st) == 0 && st.st_uid != 0)
+		(void)!fchown(fd, st.st_uid, st.st_gid);
 }
 
 /* ---- time ---------------------------------------------------------------- */
@@ -454,7 +491,7 @@ static void sleep_ms(long ms)
  * Take the per-user lock, polling until deadline (monotonic ms). Returns the
  * fd, -ETIMEDOUT, or -errno. *waited tells whether someone else held it.
  */
-static int lock_user(const char *path, int64_t deadline, bool *waited)
+static int lock_user(const char *path, const char *dir, int64_t deadline, bool *waited)
 {
 	long pause = 2;
 	int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -463,6 +500,7 @@ static int lock_user(const char *path, int64_t deadline, bool *waited)
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
+	give_to_dir_owner(fd, dir);
 	for (;;) {
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
 			return fd;
@@ -493,14 +531,39 @@ static int64_t fail_mark_ms(const char *path)
 	return (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
 }
 
-static void fail_mark_set(const char *path)
+/* The marker holds the failure's time on the request's clock; mtime says when it was set. */
+static void fail_mark_set(const char *path, const char *dir, int64_t now)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	char buf[32];
+	int n;
 
 	if (fd >= 0) {
+		give_to_dir_owner(fd, dir);
+		n = snprintf(buf, sizeof(buf), "%lld\n", (long long)now);
+		(void)!write(fd, buf, (size_t)n);
 		futimens(fd, NULL);
 		close(fd);
 	}
+}
+
+/* When the last fetch failed (request clock), or 0. */
+static int64_t fail_mark_time(const char *path)
+{
+	char buf[32], *end;
+	long long t;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	t = strtoll(buf, &end, 10);
+	return (end != buf && *end == '\n' && t > 0) ? (int64_t)t : 0;
 }
 
 static int64_t wall_ms(void)
@@ -536,6 +599,11 @@ static void child_fetch(const struct kc_request *req, long budget_ms, int fd)
 	int r;
 
 	r = req->fetch(req->fetch_ctx, budget_ms, &e, err, sizeof(err));
+	if (r == 0 && e.iam_id && strcmp(e.iam_id, req->iam_id) != 0) {
+		/* The keys belong to another IAM user than the one asked about. */
+		snprintf(err, sizeof(err), "IAM user changed during the fetch");
+		r = -ESTALE;
+	}
 	if (r == 0) {
 		e.fetched = wall_now(req);
 		if (!e.iam_id)
@@ -594,9 +662,12 @@ static int fetch_with_deadline(const struct kc_request *req, int64_t deadline, s
 		return r;
 	}
 	if (pid == 0) {
+		/* Own process group, so a deadline kill also takes any helper it runs. */
+		setpgid(0, 0);
 		close(pfd[0]);
 		child_fetch(req, budget, pfd[1]);
 	}
+	setpgid(pid, pid);
 	close(pfd[1]);
 	for (;;) {
 		long left = (long)(deadline - mono_ms());
@@ -633,8 +704,10 @@ static int fetch_with_deadline(const struct kc_request *req, int64_t deadline, s
 		}
 	}
 	close(pfd[0]);
-	if (r < 0)
+	if (r < 0) {
+		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
+	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	buf[len] = '\0';
@@ -724,8 +797,22 @@ int keycache_get(const struct kc_request *req, struct kc_result *res)
 		use_entry(res, &cur, KC_SRC_HIT, now);
 		return 0;
 	}
+	if (!req->force_refresh) {
+		int64_t failed = fail_mark_time(failp);
+		long pause = req->policy.negative_ttl < KC_RETRY_AFTER_FAILURE
+				 ? req->policy.negative_ttl
+				 : KC_RETRY_AFTER_FAILURE;
+		if (failed > 0 && now >= failed && now - failed < pause) {
+			snprintf(res->error, sizeof(res->error),
+				 "IAM failed %llds ago; next try after %lds",
+				 (long long)(now - failed), pause);
+			fallback(req, res, &cur, now);
+			kc_entry_free(&cur);
+			return 0;
+		}
+	}
 
-	lockfd = lock_user(lockp, deadline, &res->waited);
+	lockfd = lock_user(lockp, req->cache_dir, deadline, &res->waited);
 	if (lockfd < 0) {
 		if (lockfd == -ETIMEDOUT)
 			snprintf(res->error, sizeof(res->error),
@@ -767,7 +854,7 @@ int keycache_get(const struct kc_request *req, struct kc_result *res)
 		unlink(failp);
 		use_entry(res, &fresh, KC_SRC_MISS, now);
 	} else {
-		fail_mark_set(failp);
+		fail_mark_set(failp, req->cache_dir, now);
 		fallback(req, res, &cur, now);
 	}
 out:

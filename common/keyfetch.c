@@ -10,37 +10,6 @@
 #include "config.h"
 #include "iam_api.h"
 
-int keys_find_user(const struct iam_config *cfg, const char *user, struct snap **snap,
-		   struct snap_user *u)
-{
-	char path[PATH_MAX];
-	size_t i;
-	int r;
-
-	*snap = NULL;
-	if (snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, IAM_SNAPSHOT_NAME) >=
-	    (int)sizeof(path))
-		return -ENAMETOOLONG;
-	r = snap_open(path, snap);
-	if (r < 0)
-		return r;
-	r = snap_user_by_name(*snap, user, u);
-	if (r == 0 && cfg->login_groups.n > 0) {
-		r = -EACCES;
-		for (i = 0; i < cfg->login_groups.n; i++)
-			if (snap_user_in_iam_group(*snap, u, cfg->login_groups.items[i]))
-				r = 0;
-	}
-	/* The snapshot must hold what the cache needs to tie keys to one IAM user. */
-	if (r == 0 && (!u->iam_name || !*u->iam_name || !u->iam_id || !*u->iam_id))
-		r = -EBADMSG;
-	if (r < 0) {
-		snap_close(*snap);
-		*snap = NULL;
-	}
-	return r;
-}
-
 static void ssh_key_clear(struct iam_ssh_key *k)
 {
 	free(k->id);
@@ -75,6 +44,11 @@ int keys_fetch_iam(void *vctx, long budget_ms, struct kc_entry *out, char *err, 
 	}
 	r = iam_list_ssh_public_keys(c, ctx->iam_name, &keys, &n, &aerr);
 	ctx->calls++;
+	if (r == -ENOENT) {
+		/* Deleted from IAM since the snapshot: no keys, remembered for negative_ttl. */
+		r = 0;
+		goto out;
+	}
 	if (r < 0) {
 		snprintf(err, errlen, "ListSSHPublicKeys: %s",
 			 aws_error_str(&aerr, ebuf, sizeof(ebuf)));
@@ -134,19 +108,10 @@ out:
 void keys_request_init(struct kc_request *req, const struct iam_config *cfg,
 		       const struct snap_user *u, struct keyfetch_ctx *fctx)
 {
-	memset(req, 0, sizeof(*req));
+	keys_request_base(req, cfg, u);
 	fctx->cfg = cfg;
 	fctx->iam_name = u->iam_name;
 	fctx->calls = 0;
-	req->cache_dir = cfg->keys_cache_dir;
-	req->user = u->name;
-	req->iam_id = u->iam_id;
-	req->iam_arn = u->iam_arn;
-	req->types = cfg->key_types.n ? &cfg->key_types : NULL;
-	req->policy.ttl = cfg->keys_ttl;
-	req->policy.negative_ttl = cfg->keys_negative_ttl;
-	req->policy.max_stale = cfg->keys_max_stale;
-	req->deadline_ms = cfg->keys_deadline_ms;
 	req->fetch = keys_fetch_iam;
 	req->fetch_ctx = fctx;
 }

@@ -31,7 +31,25 @@ struct keyfetch_ctx {
 /* A kc_fetch_fn: fetch the keys of ctx->iam_name from IAM within budget_ms. */
 int keys_fetch_iam(void *ctx, long budget_ms, struct kc_entry *out, char *err, size_t errlen);
 
-/* Fill req from the configuration for the snapshot user u. */
+/* Fill req from the configuration for the snapshot user u, without a fetch function. */
+void keys_request_base(struct kc_request *req, const struct iam_config *cfg,
+		       const struct snap_user *u);
+
+/*
+ * The fetch for iam-authorized-keys: run the IAM calls in a separate program,
+ * `HELPER --config CONFIG keys --fetch-entry --budget-ms N USER` (iam-login),
+ * and decode the entry it prints. Keeps libcurl and the credential chain out of
+ * the command sshd runs on every login, so a warm answer stays small and fast.
+ */
+struct keyexec_ctx {
+	const char *helper;	 /* absolute path of iam-login */
+	const char *config_path; /* the config this process loaded */
+	const char *user;	 /* Linux user name */
+	const struct str_list *types;
+};
+int keys_fetch_exec(void *ctx, long budget_ms, struct kc_entry *out, char *err, size_t errlen);
+
+/* Fill req from the configuration for the snapshot user u, fetching in-process. */
 void keys_request_init(struct kc_request *req, const struct iam_config *cfg,
 		       const struct snap_user *u, struct keyfetch_ctx *fctx);
 

@@ -7,9 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "config.h"
+#include "sha256.h"
 
 const char *const sshkey_default_types[] = {
     "ssh-ed25519",
@@ -247,13 +246,11 @@ static bool is_blank(char c)
 
 static int fingerprint(const unsigned char *blob, size_t len, struct sshkey_info *info)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
+	uint8_t md[SHA256_DIGEST_LEN];
 
-	if (EVP_Digest(blob, len, md, &mdlen, EVP_sha256(), NULL) != 1)
-		return -EIO;
+	sha256(blob, len, md);
 	memcpy(info->fingerprint, "SHA256:", 7);
-	b64_encode_nopad(md, mdlen, info->fingerprint + 7, sizeof(info->fingerprint) - 7);
+	b64_encode_nopad(md, sizeof(md), info->fingerprint + 7, sizeof(info->fingerprint) - 7);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "snapshot.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -180,6 +181,43 @@ static int take_lock(const char *state_dir, int *fd_out)
 	return 0;
 }
 
+/* Is name a temp file of atomic_write_file for one of our files (".NAME.XXXXXX")? */
+static bool is_our_temp(const char *name)
+{
+	static const char *const ours[] = {"." IAM_SNAPSHOT_NAME ".", "." SYNC_STATUS_NAME "."};
+
+	for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++) {
+		size_t n = strlen(ours[i]);
+
+		if (strncmp(name, ours[i], n) == 0 && strlen(name + n) == 6)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A sync killed between mkstemp and rename leaves a temp file behind. With the
+ * lock held no other writer is active, so remove such leftovers (regular files only).
+ */
+static void remove_stale_temps(const char *state_dir)
+{
+	DIR *d = opendir(state_dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (!is_our_temp(e->d_name))
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode))
+			unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+}
+
 static int fetch(const struct iam_config *cfg, struct iam_directory *dir, struct sync_result *res)
 {
 	struct aws_client *c = NULL;
@@ -240,7 +278,13 @@ static int run(const struct iam_config *cfg, const struct sync_options *opt,
 		return r;
 	}
 
-	progress(opt, SYNC_STAGE_MAP, NULL);
+	{
+		char what[128];
+
+		snprintf(what, sizeof(what), "mapping %zu IAM users and %zu groups (%u calls)",
+			 dir.nusers, dir.ngroups, res->calls);
+		progress(opt, SYNC_STAGE_MAP, what);
+	}
 	r = dir_build(cfg, &dir, &local, (int64_t)time(NULL), &model, warnings);
 	local_db_free(&local);
 	iam_directory_free(&dir);
@@ -297,6 +341,15 @@ int sync_run(const struct iam_config *cfg, const struct sync_options *opt, struc
 	}
 	res->generation = previous_generation(snap_path);
 	if (!opt->dry_run) {
+		/* systemd's StateDirectory= makes it; a manual first run as root may not have it.
+		 */
+		if (mkdir(cfg->state_dir, 0755) < 0 && errno != EEXIST) {
+			r = -errno;
+			snprintf(res->error, sizeof(res->error), "creating %s: %s", cfg->state_dir,
+				 strerror(-r));
+			res->outcome = SYNC_FAILED;
+			return r;
+		}
 		r = take_lock(cfg->state_dir, &lock_fd);
 		if (r < 0) {
 			snprintf(res->error, sizeof(res->error), "%s: %s", cfg->state_dir,
@@ -304,6 +357,7 @@ int sync_run(const struct iam_config *cfg, const struct sync_options *opt, struc
 			res->outcome = SYNC_FAILED;
 			return r;
 		}
+		remove_stale_temps(cfg->state_dir);
 	}
 	r = run(cfg, opt, res, &warnings, snap_path);
 	res->seconds = now_mono() - t0;
@@ -321,6 +375,19 @@ int sync_run(const struct iam_config *cfg, const struct sync_options *opt, struc
 	}
 	if (!opt->dry_run) {
 		int w = write_status(cfg, res, &warnings, started);
+		char clean[sizeof(res->error)];
+
+		/* Who exists on this host changes here: one audit line per applied or failed sync.
+		 */
+		if (r == 0)
+			audit_log(LOG_NOTICE,
+				  "iam-login sync: generation %llu: %zu users, %zu groups, %zu "
+				  "excluded, %zu removed, %u calls",
+				  (unsigned long long)res->generation, res->nusers, res->ngroups,
+				  res->nexcluded, res->removed, res->calls);
+		else
+			audit_log(LOG_WARNING, "iam-login sync %s: %s", outcome_name(res->outcome),
+				  log_clean(clean, sizeof(clean), res->error));
 
 		if (w < 0 && r == 0)
 			fprintf(stderr, "iam-login: warning: writing %s/%s: %s\n", cfg->state_dir,

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # End to end: Debian's sshd with the iam-login drop-in, the built
 # iam-authorized-keys as AuthorizedKeysCommand (run as the iam-login service
-# user with ~/.aws/credentials), libnss_iam from a snapshot, moto as IAM
+# user with ~/.aws/credentials), libnss_iam from the snapshot `iam-login sync`
+# writes (as the service user), moto as IAM
 # behind the counting proxy, and the real ssh client.
 source "$(dirname "$0")/../lib/tap.sh"
 source "$(dirname "$0")/../lib/moto.sh"
 source "$(dirname "$0")/../lib/sandbox.sh"
 sandbox_enter "$@"
 
-MKSNAP=$BUILD/tests/tools/mksnap
-for f in "$BUILD/iam-authorized-keys" "$BUILD/libnss_iam.so.2" "$MKSNAP"; do
+for f in "$BUILD/iam-authorized-keys" "$BUILD/iam-login" "$BUILD/libnss_iam.so.2"; do
 	[ -x "$f" ] || [ -f "$f" ] || { skip "sshd_keys" "$f not built"; exit 0; }
 done
 moto_available || { skip "sshd_keys" "moto_server or aws CLI missing"; exit 0; }
@@ -18,6 +18,7 @@ command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || { skip "sshd_keys" "no ss
 moto_start || { not_ok "moto_start"; exit 1; }
 proxy_start
 sandbox_setup || { not_ok "sandbox_setup"; exit 1; }
+sandbox_syslog || { not_ok "sandbox_syslog"; exit 1; }
 
 # IAM: alice and bob in ssh-users, carol not; keys uploaded as the users would.
 aws_admin iam create-group --group-name ssh-users >/dev/null
@@ -44,24 +45,20 @@ alice_rsa_id=$(upload alice "$alice_rsa.pub")
 upload bob "$bob_key.pub" >/dev/null
 upload carol "$carol_key.pub" >/dev/null
 
-# The snapshot a sync would write (iam-login sync is another helper's; mksnap here).
-write_snapshot() { # write_snapshot BOB_GROUPS
-	{
-		echo "account 123456789012"
-		echo "group iam-ssh-users 200100 ssh-users AGPA0SSHUSERS0000001 arn:aws:iam::123456789012:group/ssh-users"
-		echo "user alice 200001 200001 Alice /home/alice /bin/sh alice ${IAMID[alice]} ${ARN[alice]} iam-ssh-users"
-		echo "user bob 200002 200002 Bob /home/bob /bin/sh bob ${IAMID[bob]} ${ARN[bob]} $1"
-		echo "user carol 200003 200003 Carol /home/carol /bin/sh carol ${IAMID[carol]} ${ARN[carol]}"
-	} | "$MKSNAP" - "$SB_STATE"
-}
-write_snapshot iam-ssh-users || { not_ok "mksnap"; exit 1; }
-check_eq "NSS resolves alice from the snapshot" "200001" "$(id -u alice)"
-
 MOTO_URL=$PROXY_URL moto_config "$SB_CONF" "[directory]" "state_dir = $SB_STATE" \
 	"[keys]" "cache_dir = $SB_CACHE" "ttl = 2" "negative_ttl = 1" "deadline = 4" \
 	"login_groups = ssh-users"
 chown root:root "$SB_CONF"
 sandbox_service_creds "$HOST_AK" "$HOST_SK"
+
+# The directory snapshot, written by the real sync as the service user.
+sync_now() { as_service /usr/sbin/iam-login sync --quiet; }
+check "iam-login sync (as iam-login) writes the snapshot" sync_now
+UID_ALICE=$(getent passwd alice | cut -d: -f3)
+UID_BOB=$(getent passwd bob | cut -d: -f3)
+check "NSS resolves alice from the snapshot, uid in the IAM range ($UID_ALICE)" \
+	test "${UID_ALICE:-0}" -ge 200000000 -a "${UID_ALICE:-0}" -le 299999999
+check_eq "alice is in iam-ssh-users" "yes" "$(id -nG alice | grep -qw iam-ssh-users && echo yes)"
 
 sshd_start "Include $TOP/conf/sshd_config.d/iam-login.conf" ||
 	{ not_ok "sshd_start" "$(cat "$SSHD_LOG")"; exit 1; }
@@ -71,11 +68,27 @@ check_match "sshd uses the drop-in" "authorizedkeyscommand /usr/sbin/iam-authori
 login() { ssh_as "$1" "$2" id -u 2>/dev/null; }
 calls() { echo $(($(proxy_count ListSSHPublicKeys) + $(proxy_count GetSSHPublicKey))); }
 
-check_eq "alice logs in with her IAM ed25519 key, as her uid" "200001" "$(login alice "$alice_ed")"
-check_eq "alice logs in with her IAM RSA key" "200001" "$(login alice "$alice_rsa")"
+check_eq "alice logs in with her IAM ed25519 key, as her uid" "$UID_ALICE" "$(login alice "$alice_ed")"
+check_eq "alice logs in with her IAM RSA key" "$UID_ALICE" "$(login alice "$alice_rsa")"
 check_eq "one List and one Get per key for alice so far (cache)" "1 2" \
 	"$(proxy_count ListSSHPublicKeys) $(proxy_count GetSSHPublicKey)"
-check_eq "bob logs in" "200002" "$(login bob "$bob_key")"
+fp() { ssh-keygen -lf "$1.pub" | cut -d' ' -f2; }
+line=$(grep -E 'iam-authorized-keys\[[0-9]+\]: user=alice .*cache=miss' "$SB_SYSLOG" | head -1)
+check_match "audit: one LOG_AUTHPRIV line for alice's first answer, with ARN" \
+	"^<86>.* user=alice arn=${ARN[alice]} result=offered keys=" "$line"
+contains() { case "$2" in *"$1"*) return 0 ;; esac; return 1; } # fingerprints hold regex characters
+check "audit: names the ed25519 key id and fingerprint" contains "$alice_ed_id=$(fp "$alice_ed")" "$line"
+check "audit: names the RSA key id and fingerprint" contains "$alice_rsa_id=$(fp "$alice_rsa")" "$line"
+check_match "audit: later answers are cache hits" "user=alice arn=.* cache=hit" "$(cat "$SB_SYSLOG")"
+check_eq "bob logs in" "$UID_BOB" "$(login bob "$bob_key")"
+
+# root (an operator) looks at the service user's cache and refreshes it.
+out=$(env $(host_env) /usr/sbin/iam-login keys --refresh alice 2>&1)
+check_match "iam-login keys --refresh as root on the service user's cache" "cache +miss" "$out"
+check_match "iam-login keys shows both of alice's key ids" "$alice_ed_id.*Active.*ssh-ed25519" "$out"
+check_eq "files root wrote stay the service user's" "iam-login iam-login" \
+	"$(stat -c %U "$SB_CACHE/u_alice.keys") $(stat -c %U "$SB_CACHE/u_alice.lock")"
+check_eq "alice still logs in after root's refresh" "$UID_ALICE" "$(login alice "$alice_ed")"
 check_eq "alice with bob's key is refused" "" "$(login alice "$bob_key")"
 check_eq "alice with a key not in IAM is refused" "" "$(login alice "$stranger")"
 before=$(calls)
@@ -83,12 +96,14 @@ check_eq "carol (not in the login group) is refused" "" "$(login carol "$carol_k
 check_eq "root (local account) is refused" "" "$(login root "$alice_ed")"
 check_eq "a name in neither IAM nor passwd is refused" "" "$(login nosuchuser "$alice_ed")"
 check_eq "refusals for carol, root and nosuchuser made no API call" "$before" "$(calls)"
+check_match "audit: carol's refusal is logged with the reason" \
+	'user=carol result=refused reason="not in a login group"' "$(cat "$SB_SYSLOG")"
 
 # Key set Inactive in IAM: refused once the cache entry expires; the other key still works.
 aws_admin iam update-ssh-public-key --user-name alice --ssh-public-key-id "$alice_rsa_id" --status Inactive
 sleep 2.2
 check_eq "alice's Inactive key is refused" "" "$(login alice "$alice_rsa")"
-check_eq "alice's Active key still works" "200001" "$(login alice "$alice_ed")"
+check_eq "alice's Active key still works" "$UID_ALICE" "$(login alice "$alice_ed")"
 
 # Key deleted in IAM.
 aws_admin iam delete-ssh-public-key --user-name alice --ssh-public-key-id "$alice_ed_id"
@@ -99,8 +114,8 @@ check_eq "alice now has no key offered" "" "$out"
 
 # bob removed from the login group, then a new snapshot.
 aws_admin iam remove-user-from-group --group-name ssh-users --user-name bob
-write_snapshot -
-check_eq "bob, removed from the login group (new snapshot), is refused" "" "$(login bob "$bob_key")"
+check "sync after bob left ssh-users" sync_now
+check_eq "bob, removed from the login group (after sync), is refused" "" "$(login bob "$bob_key")"
 
 # What sshd would have passed through: the command's stdout has only key lines.
 aws_admin iam update-ssh-public-key --user-name alice --ssh-public-key-id "$alice_rsa_id" --status Active
@@ -108,7 +123,7 @@ sleep 2.2
 out=$(as_service /usr/sbin/iam-authorized-keys alice)
 check_eq "the command prints exactly alice's active key, reduced" \
 	"$(cut -d' ' -f1-3 "$alice_rsa.pub")" "$out"
-check_eq "re-activated key logs in again" "200001" "$(login alice "$alice_rsa")"
+check_eq "re-activated key logs in again" "$UID_ALICE" "$(login alice "$alice_rsa")"
 check_match "sshd ran the command as the service user and accepted the key" \
 	"Accepted publickey for alice" "$(cat "$SSHD_LOG")"
 check_nomatch "sshd saw no unsafe-command complaints" "Unsafe AuthorizedKeysCommand|bad ownership" \

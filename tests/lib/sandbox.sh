@@ -22,6 +22,7 @@
 #   /var/cache/iam-login/keys    key cache, owner iam-login, 0700
 #   iam-login                    system user/group (SB_SVC_UID/SB_SVC_GID), home /var/lib/iam-login
 #   /run/sshd                    for sshd's privilege separation
+# Optional: sandbox_syslog collects syslog (audit lines) into $SB_SYSLOG.
 # SB is the sandbox's scratch directory (tmpfs, 0755).
 
 SB=
@@ -206,7 +207,33 @@ sandbox_keygen() {
 	echo "$SB/keys/$name"
 }
 
+# sandbox_syslog: a /dev/log of our own (overlay on /dev); every syslog line
+# written in the namespace is appended to $SB_SYSLOG ("<prio>date ident[pid]: msg").
+SYSLOG_PID=
+sandbox_syslog() {
+	SB_SYSLOG=$SB/syslog
+	: >"$SB_SYSLOG"
+	_sb_overlay /dev || return 1
+	rm -f /dev/log
+	python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+os.chmod("/dev/log", 0o666)
+f = open(sys.argv[1], "ab", 0)
+f.write(b"")
+while True:
+    f.write(s.recv(65536).rstrip(b"\n") + b"\n")
+' "$SB_SYSLOG" &
+	SYSLOG_PID=$!
+	local i
+	for i in $(seq 1 50); do [ -S /dev/log ] && break; sleep 0.05; done
+	export SB_SYSLOG
+	[ -S /dev/log ]
+}
+
 sandbox_cleanup() {
+	[ -n "$SYSLOG_PID" ] && kill "$SYSLOG_PID" 2>/dev/null
 	sshd_stop
 	declare -F proxy_stop >/dev/null && proxy_stop
 	declare -F moto_stop >/dev/null && moto_stop

@@ -56,7 +56,7 @@ static void test_roundtrip(void **state)
 	assert_int_equal(keycache_encode(&e, &buf, &len), 0);
 	assert_string_equal(buf, "iam-login-keys 1\nfetched 1700000000\niam-id " UID "\narn " ARN
 				 "\nkey APKAAAAA1 Active " ED " me\nkey APKAAAAA2 Inactive -\n"
-				 "key APKAAAAA3 Active !\nend\n");
+				 "key APKAAAAA3 Active !key-type-not-allowed\nend\n");
 	assert_int_equal(keycache_decode(buf, len, NULL, &d), 0);
 	assert_int_equal(d.fetched, 1700000000);
 	assert_string_equal(d.iam_arn, ARN);
@@ -67,6 +67,7 @@ static void test_roundtrip(void **state)
 	assert_false(d.keys[1].active);
 	assert_null(d.keys[1].line);
 	assert_null(d.keys[2].line);
+	assert_string_equal(d.keys[2].reject, "key type not allowed");
 	assert_int_equal(kc_entry_active(&d), 1);
 	free(buf);
 	kc_entry_free(&e);
@@ -105,6 +106,8 @@ static void test_corrupt(void **state)
 	expect_corrupt(HDR "key APKA-1 Active " ED "\nend\n");	 /* bad id */
 	expect_corrupt(HDR "key APKA1 Maybe " ED "\nend\n");	 /* bad status */
 	expect_corrupt(HDR "bogus line\nend\n");
+	expect_corrupt(HDR "key APKA1 Active !Bad\nend\n"); /* reason outside [a-z-] */
+	expect_corrupt(HDR "key APKA1 Active !\nend\n");
 	expect_corrupt("iam-login-keys 1\nfetched -5\niam-id " UID "\narn " ARN "\nend\n");
 	expect_corrupt("iam-login-keys 1\nfetched 12x\niam-id " UID "\narn " ARN "\nend\n");
 	expect_corrupt("iam-login-keys 1\nfetched 1\niam-id " UID "\narn a b\nend\n");
@@ -281,12 +284,22 @@ static void test_get_miss_hit_stale(void **state)
 	kc_entry_free(&res.entry);
 	assert_int_equal(count_calls(&e->fake), 2);
 
+	fake_now += 5; /* right after a failure: stale at once, IAM not asked */
+	get(e, &res);
+	assert_int_equal(res.source, KC_SRC_STALE);
+	assert_non_null(strstr(res.error, "next try"));
+	kc_entry_free(&res.entry);
+	assert_int_equal(count_calls(&e->fake), 2);
+
 	fake_now += 86400; /* beyond max_stale: fail closed */
 	get(e, &res);
 	assert_int_equal(res.source, KC_SRC_NONE);
 	assert_int_equal(res.entry.nkeys, 0);
 
-	e->fake.mode = 0; /* IAM back */
+	e->fake.mode = 0; /* IAM back, but the failure is fresh: not asked yet */
+	get(e, &res);
+	assert_int_equal(res.source, KC_SRC_NONE);
+	fake_now += 10;
 	get(e, &res);
 	assert_int_equal(res.source, KC_SRC_MISS);
 	kc_entry_free(&res.entry);
@@ -296,6 +309,16 @@ static void test_get_miss_hit_stale(void **state)
 	assert_int_equal(res.source, KC_SRC_MISS);
 	kc_entry_free(&res.entry);
 	assert_int_equal(count_calls(&e->fake), 5);
+	/* --refresh does not wait out a failure */
+	e->fake.mode = 1;
+	get(e, &res);
+	assert_int_equal(res.source, KC_SRC_STALE);
+	kc_entry_free(&res.entry);
+	e->fake.mode = 0;
+	get(e, &res);
+	assert_int_equal(res.source, KC_SRC_MISS);
+	kc_entry_free(&res.entry);
+	assert_int_equal(count_calls(&e->fake), 7);
 }
 
 static void test_get_negative(void **state)
@@ -360,10 +383,12 @@ static void test_get_foreign_and_corrupt(void **state)
 	f = fopen(path, "w");
 	fprintf(f, HDR "key APKA1 Active command=\"sh\" " ED "\nend\n");
 	fclose(f);
+	fake_now += 60; /* past the pause after the failure above */
 	get(e, &res);
 	assert_int_equal(res.source, KC_SRC_NONE);
 	assert_non_null(strstr(res.error, "Throttling"));
 	e->fake.mode = 0;
+	fake_now += 60;
 	get(e, &res);
 	assert_int_equal(res.source, KC_SRC_MISS);
 	assert_string_equal(res.entry.keys[0].line, ED " fetched");
@@ -375,7 +400,7 @@ static void test_get_insecure_dir(void **state)
 	struct env *e = *state;
 	struct kc_result res;
 
-	chmod(e->dir, 0777);
+	chmod(e->dir, 0777); /* writable by others: never trusted, not even by root */
 	assert_int_equal(keycache_get(&e->req, &res), -EPERM);
 	assert_int_equal(res.source, KC_SRC_NONE);
 	assert_int_equal(count_calls(&e->fake), 0);

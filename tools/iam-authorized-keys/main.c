@@ -5,6 +5,7 @@
  * log in gets nothing, without an API call or even loading credentials.
  */
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +44,8 @@ static const char usage_text[] =
     "(`negative_ttl` for users without keys). Concurrent invocations for one user\n"
     "make one set of API calls. The whole answer takes at most `deadline`\n"
     "seconds; when IAM is unreachable or throttling, cached keys up to\n"
-    "`max_stale` seconds old are printed, else nothing (fail closed).\n"
+    "`max_stale` seconds old are printed, else nothing (fail closed); after a\n"
+    "failed fetch IAM is not asked again for min(10 s, negative_ttl).\n"
     "Each answer is one syslog line (LOG_AUTHPRIV): user, IAM ARN, key ids and\n"
     "SHA256 fingerprints offered, cache hit/miss/stale, errors.\n"
     "\n"
@@ -116,36 +118,54 @@ static int print_keys(const struct kc_entry *e)
 	return fflush(stdout) == 0 ? 0 : -EIO;
 }
 
-static int answer(const struct iam_config *cfg, const char *user)
+/* iam-login, installed beside this program, does the IAM calls on a miss. */
+static int helper_path(char *buf, size_t n)
 {
+	char self[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (len <= 0)
+		return -errno;
+	self[len] = '\0';
+	slash = strrchr(self, '/');
+	if (!slash)
+		return -ENOENT;
+	*slash = '\0';
+	if (snprintf(buf, n, "%s/iam-login", self) >= (int)n)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int answer(const struct iam_config *cfg, const char *config_file, const char *user)
+{
+	char helper[PATH_MAX];
+	struct keyexec_ctx xctx;
 	char cuser[80], carn[300], offered[1200], rejected[400], cerr[300];
 	struct kc_request req;
 	struct kc_result res;
-	struct keyfetch_ctx fctx;
 	struct snap_user u;
 	struct snap *snap = NULL;
 	int r;
 
 	log_clean(cuser, sizeof(cuser), user);
 	if (!plausible_name(user)) {
-		audit_log(LOG_NOTICE, PROG ": user=%s result=refused reason=\"invalid name\"",
-			  cuser);
+		audit_log(LOG_NOTICE, "user=%s result=refused reason=\"invalid name\"", cuser);
 		return 0;
 	}
 	r = keys_find_user(cfg, user, &snap, &u);
 	if (r == -ENOENT) {
 		/* Local accounts and unknown names: not ours to answer, and free of charge. */
-		audit_log(LOG_DEBUG, PROG ": user=%s result=ignored reason=\"not an IAM user\"",
-			  cuser);
+		audit_log(LOG_DEBUG, "user=%s result=ignored reason=\"not an IAM user\"", cuser);
 		return 0;
 	}
 	if (r == -EACCES) {
-		audit_log(LOG_NOTICE,
-			  PROG ": user=%s result=refused reason=\"not in a login group\"", cuser);
+		audit_log(LOG_NOTICE, "user=%s result=refused reason=\"not in a login group\"",
+			  cuser);
 		return 0;
 	}
 	if (r < 0) {
-		audit_log(LOG_ERR, PROG ": user=%s result=refused error=\"snapshot: %s\"", cuser,
+		audit_log(LOG_ERR, "user=%s result=refused error=\"snapshot: %s\"", cuser,
 			  strerror(-r));
 		fprintf(stderr, PROG ": directory snapshot in %s unusable: %s\n", cfg->state_dir,
 			strerror(-r));
@@ -153,7 +173,15 @@ static int answer(const struct iam_config *cfg, const char *user)
 	}
 	log_clean(carn, sizeof(carn), u.iam_arn ? u.iam_arn : "-");
 
-	keys_request_init(&req, cfg, &u, &fctx);
+	keys_request_base(&req, cfg, &u);
+	if (helper_path(helper, sizeof(helper)) < 0)
+		snprintf(helper, sizeof(helper), "/usr/sbin/iam-login");
+	xctx.helper = helper;
+	xctx.config_path = config_file;
+	xctx.user = u.name;
+	xctx.types = req.types;
+	req.fetch = keys_fetch_exec;
+	req.fetch_ctx = &xctx;
 	if (mkdir(cfg->keys_cache_dir, 0700) < 0 && errno != EEXIST) {
 		/* Reported by keycache_get below. */
 	}
@@ -163,8 +191,8 @@ static int answer(const struct iam_config *cfg, const char *user)
 		fprintf(stderr, PROG ": %s: %s\n", cuser, cerr);
 	if (r < 0 || res.source == KC_SRC_NONE) {
 		audit_log(LOG_WARNING,
-			  PROG ": user=%s arn=%s result=refused keys=none cache=%s error=\"%s\"",
-			  cuser, carn, r < 0 ? "unusable" : "none", cerr[0] ? cerr : "no keys");
+			  "user=%s arn=%s result=refused keys=none cache=%s error=\"%s\"", cuser,
+			  carn, r < 0 ? "unusable" : "none", cerr[0] ? cerr : "no keys");
 		snap_close(snap);
 		return 0;
 	}
@@ -172,8 +200,8 @@ static int answer(const struct iam_config *cfg, const char *user)
 	rejected_list(&res.entry, rejected, sizeof(rejected));
 	r = print_keys(&res.entry);
 	audit_log(kc_entry_active(&res.entry) ? LOG_INFO : LOG_NOTICE,
-		  PROG ": user=%s arn=%s result=%s keys=%s cache=%s age=%llds%s%s%s%s%s%s", cuser,
-		  carn, kc_entry_active(&res.entry) ? "offered" : "no-keys", offered,
+		  "user=%s arn=%s result=%s keys=%s cache=%s age=%llds%s%s%s%s%s%s", cuser, carn,
+		  kc_entry_active(&res.entry) ? "offered" : "no-keys", offered,
 		  kc_source_name(res.source), (long long)res.age, res.waited ? " waited=yes" : "",
 		  rejected[0] ? " rejected=" : "", rejected, cerr[0] ? " error=\"" : "", cerr,
 		  cerr[0] ? "\"" : "");
@@ -223,17 +251,17 @@ int main(int argc, char **argv)
 			fprintf(stderr, PROG ": %s:%d: %s\n", err.file, err.line, err.message);
 		else
 			fprintf(stderr, PROG ": %s: %s\n", config_path(config_file), strerror(-r));
-		audit_log(LOG_ERR, PROG ": configuration unusable, no keys offered");
+		audit_log(LOG_ERR, "configuration unusable, no keys offered");
 		return 1;
 	}
 	if (geteuid() == 0 && !cfg.keys_allow_root) {
 		fprintf(stderr, PROG ": refusing to run as root; set AuthorizedKeysCommandUser "
 				     "(or [keys] allow_root = yes)\n");
-		audit_log(LOG_ERR, PROG ": refused to run as root, no keys offered");
+		audit_log(LOG_ERR, "refused to run as root, no keys offered");
 		config_free(&cfg);
 		return 1;
 	}
-	r = answer(&cfg, argv[optind]);
+	r = answer(&cfg, config_path(config_file), argv[optind]);
 	config_free(&cfg);
 	return r;
 }

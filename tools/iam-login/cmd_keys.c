@@ -112,7 +112,7 @@ static int show(const struct iam_config *cfg, const char *user, bool refresh)
 		return 1;
 	}
 	printf("%-9s %s%s\n", "cache", kc_source_name(res.source),
-	       res.source == KC_SRC_STALE ? " (IAM unreachable, serving expired keys)" : "");
+	       res.source == KC_SRC_STALE ? " (the IAM call failed: serving cached keys)" : "");
 	print_time("fetched", res.entry.fetched, now);
 	if (res.error[0])
 		printf("%-9s %s\n", "warning", res.error);
@@ -128,15 +128,61 @@ static int show(const struct iam_config *cfg, const char *user, bool refresh)
 	return 0;
 }
 
+/*
+ * Hidden: the IAM half of iam-authorized-keys, which stays free of libcurl and
+ * the credential chain. Prints "OK\n" and the cache entry, or "ERR reason".
+ */
+static int fetch_entry(const struct iam_config *cfg, const char *user, long budget_ms)
+{
+	struct keyfetch_ctx fctx;
+	struct kc_request req;
+	struct kc_entry e = {0};
+	struct snap_user u;
+	struct snap *snap = NULL;
+	char err[256] = "", *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	r = keys_find_user(cfg, user, &snap, &u);
+	if (r < 0) {
+		printf("ERR user not allowed here: %s\n", strerror(-r));
+		return 1;
+	}
+	keys_request_init(&req, cfg, &u, &fctx);
+	r = keys_fetch_iam(&fctx, budget_ms, &e, err, sizeof(err));
+	if (r == 0) {
+		e.fetched = (int64_t)time(NULL);
+		e.iam_id = strdup(u.iam_id);
+		e.iam_arn = strdup(u.iam_arn ? u.iam_arn : "");
+		r = e.iam_id && e.iam_arn ? keycache_encode(&e, &buf, &len) : -ENOMEM;
+		if (r < 0)
+			snprintf(err, sizeof(err), "cannot encode: %s", strerror(-r));
+	}
+	if (r == 0) {
+		fputs("OK\n", stdout);
+		fwrite(buf, 1, len, stdout);
+	} else {
+		char clean[256];
+		printf("ERR %s\n", log_clean(clean, sizeof(clean), err[0] ? err : "fetch failed"));
+	}
+	free(buf);
+	kc_entry_free(&e);
+	snap_close(snap);
+	return fflush(stdout) == 0 && r == 0 ? 0 : 1;
+}
+
 int cmd_keys(int argc, char **argv, const struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
 	    {"refresh", no_argument, NULL, 'r'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"fetch-entry", no_argument, NULL, 'F'},
+	    {"budget-ms", required_argument, NULL, 'B'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct iam_config cfg;
-	bool refresh = false;
+	bool refresh = false, fetch = false;
+	long budget = 5000;
 	int c, r;
 
 	optind = 1;
@@ -148,6 +194,14 @@ int cmd_keys(int argc, char **argv, const struct cli_ctx *ctx)
 		case 'h':
 			fputs(keys_help, stdout);
 			return 0;
+		case 'F':
+			fetch = true;
+			break;
+		case 'B':
+			budget = strtol(optarg, NULL, 10);
+			if (budget < 1 || budget > 120000)
+				budget = 5000;
+			break;
 		default:
 			fputs("Usage: iam-login keys [--refresh] USER (see --help)\n", stderr);
 			return 2;
@@ -159,7 +213,7 @@ int cmd_keys(int argc, char **argv, const struct cli_ctx *ctx)
 	}
 	if (cli_load_config(ctx, &cfg) < 0)
 		return 1;
-	r = show(&cfg, argv[optind], refresh);
+	r = fetch ? fetch_entry(&cfg, argv[optind], budget) : show(&cfg, argv[optind], refresh);
 	config_free(&cfg);
 	return r;
 }

@@ -78,6 +78,12 @@ static json_t *snapshot_json(const struct snap *s, const char *path, int64_t now
 	return o;
 }
 
+/* A string member for printing: never NULL, control characters replaced. */
+static const char *jstr(json_t *o, const char *key, char *buf, size_t n)
+{
+	return cli_clean(json_string_value(json_object_get(o, key)), buf, n);
+}
+
 static void print_text(json_t *snapj, json_t *last, int64_t now)
 {
 	char t[40], age[40], c1[200], c2[400];
@@ -91,11 +97,11 @@ static void print_text(json_t *snapj, json_t *last, int64_t now)
 				sizeof(t));
 		cli_format_age(json_integer_value(json_object_get(snapj, "age_seconds")), age,
 			       sizeof(age));
-		printf("snapshot:    %s\n", json_string_value(json_object_get(snapj, "path")));
+		printf("snapshot:    %s\n", jstr(snapj, "path", c2, sizeof(c2)));
 		printf("generation:  %lld\n",
 		       (long long)json_integer_value(json_object_get(snapj, "generation")));
 		printf("iam read:    %s (%s)\n", t, age);
-		printf("account:     %s\n", json_string_value(json_object_get(snapj, "account")));
+		printf("account:     %s\n", jstr(snapj, "account", c1, sizeof(c1)));
 		printf("users:       %lld\n",
 		       (long long)json_integer_value(json_object_get(snapj, "users")));
 		printf(
@@ -105,11 +111,11 @@ static void print_text(json_t *snapj, json_t *last, int64_t now)
 		printf("excluded:    %zu\n", json_array_size(ex));
 		json_array_foreach(ex, i, x)
 		{
-			printf("  %-5s %-32s %s\n", json_string_value(json_object_get(x, "kind")),
-			       cli_clean(json_string_value(json_object_get(x, "iam_name")), c1,
-					 sizeof(c1)),
-			       cli_clean(json_string_value(json_object_get(x, "reason")), c2,
-					 sizeof(c2)));
+			char c0[16];
+
+			printf("  %-5s %-32s %s\n", jstr(x, "kind", c0, sizeof(c0)),
+			       jstr(x, "iam_name", c1, sizeof(c1)),
+			       jstr(x, "reason", c2, sizeof(c2)));
 		}
 	} else {
 		printf("snapshot:    none usable\n");
@@ -124,7 +130,7 @@ static void print_text(json_t *snapj, json_t *last, int64_t now)
 			       sizeof(age));
 		printf("last sync:   %s at %s (%s): %lld users, %lld groups, %lld excluded, "
 		       "%lld calls, %.1f s%s\n",
-		       json_string_value(json_object_get(last, "result")), t, age,
+		       jstr(last, "result", c1, sizeof(c1)), t, age,
 		       (long long)json_integer_value(json_object_get(last, "users")),
 		       (long long)json_integer_value(json_object_get(last, "groups")),
 		       (long long)json_integer_value(json_object_get(last, "excluded")),

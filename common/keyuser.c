@@ -1,0 +1,54 @@
+#include "keyfetch.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+
+int keys_find_user(const struct iam_config *cfg, const char *user, struct snap **snap,
+		   struct snap_user *u)
+{
+	char path[PATH_MAX];
+	size_t i;
+	int r;
+
+	*snap = NULL;
+	if (snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, IAM_SNAPSHOT_NAME) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	r = snap_open(path, snap);
+	if (r < 0)
+		return r;
+	r = snap_user_by_name(*snap, user, u);
+	if (r == 0 && cfg->login_groups.n > 0) {
+		r = -EACCES;
+		for (i = 0; i < cfg->login_groups.n; i++)
+			if (snap_user_in_iam_group(*snap, u, cfg->login_groups.items[i]))
+				r = 0;
+	}
+	/* The snapshot must hold what the cache needs to tie keys to one IAM user. */
+	if (r == 0 && (!u->iam_name || !*u->iam_name || !u->iam_id || !*u->iam_id))
+		r = -EBADMSG;
+	if (r < 0) {
+		snap_close(*snap);
+		*snap = NULL;
+	}
+	return r;
+}
+
+void keys_request_base(struct kc_request *req, const struct iam_config *cfg,
+		       const struct snap_user *u)
+{
+	memset(req, 0, sizeof(*req));
+	req->cache_dir = cfg->keys_cache_dir;
+	req->user = u->name;
+	req->iam_id = u->iam_id;
+	req->iam_arn = u->iam_arn;
+	req->types = cfg->key_types.n ? &cfg->key_types : NULL;
+	req->policy.ttl = cfg->keys_ttl;
+	req->policy.negative_ttl = cfg->keys_negative_ttl;
+	req->policy.max_stale = cfg->keys_max_stale;
+	req->deadline_ms = cfg->keys_deadline_ms;
+}

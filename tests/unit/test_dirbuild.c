@@ -1,0 +1,386 @@
+/* dir_build: names, exclusions and their reasons, merges, visibility, tags, memberships. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "dirbuild.h"
+#include "ids.h"
+
+#define MAXU 16
+#define MAXG 8
+
+struct fixture {
+	struct iam_directory d;
+	struct iam_user users[MAXU];
+	struct iam_group groups[MAXG];
+	struct iam_tag tags[MAXU][2];
+	char *ugroups[MAXU][4];
+	char ids[MAXU + MAXG][24];
+	char arns[MAXU + MAXG][128];
+	struct local_db local;
+	struct iam_config cfg;
+	char *suffix[1];
+};
+
+static struct iam_user *add_user(struct fixture *f, const char *name, const char *path,
+				 int64_t created)
+{
+	size_t i = f->d.nusers++;
+	struct iam_user *u = &f->users[i];
+
+	snprintf(f->ids[i], sizeof(f->ids[i]), "AIDA%014zu", i * 31 + 7);
+	snprintf(f->arns[i], sizeof(f->arns[i]), "arn:aws:iam::123456789012:user%s%s", path, name);
+	u->name = (char *)name;
+	u->id = f->ids[i];
+	u->arn = f->arns[i];
+	u->path = (char *)path;
+	u->created = (time_t)created;
+	u->tags = f->tags[i];
+	u->groups = f->ugroups[i];
+	return u;
+}
+
+static void add_tag(struct fixture *f, struct iam_user *u, const char *k, const char *v)
+{
+	(void)f;
+	u->tags[u->ntags].key = (char *)k;
+	u->tags[u->ntags++].value = (char *)v;
+}
+
+static void add_group(struct fixture *f, const char *name)
+{
+	size_t j = f->d.ngroups++;
+	struct iam_group *g = &f->groups[j];
+
+	snprintf(f->ids[MAXU + j], sizeof(f->ids[0]), "AGPA%014zu", j * 17 + 3);
+	snprintf(f->arns[MAXU + j], sizeof(f->arns[0]), "arn:aws:iam::123456789012:group/%s", name);
+	g->name = (char *)name;
+	g->id = f->ids[MAXU + j];
+	g->arn = f->arns[MAXU + j];
+	g->path = (char *)"/";
+	g->created = 1000;
+}
+
+static void join(struct iam_user *u, const char *group)
+{
+	u->groups[u->ngroups++] = (char *)group;
+}
+
+static char *write_tmp(const char *text)
+{
+	char *path = strdup("/tmp/iam-dirbuild-test.XXXXXX");
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static struct fixture *setup_fixture(void)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char *pw = write_tmp("root:x:0:0:root:/root:/bin/bash\n"
+			     "# comment\n"
+			     "ubuntu:x:1000:1000::/home/ubuntu:/bin/bash\n"
+			     "weird:x:250000000:250000000::/:/bin/sh\n"
+			     "broken line without colons\n");
+	char *gr = write_tmp("root:x:0:\nsudo:x:27:ubuntu\nwheel:x:10:\nstaff:x:50:\n");
+
+	assert_non_null(f);
+	f->d.users = f->users;
+	f->d.groups = f->groups;
+	assert_int_equal(local_db_load(&f->local, pw, gr), 0);
+	unlink(pw);
+	unlink(gr);
+	free(pw);
+	free(gr);
+	assert_int_equal(f->local.nusers, 3);
+	assert_int_equal(f->local.ngroups, 4);
+	assert_int_equal(config_defaults(&f->cfg), 0);
+	f->suffix[0] = strdup("@example.com");
+	f->cfg.strip_suffixes.items = f->suffix;
+	f->cfg.strip_suffixes.n = 1;
+	return f;
+}
+
+static void teardown_fixture(struct fixture *f)
+{
+	local_db_free(&f->local);
+	config_free(&f->cfg);
+	free(f);
+}
+
+static const struct dir_user *find_user(const struct dir_model *m, const char *name)
+{
+	for (size_t i = 0; i < m->nusers; i++)
+		if (strcmp(m->users[i].name, name) == 0)
+			return &m->users[i];
+	return NULL;
+}
+
+static const struct dir_group *find_group(const struct dir_model *m, const char *name)
+{
+	for (size_t i = 0; i < m->ngroups; i++)
+		if (strcmp(m->groups[i].name, name) == 0)
+			return &m->groups[i];
+	return NULL;
+}
+
+static const char *reason(const struct dir_model *m, const char *kind, const char *iam_name)
+{
+	for (size_t i = 0; i < m->nexcluded; i++)
+		if (strcmp(m->excluded[i].kind, kind) == 0 &&
+		    strcmp(m->excluded[i].iam_name, iam_name) == 0)
+			return m->excluded[i].reason;
+	return NULL;
+}
+
+static void test_awkward_directory(void **state)
+{
+	struct fixture *f = setup_fixture();
+	struct dir_model m;
+	struct dir_warnings w = {NULL, 0};
+	struct iam_user *carol, *dave, *xy, *ab;
+	const struct dir_user *u;
+	const struct dir_group *g;
+
+	(void)state;
+	carol = add_user(f, "Carol.Jones@example.com", "/", 100);
+	dave = add_user(f, "dave+ops", "/", 200);
+	xy = add_user(f, "x=y", "/", 300);
+	ab = add_user(f, "a,b", "/", 400);
+	add_user(f, "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL", "/", 500);
+	add_user(f, "root", "/", 600);
+	add_user(f, "eve+x", "/", 700);
+	add_user(f, "eve=x", "/", 800);
+	add_user(f, "Ubuntu", "/", 900);
+	add_user(f, "staff", "/", 1000);      /* private group collides with local group */
+	add_user(f, "iam-admins", "/", 1100); /* private group collides with IAM group */
+	add_group(f, "sudo");
+	add_group(f, "admins");
+	add_group(f, "wheel");
+	add_group(f, "root");
+	add_tag(f, carol, "iam-login:gecos", "Carol Jones");
+	add_tag(f, dave, "IAM-LOGIN:SHELL", "/bin/zsh");
+	add_tag(f, xy, "iam-login:shell", "bin/sh");
+	add_tag(f, ab, "iam-login:gecos", "evil:gecos");
+	join(dave, "sudo");
+	join(dave, "ADMINS");
+	join(dave, "admins");
+	join(carol, "admins");
+	join(carol, "nonexistent");
+	f->cfg.group_prefix[0] = '\0'; /* no prefix: "sudo" and "wheel" meet local groups */
+	free(f->cfg.group_prefix);
+	f->cfg.group_prefix = strdup("");
+	f->cfg.merge_groups.items = calloc(2, sizeof(char *));
+	f->cfg.merge_groups.items[0] = strdup("wheel");
+	f->cfg.merge_groups.items[1] = strdup("root");
+	f->cfg.merge_groups.n = 2;
+
+	assert_int_equal(dir_build(&f->cfg, &f->d, &f->local, 12345, &m, &w), 0);
+	assert_string_equal(m.account, "123456789012");
+	assert_int_equal(m.created, 12345);
+
+	u = find_user(&m, "carol.jones");
+	assert_non_null(u);
+	assert_string_equal(u->gecos, "Carol Jones");
+	assert_string_equal(u->home, "/home/carol.jones");
+	assert_string_equal(u->shell, "/bin/bash");
+	assert_int_equal(u->uid, u->gid);
+	assert_int_equal(u->uid, ids_slot(carol->id, 200000000, 299999999));
+	assert_string_equal(u->iam_name, "Carol.Jones@example.com");
+	assert_int_equal(u->ngroups, 1);
+	assert_string_equal(m.groups[u->group_idx[0]].name, "admins");
+
+	u = find_user(&m, "dave_ops");
+	assert_non_null(u);
+	assert_string_equal(u->shell, "/bin/zsh");
+	assert_string_equal(u->gecos, "dave+ops");
+	/* ADMINS and admins are one IAM group; sudo is excluded (local group) */
+	assert_int_equal(u->ngroups, 1);
+	u = find_user(&m, "x_y");
+	assert_string_equal(u->shell, "/bin/bash"); /* relative shell tag ignored */
+	u = find_user(&m, "a_b");
+	assert_string_equal(u->gecos, "a,b"); /* ':' in gecos tag ignored */
+	assert_int_equal(w.n, 2);
+
+	assert_null(find_user(&m, "root"));
+	assert_null(find_user(&m, "eve_x"));
+	assert_null(find_user(&m, "ubuntu"));
+	assert_null(find_user(&m, "staff"));
+	assert_non_null(find_user(&m, "iam-admins"));
+	assert_int_equal(m.nusers, 5);
+	assert_string_equal(reason(&m, "user", "root"), "collides with local account root");
+	assert_string_equal(reason(&m, "user", "Ubuntu"), "collides with local account ubuntu");
+	assert_string_equal(reason(&m, "user", "staff"),
+			    "private group collides with local group staff");
+	assert_string_equal(reason(&m, "user", "eve+x"),
+			    "user name eve_x collides with IAM user eve=x");
+	assert_string_equal(reason(&m, "user", "eve=x"),
+			    "user name eve_x collides with IAM user eve+x");
+	assert_string_equal(reason(&m, "user",
+				   "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL"
+				   "LLLLLLLLLLLL"),
+			    "invalid name: longer than 32 characters after mapping");
+	/* prefix is empty here, so IAM user iam-admins does not meet group admins */
+	assert_null(reason(&m, "user", "iam-admins"));
+
+	/* groups: sudo excluded (local, not merged), wheel merged with local gid 10 */
+	assert_string_equal(reason(&m, "group", "sudo"),
+			    "collides with local group sudo (not in merge_groups)");
+	assert_string_equal(reason(&m, "group", "root"),
+			    "refusing to merge into local group root (gid 0)");
+	g = find_group(&m, "wheel");
+	assert_non_null(g);
+	assert_int_equal(g->gid, 10);
+	assert_false(g->user_private);
+	g = find_group(&m, "admins");
+	assert_non_null(g);
+	assert_int_equal(g->nmembers, 2);
+	assert_string_equal(m.users[g->member_idx[0]].name, "carol.jones");
+	assert_string_equal(m.users[g->member_idx[1]].name, "dave_ops");
+	g = find_group(&m, "dave_ops");
+	assert_non_null(g);
+	assert_true(g->user_private);
+	assert_int_equal(g->gid, find_user(&m, "dave_ops")->uid);
+	assert_int_equal(g->nmembers, 0);
+	/* 5 private + admins + wheel */
+	assert_int_equal(m.ngroups, 7);
+	/* sorted by name */
+	for (size_t i = 1; i < m.nusers; i++)
+		assert_true(strcmp(m.users[i - 1].name, m.users[i].name) < 0);
+	for (size_t i = 1; i < m.ngroups; i++)
+		assert_true(strcmp(m.groups[i - 1].name, m.groups[i].name) < 0);
+	dir_model_free(&m);
+	dir_warnings_free(&w);
+	free(f->cfg.merge_groups.items[0]);
+	free(f->cfg.merge_groups.items[1]);
+	free(f->cfg.merge_groups.items);
+	f->cfg.merge_groups.items = NULL;
+	f->cfg.merge_groups.n = 0;
+	f->cfg.strip_suffixes.items = NULL;
+	f->cfg.strip_suffixes.n = 0;
+	free(f->suffix[0]);
+	teardown_fixture(f);
+}
+
+static void test_prefix_and_private_group_collision(void **state)
+{
+	struct fixture *f = setup_fixture();
+	struct dir_model m;
+
+	(void)state;
+	add_user(f, "iam-admins", "/", 1);
+	add_user(f, "bob", "/", 2);
+	add_group(f, "admins");
+	assert_int_equal(dir_build(&f->cfg, &f->d, &f->local, 1, &m, NULL), 0);
+	assert_string_equal(reason(&m, "user", "iam-admins"),
+			    "group name iam-admins collides with IAM group admins");
+	assert_string_equal(reason(&m, "group", "admins"),
+			    "group name iam-admins collides with IAM user iam-admins");
+	assert_int_equal(m.nusers, 1);
+	assert_int_equal(m.ngroups, 1);
+	dir_model_free(&m);
+	f->cfg.strip_suffixes.items = NULL;
+	f->cfg.strip_suffixes.n = 0;
+	free(f->suffix[0]);
+	teardown_fixture(f);
+}
+
+static void test_visibility(void **state)
+{
+	struct fixture *f = setup_fixture();
+	struct dir_model m;
+	struct iam_user *a, *b, *c;
+
+	(void)state;
+	a = add_user(f, "alice", "/staff/", 1);
+	b = add_user(f, "bob", "/contractors/", 2);
+	c = add_user(f, "root", "/staff/", 3); /* invisible and excluded: not reported */
+	add_user(f, "carl", "/staff/", 4);
+	add_group(f, "ops");
+	join(a, "ops");
+	join(b, "ops");
+	(void)c;
+	free(f->cfg.path_prefix);
+	f->cfg.path_prefix = strdup("/staff/");
+	f->cfg.visible_groups.items = calloc(1, sizeof(char *));
+	f->cfg.visible_groups.items[0] = strdup("OPS");
+	f->cfg.visible_groups.n = 1;
+	assert_int_equal(dir_build(&f->cfg, &f->d, &f->local, 1, &m, NULL), 0);
+	assert_int_equal(m.nusers, 1);
+	assert_string_equal(m.users[0].name, "alice");
+	assert_int_equal(m.nexcluded, 0);
+	assert_non_null(find_group(&m, "iam-ops"));
+	assert_int_equal(find_group(&m, "iam-ops")->nmembers, 1);
+	dir_model_free(&m);
+	/* ids do not depend on visibility: alice's uid is the same with everyone visible */
+	{
+		uint32_t uid = ids_slot(a->id, f->cfg.uid_min, f->cfg.uid_max);
+		struct dir_model all;
+
+		free(f->cfg.visible_groups.items[0]);
+		free(f->cfg.visible_groups.items);
+		f->cfg.visible_groups.items = NULL;
+		f->cfg.visible_groups.n = 0;
+		f->cfg.path_prefix[1] = '\0';
+		assert_int_equal(dir_build(&f->cfg, &f->d, &f->local, 1, &all, NULL), 0);
+		assert_int_equal(all.nusers, 3);
+		assert_int_equal(find_user(&all, "alice")->uid, uid);
+		assert_string_equal(reason(&all, "user", "root"),
+				    "collides with local account root");
+		dir_model_free(&all);
+	}
+	f->cfg.strip_suffixes.items = NULL;
+	f->cfg.strip_suffixes.n = 0;
+	free(f->suffix[0]);
+	teardown_fixture(f);
+}
+
+static void test_local_id_and_pins(void **state)
+{
+	struct fixture *f = setup_fixture();
+	struct dir_model m;
+	struct iam_user *p, *q, *r;
+
+	(void)state;
+	p = add_user(f, "pinned", "/", 1);
+	add_tag(f, p, "iam-login:uid", "250000000"); /* local account "weird" has it */
+	q = add_user(f, "pinned2", "/", 2);
+	add_tag(f, q, "iam-login:uid", "70000");
+	r = add_user(f, "badpin", "/", 3);
+	add_tag(f, r, "iam-login:uid", "1000");
+	assert_int_equal(dir_build(&f->cfg, &f->d, &f->local, 1, &m, NULL), 0);
+	assert_string_equal(reason(&m, "user", "pinned"),
+			    "uid 250000000 belongs to local account weird");
+	assert_string_equal(find_user(&m, "pinned2")->name, "pinned2");
+	assert_int_equal(find_user(&m, "pinned2")->uid, 70000);
+	assert_int_equal(find_group(&m, "pinned2")->gid, 70000);
+	assert_string_equal(reason(&m, "user", "badpin"),
+			    "uid: pinned id tag is not a number in 65536..2147483647");
+	dir_model_free(&m);
+	f->cfg.strip_suffixes.items = NULL;
+	f->cfg.strip_suffixes.n = 0;
+	free(f->suffix[0]);
+	teardown_fixture(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_awkward_directory),
+	    cmocka_unit_test(test_prefix_and_private_group_collision),
+	    cmocka_unit_test(test_visibility),
+	    cmocka_unit_test(test_local_id_and_pins),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
