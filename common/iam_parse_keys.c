@@ -3,6 +3,7 @@
  * MFA devices (list, and the secret seed of a new virtual device).
  */
 #include "iam_parse.h"
+#include "base64.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -215,52 +216,6 @@ int iam_parse_list_mfa_page(const char *body, size_t len, const char *user,
 	return rc;
 }
 
-static int b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Strict base64 (padding required) into out (size cap). Returns the length or -EINVAL. */
-static int b64_decode(const char *in, unsigned char *out, size_t cap)
-{
-	size_t len = strlen(in), i, o = 0;
-	unsigned acc = 0;
-	int bits = 0, pad = 0, v;
-
-	if (len == 0 || len % 4 != 0)
-		return -EINVAL;
-	for (i = 0; i < len; i++) {
-		if (in[i] == '=') {
-			if (i < len - 2)
-				return -EINVAL;
-			pad++;
-			continue;
-		}
-		if (pad || (v = b64_value((unsigned char)in[i])) < 0)
-			return -EINVAL;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o >= cap)
-				return -EINVAL;
-			out[o++] = (unsigned char)(acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
-	}
-	return (int)o;
-}
-
 static bool valid_base32(const unsigned char *s, size_t n)
 {
 	size_t i, body = n;
@@ -327,7 +282,7 @@ int iam_parse_create_vmfa(const char *body, size_t len, char **serial, char **se
 		goto out;
 	}
 	/* The Query API sends blobs base64-encoded: base64 of the base32 text. */
-	n = b64_decode(seed->text, buf, sizeof(buf));
+	n = (int)base64_decode_strict(seed->text, seed->text_len, buf, sizeof(buf));
 	if (n < 0 || !valid_base32(buf, (size_t)n)) {
 		rc = iam_bad(err, "%s: <Base32StringSeed> is not a base32 seed", action);
 		goto out;
