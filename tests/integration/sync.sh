@@ -15,8 +15,19 @@ done
 WORK=$(mktemp -d /tmp/iam-sync-test.XXXXXX)
 chmod 0755 "$WORK"
 moto_start || { not_ok "moto starts"; exit 1; }
-proxy_start
-trap 'proxy_stop; moto_stop; rm -rf "$WORK"' EXIT
+# moto answers list calls in one piece; tests/lib/iampager.py pages them as IAM does
+# (MaxItems/Marker), and the fault-injecting proxy sits in front:
+#   iam-login -> iamproxy (faults, counts) -> iampager (pages) -> moto
+PAGER_PORT=$(free_port)
+python3 "$TOP/tests/lib/iampager.py" --port "$PAGER_PORT" --upstream "$MOTO_URL" \
+	--log "$WORK/pager.log" &
+PAGER_PID=$!
+for i in $(seq 1 50); do
+	curl -s -o /dev/null "http://127.0.0.1:$PAGER_PORT/moto-api/" && break
+	sleep 0.1
+done
+MOTO_URL=http://127.0.0.1:$PAGER_PORT proxy_start
+trap 'proxy_stop; kill $PAGER_PID 2>/dev/null; moto_stop; rm -rf "$WORK"' EXIT
 ok "moto and proxy running"
 
 # ---------------------------------------------------------------- helpers
@@ -145,8 +156,8 @@ check_eq "sync exits 0" 0 "$rc"
 check_eq "one-line summary" "synced 6 users, 2 groups (4 excluded) in $calls calls, 0.0 s, generation 1" \
 	"$(echo "$out" | head -1 | sed 's/, [0-9]*\.[0-9] s,/, 0.0 s,/')"
 check_eq "status.json result ok" ok "$(status_json "$WORK/h1.conf" | jget 'd["last_sync"]["result"]')"
-check_eq "one GetAccountAuthorizationDetails call (moto does not page it)" 1 "$(proxy_count GetAccountAuthorizationDetails)"
-check_eq "no other IAM calls" 1 "$calls"
+check_eq "GetAccountAuthorizationDetails paged: 12 users+groups, 3 per page" 4 "$(proxy_count GetAccountAuthorizationDetails)"
+check_eq "no other IAM calls" 4 "$calls"
 
 check_eq "getent passwd carol.jones (suffix stripped, gecos tag)" \
 	"carol.jones:*:$CAROL_UID:$CAROL_UID:Carol Jones:/home/carol.jones:/bin/bash" \
@@ -322,12 +333,31 @@ check_match "--dry-run reports without writing" "^dry run: would sync 4 users.* 
 # ---------------------------------------------------------------- SIGKILL at every stage
 # Slow the answers so kills land in every stage (fetch pages, map, write).
 create_users $(seq -f 'k%g' 1 40) || not_ok "seed k1..k40"
+# GAAD is now 17 pages of 3: a throttled page after successful ones (no retries) must
+# abort the whole sync. The snapshot holds the old 4 users or all 44, nothing between.
+mkconf "$WORK/h1b.conf" "$S1" "" && sed -i 's/^max_retries = 2/max_retries = 0/' "$WORK/h1b.conf"
+partial=0 bad=0 applied=0
+for seed in $(seq 1 10); do
+	set_proxy "{\"throttle_share\": 0.05, \"seed\": $seed}"
+	before=$(wc -l <"$PROXY_LOG")
+	iam_login "$WORK/h1b.conf" sync --quiet >/dev/null 2>&1 && applied=$((applied + 1))
+	tail -n +$((before + 1)) "$PROXY_LOG" |
+		awk '/ 200$/ { ok = 1 } / 400$/ && ok { hit = 1 } END { exit !hit }' && partial=$((partial + 1))
+	n=$(in_ns "$S1" getent -s iam passwd | wc -l)
+	[ "$n" = 4 ] || [ "$n" = 44 ] || { bad=$((bad + 1)); echo "# seed $seed: $n users"; }
+done
+set_proxy '{}'
+echo "# GAAD page faults: $partial syncs failed after good pages, $applied applied"
+check_eq "GAAD: a throttled later page never yields a partial snapshot" 0 "$bad"
+check_match "GAAD: some syncs failed after successful pages" '^[1-9]' "$partial"
 iam_login "$WORK/h1.conf" sync --force --quiet
-set_proxy '{"delay_ms": 150}'
+set_proxy '{"delay_ms": 20}'
 bad=0 kills=0
 for i in $(seq 0 29); do
-	delay=$(awk -v i="$i" 'BEGIN { printf "%.3f", i * 0.01 }')
-	iam_login "$WORK/h1.conf" sync --quiet >/dev/null 2>&1 &
+	delay=$(awk -v i="$i" 'BEGIN { printf "%.3f", i * 0.03 }')
+	# env execs iam-login, so $! is the sync process itself
+	env $(host_env) AWS_SESSION_TOKEN= "$BUILD/iam-login" --config "$WORK/h1.conf" sync --quiet \
+		>/dev/null 2>&1 &
 	pid=$!
 	sleep "$delay"
 	kill -9 "$pid" 2>/dev/null && kills=$((kills + 1))
@@ -382,9 +412,10 @@ check_eq "fallback: group members" "iam-admins:*:$ADMINS_GID:carol.jones,dave_op
 	"$(in_ns "$S3" getent group iam-admins)"
 before=$(wc -l <"$PROXY_LOG")
 iam_login "$WORK/h3.conf" sync --quiet
-check_eq "fallback calls: GAAD denied, ListUsers, ListGroups, GetGroup per group" \
-	"GetAccountAuthorizationDetails 403 GetGroup 200 GetGroup 200 ListGroups 200 ListUsers 200" \
-	"$(tail -n +$((before + 1)) "$PROXY_LOG" | sort | xargs)"
+# 48 IAM users (44 mapped + 4 excluded) in pages of 3, 2 groups, one GetGroup page each
+check_eq "fallback calls: GAAD denied, 16 ListUsers pages, ListGroups, GetGroup per group" \
+	"1 GetAccountAuthorizationDetails 403 2 GetGroup 200 1 ListGroups 200 16 ListUsers 200" \
+	"$(tail -n +$((before + 1)) "$PROXY_LOG" | sort | uniq -c | xargs)"
 
 # A failed page in the middle (earlier pages fine) aborts: never a partial snapshot.
 mkconf "$WORK/h3b.conf" "$S3" "" && sed -i 's/^max_retries = 2/max_retries = 0/' "$WORK/h3b.conf"
@@ -392,7 +423,7 @@ create_users $(seq -f 'late%g' 1 5) || not_ok "seed late1..late5"
 gen3=$(status_json "$WORK/h3.conf" | jget 'd["snapshot"]["generation"]')
 partial=0 bad=0
 for seed in $(seq 1 12); do
-	set_proxy "{\"throttle_share\": 0.3, \"seed\": $seed}"
+	set_proxy "{\"throttle_share\": 0.05, \"seed\": $seed}"
 	before=$(wc -l <"$PROXY_LOG")
 	if iam_login "$WORK/h3b.conf" sync --quiet >/dev/null 2>&1; then want=49; else want=""; fi
 	log=$(tail -n +$((before + 1)) "$PROXY_LOG")
