@@ -352,6 +352,13 @@ check_eq "GAAD: a throttled later page never yields a partial snapshot" 0 "$bad"
 check_match "GAAD: some syncs failed after successful pages" '^[1-9]' "$partial"
 iam_login "$WORK/h1.conf" sync --force --quiet
 set_proxy '{"delay_ms": 20}'
+# Meanwhile, lookups in a loop must always see a complete old or new snapshot.
+touch "$WORK/looking"
+in_ns "$S1" sh -c 'n=0; while [ -e "$1" ]; do
+	getent passwd dave_ops >/dev/null || echo "lookup failed"
+	getent group iam-admins | grep -q "^iam-admins:\*:[0-9]*:carol.jones,dave_ops$" || echo "group wrong"
+	n=$((n + 1)); done; echo "lookups: $n"' sh "$WORK/looking" >"$WORK/lookups.log" 2>&1 &
+LOOKER=$!
 bad=0 kills=0
 for i in $(seq 0 29); do
 	delay=$(awk -v i="$i" 'BEGIN { printf "%.3f", i * 0.03 }')
@@ -366,6 +373,11 @@ for i in $(seq 0 29); do
 	[ "$n" = 44 ] || { bad=$((bad + 1)); echo "# after kill at ${delay}s: $n entries"; }
 done
 check_eq "SIGKILL at random points: every snapshot complete (30 runs, $kills killed)" 0 "$bad"
+rm -f "$WORK/looking"
+wait "$LOOKER"
+echo "# $(tail -1 "$WORK/lookups.log")"
+check_match "concurrent lookups during the killed/complete syncs never failed" '^lookups: [1-9][0-9]*$' \
+	"$(cat "$WORK/lookups.log")"
 set_proxy '{}'
 if command -v strace >/dev/null 2>&1; then
 	bad=0
