@@ -6,6 +6,7 @@
 #include "iam_api.h"
 #include "localdb.h"
 #include "log.h"
+#include "names.h"
 #include "snapshot.h"
 
 #include <dirent.h>
@@ -262,6 +263,14 @@ static int run(const struct iam_config *cfg, const struct sync_options *opt,
 	int r;
 
 	memset(&dir, 0, sizeof(dir));
+	/* A prefix that cannot start a portable name would exclude every group: say so. */
+	if (cfg->group_prefix && *cfg->group_prefix && !name_is_portable(cfg->group_prefix)) {
+		snprintf(res->error, sizeof(res->error),
+			 "group_prefix \"%.40s\" must itself be a portable name "
+			 "([a-z_][a-z0-9_.-]*, at most 32 characters)",
+			 cfg->group_prefix);
+		return -EINVAL;
+	}
 	progress(opt, SYNC_STAGE_FETCH, NULL);
 	r = fetch(cfg, &dir, res);
 	if (r < 0)
