@@ -92,7 +92,7 @@ in_ns() {
 		fi
 		mount --bind "$2" /var/lib/iam-login
 		shift 2
-		exec "$@"' in_ns "$WORK/nsswitch.conf" "$state" "$@"
+		exec "$@"' in_ns "${NSSWITCH:-$WORK/nsswitch.conf}" "$state" "$@"
 }
 
 set_proxy() { echo "$1" >"$PROXY_CONTROL"; }
@@ -452,5 +452,23 @@ done
 set_proxy '{}'
 check_eq "throttled later pages: snapshot always complete (old or new)" 0 "$bad"
 check_match "throttled later pages: some syncs failed after successful pages" '^[1-9]' "$partial"
+
+# ---------------------------------------------------------------- merge_groups
+# Only when configured: IAM group "sudo" takes the local sudo group's name and gid and
+# glibc's [SUCCESS=merge] joins the member lists.
+if local_sudo=$(grep '^sudo:' /etc/group); then
+	S5=$WORK/host5
+	mkconf "$WORK/h5.conf" "$S5" "merge_groups = sudo"
+	iam_login "$WORK/h5.conf" sync --quiet || not_ok "merge_groups sync"
+	sed 's/^group: .*/group:      files [SUCCESS=merge] iam/' "$WORK/nsswitch.conf" >"$WORK/nss-merge.conf"
+	members=${local_sudo##*:}
+	check_eq "merge_groups: local sudo + IAM sudo members (glibc merge)" \
+		"${local_sudo%:*}:${members:+$members,}dave_ops" \
+		"$(NSSWITCH=$WORK/nss-merge.conf in_ns "$S5" getent group sudo)"
+	check_match "merge_groups: dave_ops gets the local sudo gid" "(^| )$(echo "$local_sudo" | cut -d: -f3)( |$)" \
+		"$(NSSWITCH=$WORK/nss-merge.conf in_ns "$S5" id -G dave_ops)"
+	check_nomatch "merge_groups: sudo not excluded" 'group +sudo ' "$(iam_login "$WORK/h5.conf" status)"
+	check_nomatch "without merge_groups: no IAM group named sudo" '.' "$(in_ns "$S1" getent -s iam group sudo)"
+fi
 
 exit 0
