@@ -169,7 +169,8 @@ static int take_lock(const char *state_dir, int *fd_out)
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", state_dir, SYNC_LOCK_NAME) >=
 	    sizeof(path))
 		return -ENAMETOOLONG;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	/* read-only is enough for flock, and works on a lock file another user created */
+	fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return -errno;
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
