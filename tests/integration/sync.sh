@@ -453,6 +453,21 @@ set_proxy '{}'
 check_eq "throttled later pages: snapshot always complete (old or new)" 0 "$bad"
 check_match "throttled later pages: some syncs failed after successful pages" '^[1-9]' "$partial"
 
+# ---------------------------------------------------------------- unprivileged
+# The service runs as an unprivileged system user owning only its state directory.
+if command -v setpriv >/dev/null 2>&1; then
+	S6=$WORK/host6
+	mkconf "$WORK/h6.conf" "$S6"
+	chown 65534:65534 "$S6"
+	touch "$S6/.sync.lock" # left by an earlier run as root: must not matter
+	out=$(env $(host_env) AWS_SESSION_TOKEN= setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$BUILD/iam-login" --config "$WORK/h6.conf" sync 2>&1)
+	check_match "sync as an unprivileged user" '^synced 49 users, 2 groups' "$out"
+	check_eq "snapshot owned by that user, world-readable" "65534 644" "$(stat -c '%u %a' "$S6/directory")"
+	check_eq "unprivileged sync: same ids" "$(in_ns "$S3" getent -s iam passwd | cut -d: -f1-4 | sort)" \
+		"$(in_ns "$S6" getent -s iam passwd | cut -d: -f1-4 | sort)"
+fi
+
 # ---------------------------------------------------------------- merge_groups
 # Only when configured: IAM group "sudo" takes the local sudo group's name and gid and
 # glibc's [SUCCESS=merge] joins the member lists.
