@@ -1,0 +1,188 @@
+/* iam-login doctor: check this host's setup end to end and say what to fix. */
+#include "aws.h"
+#include "commands.h"
+#include "config.h"
+#include "iam_api.h"
+#include "snapshot.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+struct doctor {
+	int failures;
+	int warnings;
+};
+
+static void report(struct doctor *d, const char *level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void report(struct doctor *d, const char *level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (strcmp(level, "FAIL") == 0)
+		d->failures++;
+	else if (strcmp(level, "WARN") == 0)
+		d->warnings++;
+	printf("%-4s  ", level);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+/* Does a file contain a line whose first word is key and that names word? */
+static bool file_line_has(const char *path, const char *key, const char *word)
+{
+	char line[1024];
+	bool found = false;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *p = line + strspn(line, " \t");
+		if (*p == '#' || strncmp(p, key, strlen(key)) != 0)
+			continue;
+		for (char *tok = strtok(p + strlen(key), " \t\n"); tok; tok = strtok(NULL, " \t\n"))
+			if (strcmp(tok, word) == 0)
+				found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+static void check_snapshot(struct doctor *d, const struct iam_config *cfg)
+{
+	char path[PATH_MAX];
+	struct snap *s;
+	struct snap_info info;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, IAM_SNAPSHOT_NAME);
+	r = snap_open(path, &s);
+	if (r < 0) {
+		report(d, "FAIL", "snapshot %s: %s (run 'iam-login sync')", path, strerror(-r));
+		return;
+	}
+	snap_get_info(s, &info);
+	snap_close(s);
+	long age = (long)(time(NULL) - info.created);
+	if (cfg->max_snapshot_age > 0 && age > cfg->max_snapshot_age)
+		report(d, "FAIL",
+		       "snapshot is %ld s old, over [pam] max_snapshot_age %ld: IAM users are "
+		       "refused (is iam-login-sync.timer running?)",
+		       age, cfg->max_snapshot_age);
+	else
+		report(d, "ok", "snapshot generation %llu, %u users, %u groups, %ld s old",
+		       (unsigned long long)info.generation, info.nusers, info.ngroups, age);
+	if (info.nexcluded)
+		report(d, "WARN", "%u IAM names are excluded (see 'iam-login status')",
+		       info.nexcluded);
+}
+
+static void check_aws(struct doctor *d, const struct iam_config *cfg)
+{
+	struct aws_client *c = NULL;
+	struct aws_error err = {0};
+	struct sts_identity id = {0};
+	char buf[768];
+
+	if (aws_client_new(cfg, 0, &c, &err) < 0) {
+		report(d, "FAIL", "AWS credentials: %s", aws_error_str(&err, buf, sizeof(buf)));
+		return;
+	}
+	if (sts_get_caller_identity(c, &id, &err) < 0)
+		report(d, "FAIL", "STS GetCallerIdentity: %s",
+		       aws_error_str(&err, buf, sizeof(buf)));
+	else
+		report(d, "ok", "AWS identity %s", id.arn);
+	sts_identity_free(&id);
+	aws_client_free(c);
+}
+
+static int usage(FILE *out)
+{
+	fprintf(out, "Usage: iam-login [--config FILE] doctor [--offline]\n"
+		     "\n"
+		     "Check this host's iam-login setup and say what to fix: the config file,\n"
+		     "the directory snapshot and its age, nsswitch.conf, sshd's drop-in, the MFA\n"
+		     "usersfile, and (unless --offline) the AWS identity the host uses.\n"
+		     "Each line starts with ok, WARN or FAIL.\n"
+		     "\n"
+		     "Exit status: 0 when nothing failed, 1 otherwise, 2 usage error.\n");
+	return out == stdout ? 0 : 2;
+}
+
+int cmd_doctor(int argc, char **argv, const struct cli_ctx *ctx)
+{
+	static const struct option opts[] = {
+	    {"offline", no_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'}, {0}};
+	struct doctor d = {0};
+	struct iam_config cfg;
+	struct stat st;
+	bool offline = false;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'o')
+			offline = true;
+		else if (c == 'h')
+			return usage(stdout);
+		else
+			return usage(stderr);
+	}
+	if (optind != argc)
+		return usage(stderr);
+
+	if (cli_load_config(ctx, &cfg) < 0) {
+		printf("FAIL  config %s cannot be used (see above)\n", ctx->config_path);
+		return 1;
+	}
+	report(&d, "ok", "config %s", ctx->config_path);
+	check_snapshot(&d, &cfg);
+
+	if (file_line_has("/etc/nsswitch.conf", "passwd:", "iam") &&
+	    file_line_has("/etc/nsswitch.conf", "group:", "iam"))
+		report(&d, "ok", "nsswitch.conf: passwd and group use iam");
+	else
+		report(&d, "WARN",
+		       "nsswitch.conf: add 'iam' after 'files' to passwd: and group: "
+		       "(see conf/nsswitch.conf)");
+	if (!file_line_has("/etc/nsswitch.conf", "initgroups:", "iam"))
+		report(&d, "WARN", "nsswitch.conf: 'initgroups: files iam' makes id/sudo faster");
+
+	if (stat("/etc/ssh/sshd_config.d/iam-login.conf", &st) == 0)
+		report(&d, "ok", "sshd drop-in /etc/ssh/sshd_config.d/iam-login.conf present");
+	else
+		report(&d, "WARN",
+		       "no sshd drop-in: copy conf/sshd_config.d/iam-login.conf to "
+		       "/etc/ssh/sshd_config.d/ for IAM SSH keys");
+
+	if (stat(cfg.mfa_usersfile, &st) == 0) {
+		if (st.st_uid != 0 || (st.st_mode & 077))
+			report(&d, "FAIL",
+			       "%s must be owned by root with mode 0600 (pam_iam refuses it)",
+			       cfg.mfa_usersfile);
+		else
+			report(&d, "ok", "MFA usersfile %s is root 0600", cfg.mfa_usersfile);
+	} else if (cfg.mfa_policy == MFA_REQUIRED) {
+		report(&d, "WARN",
+		       "[mfa] policy is required but %s does not exist: nobody is "
+		       "enrolled yet ('iam-login mfa enroll USER')",
+		       cfg.mfa_usersfile);
+	}
+	if (!offline)
+		check_aws(&d, &cfg);
+
+	printf("%d failed, %d warnings\n", d.failures, d.warnings);
+	config_free(&cfg);
+	return d.failures ? 1 : 0;
+}
