@@ -453,6 +453,14 @@ set_proxy '{}'
 check_eq "throttled later pages: snapshot always complete (old or new)" 0 "$bad"
 check_match "throttled later pages: some syncs failed after successful pages" '^[1-9]' "$partial"
 
+# A snapshot older than [pam] max_snapshot_age is reported stale (pam_iam refuses then).
+mkconf "$WORK/h2stale.conf" "$S2" "[pam]" "max_snapshot_age = 1"
+out=$(iam_login "$WORK/h2stale.conf" status)
+check_eq "status exits 1 for a stale snapshot" 1 "$?"
+check_match "status says STALE" '^STALE: +older than \[pam\] max_snapshot_age = 1 s' "$out"
+check_eq "status --json: stale" True "$(status_json "$WORK/h2stale.conf" | jget 'd["snapshot"]["stale"]')"
+check_eq "status --json: fresh with the default max age" False "$(status_json "$WORK/h2.conf" | jget 'd["snapshot"]["stale"]')"
+
 # ---------------------------------------------------------------- unprivileged
 # The service runs as an unprivileged system user owning only its state directory.
 if command -v setpriv >/dev/null 2>&1; then
