@@ -1,0 +1,188 @@
+/* Authentication: a TOTP code for IAM users, under the configured MFA policy. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <security/pam_ext.h>
+
+#include "fileutil.h"
+#include "pam_iam.h"
+#include "totp.h"
+
+/* Longest answer we look at; anything longer is rejected without parsing. */
+#define MAX_ANSWER 64
+
+/*
+ * Ask for the code with echo off. PAM_SUCCESS with *code filled (digits only,
+ * exactly digits long), PAM_CONV_ERR when the conversation failed, PAM_AUTH_ERR
+ * for an unusable answer (already told and logged).
+ */
+static int read_code(struct pam_iam_ctx *ctx, unsigned digits, char *code, size_t codesz)
+{
+	char *answer = NULL;
+	const char *why = NULL;
+	size_t len;
+	int r;
+
+	r = pam_prompt(ctx->pamh, PAM_PROMPT_ECHO_OFF, &answer, "%s", PAM_IAM_PROMPT);
+	if (r != PAM_SUCCESS || !answer) {
+		pam_iam_audit(ctx, LOG_NOTICE, "failed", "no answer from the conversation");
+		if (answer)
+			free_secret_str(answer);
+		return PAM_CONV_ERR;
+	}
+	len = strnlen(answer, MAX_ANSWER + 1);
+	if (len == 0)
+		why = "empty verification code";
+	else if (len > MAX_ANSWER || len != digits)
+		why = len > digits ? "verification code too long" : "verification code too short";
+	else if (strspn(answer, "0123456789") != len)
+		why = "verification code is not all digits";
+	if (!why && len < codesz)
+		memcpy(code, answer, len + 1);
+	/* an oversized answer may be longer than we looked at: wipe all of it */
+	free_secret_str(answer);
+	if (why) {
+		pam_iam_audit(ctx, LOG_NOTICE, "failed", why);
+		pam_iam_tell(ctx,
+			     "Invalid verification code: enter the %u digits your "
+			     "authenticator app shows.",
+			     digits);
+		return PAM_AUTH_ERR;
+	}
+	return PAM_SUCCESS;
+}
+
+/* No local secret: what the policy says. */
+static int not_enrolled(struct pam_iam_ctx *ctx, enum mfa_policy policy)
+{
+	int has_iam = 0;
+
+	if (policy == MFA_REQUIRED) {
+		pam_iam_audit(ctx, LOG_WARNING, "denied", "mfa required, no TOTP secret enrolled");
+		pam_iam_tell(ctx,
+			     "Multi-factor authentication is required, but %s has no "
+			     "authenticator enrolled on this host. Ask an administrator to run "
+			     "'iam-login mfa enroll %s'.",
+			     ctx->user_c, ctx->user_c);
+		return PAM_AUTH_ERR;
+	}
+	if (ctx->args.iam_mfa_check)
+		has_iam = pam_iam_has_iam_mfa(ctx);
+	if (has_iam > 0) {
+		/* IAM cannot check a code for us: the device's seed must be on this host. */
+		pam_iam_audit(ctx, LOG_WARNING, "denied",
+			      "mfa if-enrolled, IAM MFA device but no TOTP secret on this host");
+		pam_iam_tell(ctx,
+			     "%s has an MFA device in IAM, but it is not enrolled on this host. "
+			     "Ask an administrator to run 'iam-login mfa enroll --iam %s'.",
+			     ctx->user_c, ctx->user_c);
+		return PAM_AUTH_ERR;
+	}
+	if (has_iam < 0) {
+		/* Never let IAM's availability decide a login: note it and go on. */
+		char why[128];
+		snprintf(why, sizeof(why),
+			 "mfa if-enrolled, not enrolled, IAM MFA check failed: %s",
+			 strerror(-has_iam));
+		pam_iam_audit(ctx, LOG_WARNING, "success", why);
+		return PAM_SUCCESS;
+	}
+	pam_iam_audit(ctx, LOG_INFO, "success",
+		      ctx->args.iam_mfa_check ? "mfa if-enrolled, not enrolled, no IAM MFA device"
+					      : "mfa if-enrolled, not enrolled");
+	return PAM_SUCCESS;
+}
+
+static int authenticate(struct pam_iam_ctx *ctx)
+{
+	enum mfa_policy policy = pam_iam_policy(ctx);
+	const char *usersfile = ctx->cfg.mfa_usersfile;
+	struct totp_status st;
+	char code[TOTP_MAX_DIGITS + 1] = {0};
+	int r;
+
+	if (ctx->stale) {
+		char why[128];
+		snprintf(why, sizeof(why), "directory snapshot is %lds old", ctx->snapshot_age);
+		pam_iam_audit(ctx, LOG_WARNING, "denied", why);
+		pam_iam_tell(ctx, "The IAM directory on this host is out of date; "
+				  "IAM logins are refused until it is synced.");
+		return PAM_AUTHINFO_UNAVAIL;
+	}
+	/* Like pam_unix: ask libpam to delay a failure answer (it randomises the delay). */
+	if (!ctx->args.nodelay)
+		pam_fail_delay(ctx->pamh, 2000000);
+	if (policy == MFA_OFF) {
+		pam_iam_audit(ctx, LOG_INFO, "success", "mfa off");
+		return PAM_SUCCESS;
+	}
+	r = totp_status(usersfile, ctx->pam_user, &st);
+	/* -ENOENT: no usersfile yet, or no line for this user */
+	if (r == -ENOENT)
+		return not_enrolled(ctx, policy);
+	if (r < 0) {
+		char why[160];
+		snprintf(why, sizeof(why), "mfa usersfile unusable: %s%s", strerror(-r),
+			 r == -EPERM ? " (must be a root-owned 0600 file)" : "");
+		pam_iam_audit(ctx, LOG_ERR, "denied", why);
+		pam_iam_tell(ctx, "Multi-factor authentication is unavailable on this host.");
+		return PAM_AUTHINFO_UNAVAIL;
+	}
+	r = read_code(ctx, st.digits, code, sizeof(code));
+	if (r != PAM_SUCCESS)
+		return r;
+	r = totp_verify(usersfile, ctx->pam_user, code, pam_iam_window(ctx));
+	explicit_bzero(code, sizeof(code));
+	switch (r) {
+	case 0:
+		pam_iam_audit(ctx, LOG_NOTICE, "success", "totp code accepted");
+		return PAM_SUCCESS;
+	case -EALREADY:
+		pam_iam_audit(ctx, LOG_WARNING, "failed", "totp code replayed");
+		pam_iam_tell(ctx, "That verification code was already used. "
+				  "Wait for the next one and try again.");
+		return PAM_AUTH_ERR;
+	case -EACCES:
+	case -EINVAL:
+		pam_iam_audit(ctx, LOG_WARNING, "failed", "totp code wrong or outside the window");
+		pam_iam_tell(ctx, "Verification code is not valid.");
+		return PAM_AUTH_ERR;
+	default: {
+		char why[128];
+		snprintf(why, sizeof(why), "totp check failed: %s", strerror(-r));
+		pam_iam_audit(ctx, LOG_ERR, "failed", why);
+		pam_iam_tell(ctx, "Multi-factor authentication is unavailable on this host.");
+		return PAM_AUTHINFO_UNAVAIL;
+	}
+	}
+}
+
+PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct pam_iam_ctx ctx;
+	int r;
+
+	r = pam_iam_begin(&ctx, pamh, "auth", flags, argc, argv, PAM_AUTHINFO_UNAVAIL);
+	if (r == PAM_SUCCESS) {
+		if (ctx.is_iam) {
+			r = authenticate(&ctx);
+		} else {
+			if (!ctx.args.quiet)
+				pam_iam_audit(&ctx, LOG_INFO, "ignored", "not an IAM user");
+			r = PAM_IGNORE;
+		}
+	}
+	pam_iam_end(&ctx);
+	return r;
+}
+
+PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	(void)pamh;
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	return PAM_SUCCESS;
+}

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# End to end: Debian's sshd with the iam-login drop-in, the built
+# iam-authorized-keys as AuthorizedKeysCommand (run as the iam-login service
+# user with ~/.aws/credentials), libnss_iam from a snapshot, moto as IAM
+# behind the counting proxy, and the real ssh client.
+source "$(dirname "$0")/../lib/tap.sh"
+source "$(dirname "$0")/../lib/moto.sh"
+source "$(dirname "$0")/../lib/sandbox.sh"
+sandbox_enter "$@"
+
+MKSNAP=$BUILD/tests/tools/mksnap
+for f in "$BUILD/iam-authorized-keys" "$BUILD/libnss_iam.so.2" "$MKSNAP"; do
+	[ -x "$f" ] || [ -f "$f" ] || { skip "sshd_keys" "$f not built"; exit 0; }
+done
+moto_available || { skip "sshd_keys" "moto_server or aws CLI missing"; exit 0; }
+command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || { skip "sshd_keys" "no sshd"; exit 0; }
+
+moto_start || { not_ok "moto_start"; exit 1; }
+proxy_start
+sandbox_setup || { not_ok "sandbox_setup"; exit 1; }
+
+# IAM: alice and bob in ssh-users, carol not; keys uploaded as the users would.
+aws_admin iam create-group --group-name ssh-users >/dev/null
+declare -A IAMID ARN
+for u in alice bob carol; do
+	out=$(aws_admin iam create-user --user-name "$u")
+	IAMID[$u]=$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["User"]["UserId"])')
+	ARN[$u]=$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["User"]["Arn"])')
+done
+aws_admin iam add-user-to-group --group-name ssh-users --user-name alice
+aws_admin iam add-user-to-group --group-name ssh-users --user-name bob
+
+upload() { # upload USER PUBFILE -> key id
+	aws_admin iam upload-ssh-public-key --user-name "$1" --ssh-public-key-body "$(cat "$2")" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["SSHPublicKey"]["SSHPublicKeyId"])'
+}
+alice_ed=$(sandbox_keygen alice_ed)
+alice_rsa=$(sandbox_keygen alice_rsa rsa)
+bob_key=$(sandbox_keygen bob)
+carol_key=$(sandbox_keygen carol)
+stranger=$(sandbox_keygen stranger)
+alice_ed_id=$(upload alice "$alice_ed.pub")
+alice_rsa_id=$(upload alice "$alice_rsa.pub")
+upload bob "$bob_key.pub" >/dev/null
+upload carol "$carol_key.pub" >/dev/null
+
+# The snapshot a sync would write (iam-login sync is another helper's; mksnap here).
+write_snapshot() { # write_snapshot BOB_GROUPS
+	{
+		echo "account 123456789012"
+		echo "group iam-ssh-users 200100 ssh-users AGPA0SSHUSERS0000001 arn:aws:iam::123456789012:group/ssh-users"
+		echo "user alice 200001 200001 Alice /home/alice /bin/sh alice ${IAMID[alice]} ${ARN[alice]} iam-ssh-users"
+		echo "user bob 200002 200002 Bob /home/bob /bin/sh bob ${IAMID[bob]} ${ARN[bob]} $1"
+		echo "user carol 200003 200003 Carol /home/carol /bin/sh carol ${IAMID[carol]} ${ARN[carol]}"
+	} | "$MKSNAP" - "$SB_STATE"
+}
+write_snapshot iam-ssh-users || { not_ok "mksnap"; exit 1; }
+check_eq "NSS resolves alice from the snapshot" "200001" "$(id -u alice)"
+
+MOTO_URL=$PROXY_URL moto_config "$SB_CONF" "[directory]" "state_dir = $SB_STATE" \
+	"[keys]" "cache_dir = $SB_CACHE" "ttl = 2" "negative_ttl = 1" "deadline = 4" \
+	"login_groups = ssh-users"
+chown root:root "$SB_CONF"
+sandbox_service_creds "$HOST_AK" "$HOST_SK"
+
+sshd_start "Include $TOP/conf/sshd_config.d/iam-login.conf" ||
+	{ not_ok "sshd_start" "$(cat "$SSHD_LOG")"; exit 1; }
+check_match "sshd uses the drop-in" "authorizedkeyscommand /usr/sbin/iam-authorized-keys %u" \
+	"$(/usr/sbin/sshd -T -f "$SSHD_CONFIG" 2>/dev/null | grep -i '^authorizedkeyscommand ')"
+
+login() { ssh_as "$1" "$2" id -u 2>/dev/null; }
+calls() { echo $(($(proxy_count ListSSHPublicKeys) + $(proxy_count GetSSHPublicKey))); }
+
+check_eq "alice logs in with her IAM ed25519 key, as her uid" "200001" "$(login alice "$alice_ed")"
+check_eq "alice logs in with her IAM RSA key" "200001" "$(login alice "$alice_rsa")"
+check_eq "one List and one Get per key for alice so far (cache)" "1 2" \
+	"$(proxy_count ListSSHPublicKeys) $(proxy_count GetSSHPublicKey)"
+check_eq "bob logs in" "200002" "$(login bob "$bob_key")"
+check_eq "alice with bob's key is refused" "" "$(login alice "$bob_key")"
+check_eq "alice with a key not in IAM is refused" "" "$(login alice "$stranger")"
+before=$(calls)
+check_eq "carol (not in the login group) is refused" "" "$(login carol "$carol_key")"
+check_eq "root (local account) is refused" "" "$(login root "$alice_ed")"
+check_eq "a name in neither IAM nor passwd is refused" "" "$(login nosuchuser "$alice_ed")"
+check_eq "refusals for carol, root and nosuchuser made no API call" "$before" "$(calls)"
+
+# Key set Inactive in IAM: refused once the cache entry expires; the other key still works.
+aws_admin iam update-ssh-public-key --user-name alice --ssh-public-key-id "$alice_rsa_id" --status Inactive
+sleep 2.2
+check_eq "alice's Inactive key is refused" "" "$(login alice "$alice_rsa")"
+check_eq "alice's Active key still works" "200001" "$(login alice "$alice_ed")"
+
+# Key deleted in IAM.
+aws_admin iam delete-ssh-public-key --user-name alice --ssh-public-key-id "$alice_ed_id"
+sleep 2.2
+check_eq "alice's deleted key is refused" "" "$(login alice "$alice_ed")"
+out=$(as_service /usr/sbin/iam-authorized-keys alice)
+check_eq "alice now has no key offered" "" "$out"
+
+# bob removed from the login group, then a new snapshot.
+aws_admin iam remove-user-from-group --group-name ssh-users --user-name bob
+write_snapshot -
+check_eq "bob, removed from the login group (new snapshot), is refused" "" "$(login bob "$bob_key")"
+
+# What sshd would have passed through: the command's stdout has only key lines.
+aws_admin iam update-ssh-public-key --user-name alice --ssh-public-key-id "$alice_rsa_id" --status Active
+sleep 2.2
+out=$(as_service /usr/sbin/iam-authorized-keys alice)
+check_eq "the command prints exactly alice's active key, reduced" \
+	"$(cut -d' ' -f1-3 "$alice_rsa.pub")" "$out"
+check_eq "re-activated key logs in again" "200001" "$(login alice "$alice_rsa")"
+check_match "sshd ran the command as the service user and accepted the key" \
+	"Accepted publickey for alice" "$(cat "$SSHD_LOG")"
+check_nomatch "sshd saw no unsafe-command complaints" "Unsafe AuthorizedKeysCommand|bad ownership" \
+	"$(cat "$SSHD_LOG")"
+exit 0

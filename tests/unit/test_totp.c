@@ -1,0 +1,482 @@
+/* Unit tests for common/totp.c: base32, otpauth URIs, codes, usersfile handling. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fileutil.h"
+#include "totp.h"
+
+/* RFC 6238 appendix B: the SHA-1 seed is the ASCII string "12345678901234567890". */
+static const unsigned char rfc_seed[] = "12345678901234567890";
+
+struct tmp {
+	char dir[64];
+	char file[96];
+};
+
+static int tmp_setup(void **state)
+{
+	struct tmp *t = calloc(1, sizeof(*t));
+
+	assert_non_null(t);
+	snprintf(t->dir, sizeof(t->dir), "/tmp/test_totp.XXXXXX");
+	assert_non_null(mkdtemp(t->dir));
+	snprintf(t->file, sizeof(t->file), "%s/totp.users", t->dir);
+	*state = t;
+	return 0;
+}
+
+static int tmp_teardown(void **state)
+{
+	struct tmp *t = *state;
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(t);
+	return 0;
+}
+
+static char *slurp(const char *path)
+{
+	char *data = NULL;
+	size_t len;
+
+	assert_int_equal(read_file_bounded(path, 1 << 20, &data, &len), 0);
+	return data;
+}
+
+static void spit(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+static void test_base32_rfc4648(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} v[] = {{"", ""},
+		 {"f", "MY"},
+		 {"fo", "MZXQ"},
+		 {"foo", "MZXW6"},
+		 {"foob", "MZXW6YQ"},
+		 {"fooba", "MZXW6YTB"},
+		 {"foobar", "MZXW6YTBOI"}};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char *enc = NULL;
+		unsigned char dec[16];
+		size_t n = 99;
+
+		assert_int_equal(
+		    totp_base32_encode((const unsigned char *)v[i].in, strlen(v[i].in), &enc), 0);
+		assert_string_equal(enc, v[i].out);
+		assert_int_equal(totp_base32_decode(enc, dec, sizeof(dec), &n), 0);
+		assert_int_equal(n, strlen(v[i].in));
+		assert_memory_equal(dec, v[i].in, n);
+		free_secret_str(enc);
+	}
+}
+
+static void test_base32_decode_lenient_and_hostile(void **state)
+{
+	unsigned char out[8];
+	size_t n = 0;
+	(void)state;
+
+	/* lower case, padding and grouping spaces are accepted (authenticator apps show them) */
+	assert_int_equal(totp_base32_decode("mzxw 6ytb oi======", out, sizeof(out), &n), 0);
+	assert_int_equal(n, 6);
+	assert_memory_equal(out, "foobar", 6);
+	assert_int_equal(totp_base32_decode("MZXW1", out, sizeof(out), &n), -EINVAL);
+	assert_int_equal(totp_base32_decode("MZXW6YTBOIMZXW6YTBOI", out, sizeof(out), &n), -E2BIG);
+}
+
+static void test_uri_percent_encoding(void **state)
+{
+	char *uri = NULL;
+	(void)state;
+
+	assert_int_equal(
+	    totp_uri("Example Co", "alice@example.com", "JBSWY3DPEHPK3PXP", 6, 30, &uri), 0);
+	assert_string_equal(uri, "otpauth://totp/Example%20Co:alice%40example.com"
+				 "?secret=JBSWY3DPEHPK3PXP&issuer=Example%20Co"
+				 "&algorithm=SHA1&digits=6&period=30");
+	free_secret_str(uri);
+	/* reserved and non-ASCII bytes are escaped; unreserved ones are kept */
+	assert_int_equal(totp_uri("a:b/c?d&e=f", "x.y_z~-\xc3\xa9#", "MZXW6", 8, 60, &uri), 0);
+	assert_string_equal(uri, "otpauth://totp/a%3Ab%2Fc%3Fd%26e%3Df:x.y_z~-%C3%A9%23"
+				 "?secret=MZXW6&issuer=a%3Ab%2Fc%3Fd%26e%3Df"
+				 "&algorithm=SHA1&digits=8&period=60");
+	free_secret_str(uri);
+	assert_int_equal(totp_uri("", "alice", "MZXW6", 6, 30, &uri), -EINVAL);
+}
+
+static void test_rfc6238_vectors(void **state)
+{
+	static const struct {
+		time_t t;
+		const char *code;
+	} v[] = {{59, "94287082"},
+		 {1111111109, "07081804"},
+		 {1111111111, "14050471"},
+		 {1234567890, "89005924"},
+		 {2000000000, "69279037"}};
+	char code[16];
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		assert_int_equal(totp_code_at(rfc_seed, 20, v[i].t, 8, 30, code, sizeof(code)), 0);
+		assert_string_equal(code, v[i].code);
+	}
+	assert_int_equal(totp_code_at(rfc_seed, 20, 59, 6, 30, code, sizeof(code)), 0);
+	assert_string_equal(code, "287082");
+	assert_int_equal(totp_code_at(rfc_seed, 20, 59, 6, 30, code, 6), -EINVAL);
+}
+
+static void test_check_code_window_fixed_time(void **state)
+{
+	const time_t now = 1111111111;
+	char code[16];
+	(void)state;
+
+	for (int step = -1; step <= 1; step++) {
+		assert_int_equal(totp_code_at(rfc_seed, 20, now + step * 30, 6, 30, code, 16), 0);
+		assert_int_equal(totp_check_code(rfc_seed, 20, now, 6, 30, 1, code), 0);
+	}
+	assert_int_equal(totp_code_at(rfc_seed, 20, now - 90, 6, 30, code, 16), 0);
+	assert_int_equal(totp_check_code(rfc_seed, 20, now, 6, 30, 1, code), -EACCES);
+	assert_int_equal(totp_check_code(rfc_seed, 20, now, 6, 30, 3, code), 0);
+	assert_int_equal(totp_code_at(rfc_seed, 20, now + 120, 6, 30, code, 16), 0);
+	assert_int_equal(totp_check_code(rfc_seed, 20, now, 6, 30, 1, code), -EACCES);
+	assert_int_equal(totp_check_code(rfc_seed, 20, now, 6, 30, 1, "12345a"), -EINVAL);
+	assert_int_equal(totp_check_code(rfc_seed, 20, now, 6, 30, 1, "1234567"), -EINVAL);
+	assert_int_equal(totp_check_code(rfc_seed, 20, now, 6, 30, 1, ""), -EINVAL);
+}
+
+static void test_valid_user(void **state)
+{
+	(void)state;
+	assert_true(totp_valid_user("alice"));
+	assert_true(totp_valid_user("alice.smith@example.com"));
+	assert_false(totp_valid_user(""));
+	assert_false(totp_valid_user("al ice"));
+	assert_false(totp_valid_user("alice\n"));
+	assert_false(totp_valid_user("-"));
+	assert_false(totp_valid_user("#alice"));
+	assert_false(totp_valid_user("a/b"));
+	assert_false(totp_valid_user(
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")); /* 65 */
+}
+
+static void test_enrol_preserves_other_lines(void **state)
+{
+	struct tmp *t = *state;
+	const char *before = "# managed by iam-login\n"
+			     "HOTP/T30/6\tbob\t-\t2222222222222222222222222222222222222222\t0\t"
+			     "123456\t2026-01-01T00:00:00L\n"
+			     "HOTP/T30/6\talice\t-\t1111111111111111111111111111111111111111\n"
+			     "HOTP/T30/6\tcarol\t-\t3333333333333333333333333333333333333333\n";
+	unsigned char secret[TOTP_SECRET_BYTES];
+	struct totp_status st;
+	struct stat sb;
+	char *text;
+
+	spit(t->file, before, 0600);
+	memset(secret, 0xab, sizeof(secret));
+	assert_int_equal(totp_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), 0);
+	text = slurp(t->file);
+	assert_string_equal(text,
+			    "# managed by iam-login\n"
+			    "HOTP/T30/6\tbob\t-\t2222222222222222222222222222222222222222\t0\t"
+			    "123456\t2026-01-01T00:00:00L\n"
+			    "HOTP/T30/6\tcarol\t-\t3333333333333333333333333333333333333333\n"
+			    "HOTP/T30/6\talice\t-\tabababababababababababababababababababab\n");
+	free(text);
+	assert_int_equal(stat(t->file, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	assert_int_equal(sb.st_uid, 0);
+	/* no lock file left behind */
+	{
+		char lock[128];
+		snprintf(lock, sizeof(lock), "%s.lock", t->file);
+		assert_int_equal(access(lock, F_OK), -1);
+	}
+
+	assert_int_equal(totp_status(t->file, "bob", &st), 0);
+	assert_int_equal(st.digits, 6);
+	assert_int_equal(st.period, 30);
+	assert_string_equal(st.last_used, "2026-01-01T00:00:00L");
+	assert_int_equal(totp_status(t->file, "alice", &st), 0);
+	assert_string_equal(st.last_used, "");
+	/* a prefix of a user name is not that user */
+	assert_int_equal(totp_status(t->file, "bo", &st), -ENOENT);
+	assert_int_equal(totp_status(t->file, "dave", &st), -ENOENT);
+
+	assert_int_equal(totp_remove(t->file, "bob"), 0);
+	assert_int_equal(totp_remove(t->file, "bob"), -ENOENT);
+	text = slurp(t->file);
+	assert_string_equal(text,
+			    "# managed by iam-login\n"
+			    "HOTP/T30/6\tcarol\t-\t3333333333333333333333333333333333333333\n"
+			    "HOTP/T30/6\talice\t-\tabababababababababababababababababababab\n");
+	free(text);
+}
+
+static void test_enrol_creates_file(void **state)
+{
+	struct tmp *t = *state;
+	unsigned char secret[TOTP_SECRET_BYTES] = {0};
+	struct totp_status st;
+	struct stat sb;
+
+	assert_int_equal(totp_status(t->file, "alice", &st), -ENOENT);
+	assert_int_equal(totp_remove(t->file, "alice"), -ENOENT);
+	assert_int_equal(totp_new_secret(secret, sizeof(secret)), 0);
+	assert_int_equal(totp_enrol(t->file, "alice", secret, sizeof(secret), 8, 60), 0);
+	assert_int_equal(stat(t->file, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	assert_int_equal(totp_status(t->file, "alice", &st), 0);
+	assert_int_equal(st.digits, 8);
+	assert_int_equal(st.period, 60);
+	assert_int_equal(totp_enrol(t->file, "bad user", secret, sizeof(secret), 6, 30), -EINVAL);
+	assert_int_equal(totp_enrol(t->file, "alice", secret, 4, 6, 30), -EINVAL);
+	assert_int_equal(totp_enrol(t->file, "alice", secret, sizeof(secret), 9, 30), -EINVAL);
+}
+
+static void test_refuses_insecure_file(void **state)
+{
+	struct tmp *t = *state;
+	unsigned char secret[TOTP_SECRET_BYTES] = {1};
+	struct totp_status st;
+	char link[128];
+
+	spit(t->file, "HOTP/T30/6\talice\t-\t1111111111111111111111111111111111111111\n", 0644);
+	assert_int_equal(totp_usersfile_check(t->file), -EPERM);
+	assert_int_equal(totp_status(t->file, "alice", &st), -EPERM);
+	assert_int_equal(totp_verify(t->file, "alice", "123456", 1), -EPERM);
+	assert_int_equal(totp_enrol(t->file, "bob", secret, sizeof(secret), 6, 30), -EPERM);
+	assert_int_equal(chmod(t->file, 0640), 0);
+	assert_int_equal(totp_usersfile_check(t->file), -EPERM);
+	assert_int_equal(chmod(t->file, 0600), 0);
+	assert_int_equal(totp_usersfile_check(t->file), 0);
+	assert_int_equal(chown(t->file, 1000, 0), 0);
+	assert_int_equal(totp_usersfile_check(t->file), -EPERM);
+	assert_int_equal(chown(t->file, 0, 0), 0);
+	snprintf(link, sizeof(link), "%s/link", t->dir);
+	assert_int_equal(symlink(t->file, link), 0);
+	assert_int_equal(totp_usersfile_check(link), -EPERM);
+	assert_int_equal(totp_status(link, "alice", &st), -EPERM);
+}
+
+/* A 6-digit code that is not valid for secret anywhere within +-window of now. */
+static void wrong_code(const unsigned char *secret, time_t now, char *out)
+{
+	for (unsigned c = 0;; c++) {
+		bool hit = false;
+		snprintf(out, 7, "%06u", c);
+		for (int s = -3; s <= 3 && !hit; s++) {
+			char code[16];
+			assert_int_equal(totp_code_at(secret, 20, now + s * 30, 6, 30, code, 16),
+					 0);
+			hit = strcmp(code, out) == 0;
+		}
+		if (!hit)
+			return;
+	}
+}
+
+static void test_verify_right_wrong_replayed(void **state)
+{
+	struct tmp *t = *state;
+	unsigned char secret[TOTP_SECRET_BYTES];
+	char code[16], bad[8];
+	struct totp_status st;
+	time_t now;
+
+	assert_int_equal(totp_new_secret(secret, sizeof(secret)), 0);
+	assert_int_equal(totp_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), 0);
+	assert_int_equal(totp_enrol(t->file, "bob", secret, sizeof(secret), 6, 30), 0);
+	now = time(NULL);
+	/* stay clear of a step boundary so "now" means the same step for liboath */
+	if (now % 30 > 27) {
+		sleep(3);
+		now = time(NULL);
+	}
+	wrong_code(secret, now, bad);
+	assert_int_equal(totp_verify(t->file, "alice", bad, 1), -EACCES);
+	assert_int_equal(totp_code_at(secret, sizeof(secret), now - 10 * 30, 6, 30, code, 16), 0);
+	assert_int_equal(totp_verify(t->file, "alice", code, 1), -EACCES); /* outside window */
+	assert_int_equal(totp_code_at(secret, sizeof(secret), now, 6, 30, code, 16), 0);
+	assert_int_equal(totp_verify(t->file, "alice", code, 1), 0);
+	assert_int_equal(totp_verify(t->file, "alice", code, 1), -EALREADY); /* replay */
+	/* the previous step's code is older than the one used: also refused as a replay */
+	assert_int_equal(totp_code_at(secret, sizeof(secret), now - 30, 6, 30, code, 16), 0);
+	assert_int_equal(totp_verify(t->file, "alice", code, 1), -EALREADY);
+	/* replay state is per user: bob may use the same code once */
+	assert_int_equal(totp_code_at(secret, sizeof(secret), now, 6, 30, code, 16), 0);
+	assert_int_equal(totp_verify(t->file, "bob", code, 1), 0);
+	/* shape checks happen before liboath sees the code */
+	assert_int_equal(totp_verify(t->file, "alice", "", 1), -EINVAL);
+	assert_int_equal(totp_verify(t->file, "alice", "12345", 1), -EINVAL);
+	assert_int_equal(totp_verify(t->file, "alice", "1234567", 1), -EINVAL);
+	assert_int_equal(totp_verify(t->file, "alice", "12 456", 1), -EINVAL);
+	assert_int_equal(totp_verify(t->file, "carol", code, 1), -ENOENT);
+	/* liboath's rewrite kept the file private, and the last use is recorded */
+	assert_int_equal(totp_usersfile_check(t->file), 0);
+	assert_int_equal(totp_status(t->file, "alice", &st), 0);
+	assert_true(st.last_used[0] != '\0');
+	explicit_bzero(secret, sizeof(secret));
+}
+
+/* IAM's virtual MFA seeds are 40 bytes: more than liboath's usersfile parser takes. */
+static void test_verify_long_secret(void **state)
+{
+	struct tmp *t = *state;
+	unsigned char secret[40], shorts[TOTP_SECRET_BYTES];
+	char code[16], bad[8], *text;
+	struct totp_status st;
+	time_t now;
+
+	assert_int_equal(totp_new_secret(secret, sizeof(secret)), 0);
+	assert_int_equal(totp_new_secret(shorts, sizeof(shorts)), 0);
+	assert_int_equal(totp_enrol(t->file, "bob", shorts, sizeof(shorts), 6, 30), 0);
+	assert_int_equal(totp_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), 0);
+	assert_int_equal(totp_status(t->file, "alice", &st), 0);
+	assert_int_equal(st.secret_bytes, 40);
+	now = time(NULL);
+	if (now % 30 > 25) {
+		sleep(5);
+		now = time(NULL);
+	}
+	for (unsigned c = 0;; c++) {
+		bool hit = false;
+		snprintf(bad, sizeof(bad), "%06u", c);
+		for (int s = -3; s <= 3 && !hit; s++) {
+			assert_int_equal(totp_code_at(secret, 40, now + s * 30, 6, 30, code, 16),
+					 0);
+			hit = strcmp(code, bad) == 0;
+		}
+		if (!hit)
+			break;
+	}
+	assert_int_equal(totp_verify(t->file, "alice", bad, 1), -EACCES);
+	assert_int_equal(totp_code_at(secret, 40, now - 300, 6, 30, code, 16), 0);
+	assert_int_equal(totp_verify(t->file, "alice", code, 1), -EACCES);
+	assert_int_equal(totp_code_at(secret, 40, now, 6, 30, code, 16), 0);
+	assert_int_equal(totp_verify(t->file, "alice", code, 1), 0);
+	assert_int_equal(totp_verify(t->file, "alice", code, 1), -EALREADY);
+	assert_int_equal(totp_code_at(secret, 40, now - 30, 6, 30, code, 16), 0);
+	assert_int_equal(totp_verify(t->file, "alice", code, 1), -EALREADY);
+	/* a later step is fine once, then the current one counts as replayed */
+	assert_int_equal(totp_code_at(secret, 40, now + 30, 6, 30, code, 16), 0);
+	assert_int_equal(totp_verify(t->file, "alice", code, 1), 0);
+	assert_int_equal(totp_code_at(secret, 40, now, 6, 30, code, 16), 0);
+	assert_int_equal(totp_verify(t->file, "alice", code, 1), -EALREADY);
+	/* the line keeps liboath's layout: type user pin secret counter otp time */
+	assert_int_equal(totp_status(t->file, "alice", &st), 0);
+	assert_int_equal(strlen(st.last_used), 20);
+	assert_int_equal(st.last_used[19], 'Z'); /* UTC: no repeated hour at the end of DST */
+	assert_int_equal(totp_usersfile_check(t->file), 0);
+	/* short secrets still go through liboath, untouched by the rewrite */
+	assert_int_equal(totp_code_at(shorts, sizeof(shorts), now, 6, 30, code, 16), 0);
+	assert_int_equal(totp_verify(t->file, "bob", code, 1), 0);
+	assert_int_equal(totp_verify(t->file, "bob", code, 1), -EALREADY);
+	text = slurp(t->file);
+	assert_non_null(strstr(text, "\talice\t-\t"));
+	free(text);
+	explicit_bzero(secret, sizeof(secret));
+	explicit_bzero(shorts, sizeof(shorts));
+}
+
+/* Damaged or odd lines: errors, never crashes, and kept verbatim by rewrites. */
+static void test_hostile_lines(void **state)
+{
+	struct tmp *t = *state;
+	char longhex[300], text[1200], *after;
+	unsigned char secret[TOTP_SECRET_BYTES] = {7};
+	struct totp_status st;
+
+	memset(longhex, 'a', sizeof(longhex) - 1);
+	longhex[sizeof(longhex) - 1] = '\0';
+	snprintf(
+	    text, sizeof(text),
+	    "HOTP/T30/6\tshort\n"
+	    "HOTP/T0/6\tzerostep\t-\t00112233445566778899\n"
+	    "HOTP/T30/99\tninetynine\t-\t00112233445566778899\n"
+	    "TOTP/T30/6\tnothotp\t-\t00112233445566778899\n"
+	    "HOTP/T30/"
+	    "6\tnothex\t-\tzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz\n"
+	    "HOTP/T30/6\ttoolong\t-\t%s\n"
+	    "HOTP/T30/6\tbadtime\t-\t%.80s\t0\t123456\tyesterday\n"
+	    "\n\n   \n",
+	    longhex, longhex);
+	spit(t->file, text, 0600);
+	assert_int_equal(totp_status(t->file, "short", &st), -ENOENT);
+	assert_int_equal(totp_status(t->file, "zerostep", &st), -EBADMSG);
+	assert_int_equal(totp_status(t->file, "ninetynine", &st), -EBADMSG);
+	assert_int_equal(totp_status(t->file, "nothotp", &st), -EBADMSG);
+	assert_int_equal(totp_verify(t->file, "zerostep", "123456", 1), -EBADMSG);
+	/* liboath refuses a non-hex secret; the long path refuses too long / bad time */
+	assert_true(totp_verify(t->file, "nothex", "123456", 1) < 0);
+	assert_int_equal(totp_verify(t->file, "toolong", "123456", 1), -EBADMSG);
+	assert_int_equal(totp_verify(t->file, "badtime", "123456", 1), -EBADMSG);
+	/* an enrolment keeps every other line as it was (blank lines dropped) */
+	assert_int_equal(totp_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), 0);
+	after = slurp(t->file);
+	assert_non_null(strstr(after, "HOTP/T30/6\tshort\n"));
+	assert_non_null(strstr(after, "HOTP/T0/6\tzerostep\t-\t00112233445566778899\n"));
+	assert_non_null(strstr(after, longhex));
+	assert_null(strstr(after, "\n\n"));
+	free(after);
+	/* a file over the size limit is refused, not read */
+	{
+		int fd = open(t->file, O_WRONLY | O_APPEND);
+		char block[65536];
+		memset(block, '#', sizeof(block));
+		for (unsigned i = 0; i <= TOTP_MAX_FILE / sizeof(block); i++)
+			assert_int_equal(write(fd, block, sizeof(block)), (ssize_t)sizeof(block));
+		close(fd);
+	}
+	assert_int_equal(totp_status(t->file, "alice", &st), -EFBIG);
+	assert_int_equal(totp_verify(t->file, "alice", "123456", 1), -EFBIG);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_base32_rfc4648),
+	    cmocka_unit_test(test_base32_decode_lenient_and_hostile),
+	    cmocka_unit_test(test_uri_percent_encoding),
+	    cmocka_unit_test(test_rfc6238_vectors),
+	    cmocka_unit_test(test_check_code_window_fixed_time),
+	    cmocka_unit_test(test_valid_user),
+	    cmocka_unit_test_setup_teardown(test_enrol_preserves_other_lines, tmp_setup,
+					    tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_enrol_creates_file, tmp_setup, tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_refuses_insecure_file, tmp_setup, tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_verify_right_wrong_replayed, tmp_setup,
+					    tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_verify_long_secret, tmp_setup, tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_hostile_lines, tmp_setup, tmp_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

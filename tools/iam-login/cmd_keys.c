@@ -1,0 +1,165 @@
+/* iam-login keys USER: a user's SSH keys as sshd would get them, for people. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "commands.h"
+#include "config.h"
+#include "keycache.h"
+#include "keyfetch.h"
+#include "log.h"
+
+static const char keys_help[] =
+    "Usage: iam-login keys [--refresh] USER\n"
+    "\n"
+    "Show the SSH public keys IAM holds for the Linux user USER, the way\n"
+    "iam-authorized-keys hands them to sshd: through the shared key cache\n"
+    "([keys] cache_dir), with the same snapshot and login-group checks.\n"
+    "\n"
+    "For each key: its IAM id, status (only Active keys are offered), type,\n"
+    "SHA256 fingerprint (as `ssh-keygen -lf` prints it) and comment; keys\n"
+    "IAM returned in a shape sshd must not see are listed as refused, with\n"
+    "the reason. The cache line tells whether the answer came from a fresh\n"
+    "entry (hit), from IAM now (miss) or from an expired entry because IAM\n"
+    "could not be reached (stale), and how old it is.\n"
+    "\n"
+    "Options:\n"
+    "  -r, --refresh  ignore a fresh cache entry: fetch from IAM now and store it\n"
+    "  -h, --help     show this help\n"
+    "\n"
+    "Exit status: 0 keys shown (possibly none), 1 USER may not log in with IAM\n"
+    "keys here or they could not be had, 2 usage error.\n";
+
+static void print_time(const char *label, int64_t t, int64_t now)
+{
+	char buf[64];
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm))
+		strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	else
+		snprintf(buf, sizeof(buf), "%lld", (long long)t);
+	printf("%-9s %s (%lld s ago)\n", label, buf, (long long)(now - t));
+}
+
+static void print_key(const struct kc_key *k)
+{
+	char type[48] = "-", comment[SSHKEY_MAX_COMMENT + 1] = "";
+
+	if (k->line) {
+		const char *sp = strchr(k->line, ' ');
+		const char *sp2 = sp ? strchr(sp + 1, ' ') : NULL;
+		snprintf(type, sizeof(type), "%.*s", sp ? (int)(sp - k->line) : 0, k->line);
+		if (sp2)
+			snprintf(comment, sizeof(comment), "%s", sp2 + 1);
+	}
+	if (k->reject)
+		printf("%-24s %-9s refused: %s\n", k->id, k->active ? "Active" : "Inactive",
+		       k->reject);
+	else
+		printf("%-24s %-9s %-20s %-51s %s\n", k->id, k->active ? "Active" : "Inactive",
+		       type, k->line ? k->fingerprint : "-", comment);
+}
+
+static int show(const struct iam_config *cfg, const char *user, bool refresh)
+{
+	char cuser[80];
+	struct kc_request req;
+	struct kc_result res;
+	struct keyfetch_ctx fctx;
+	struct snap_user u;
+	struct snap *snap = NULL;
+	int64_t now;
+	int r;
+	size_t i;
+
+	log_clean(cuser, sizeof(cuser), user);
+	r = keys_find_user(cfg, user, &snap, &u);
+	if (r == -ENOENT) {
+		fprintf(stderr,
+			"iam-login keys: %s is not an IAM user on this host (not in the "
+			"snapshot); sshd gets no keys for it\n",
+			cuser);
+		return 1;
+	}
+	if (r == -EACCES) {
+		fprintf(stderr,
+			"iam-login keys: %s is not in any of [keys] login_groups; sshd "
+			"gets no keys for it\n",
+			cuser);
+		return 1;
+	}
+	if (r < 0) {
+		fprintf(stderr, "iam-login keys: snapshot in %s unusable: %s\n", cfg->state_dir,
+			strerror(-r));
+		return 1;
+	}
+	printf("%-9s %s (uid %u)\n", "user", u.name, u.uid);
+	printf("%-9s %s %s\n", "iam", u.iam_name, u.iam_arn ? u.iam_arn : "");
+	keys_request_init(&req, cfg, &u, &fctx);
+	req.force_refresh = refresh;
+	(void)mkdir(cfg->keys_cache_dir, 0700);
+	r = keycache_get(&req, &res);
+	now = (int64_t)time(NULL);
+	if (r < 0 || res.source == KC_SRC_NONE) {
+		printf("%-9s none: %s\n", "cache", res.error[0] ? res.error : "no keys");
+		snap_close(snap);
+		return 1;
+	}
+	printf("%-9s %s%s\n", "cache", kc_source_name(res.source),
+	       res.source == KC_SRC_STALE ? " (IAM unreachable, serving expired keys)" : "");
+	print_time("fetched", res.entry.fetched, now);
+	if (res.error[0])
+		printf("%-9s %s\n", "warning", res.error);
+	printf("%-9s %zu of %zu key(s) offered to sshd\n\n", "offered", kc_entry_active(&res.entry),
+	       res.entry.nkeys);
+	if (res.entry.nkeys)
+		printf("%-24s %-9s %-20s %-51s %s\n", "ID", "STATUS", "TYPE", "FINGERPRINT",
+		       "COMMENT");
+	for (i = 0; i < res.entry.nkeys; i++)
+		print_key(&res.entry.keys[i]);
+	kc_entry_free(&res.entry);
+	snap_close(snap);
+	return 0;
+}
+
+int cmd_keys(int argc, char **argv, const struct cli_ctx *ctx)
+{
+	static const struct option opts[] = {
+	    {"refresh", no_argument, NULL, 'r'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct iam_config cfg;
+	bool refresh = false;
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "rh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			refresh = true;
+			break;
+		case 'h':
+			fputs(keys_help, stdout);
+			return 0;
+		default:
+			fputs("Usage: iam-login keys [--refresh] USER (see --help)\n", stderr);
+			return 2;
+		}
+	}
+	if (optind + 1 != argc) {
+		fputs("Usage: iam-login keys [--refresh] USER (see --help)\n", stderr);
+		return 2;
+	}
+	if (cli_load_config(ctx, &cfg) < 0)
+		return 1;
+	r = show(&cfg, argv[optind], refresh);
+	config_free(&cfg);
+	return r;
+}
