@@ -351,8 +351,7 @@ int sync_run(const struct iam_config *cfg, const struct sync_options *opt, struc
 	}
 	res->generation = previous_generation(snap_path);
 	if (!opt->dry_run) {
-		/* systemd's StateDirectory= makes it; a manual first run as root may not have it.
-		 */
+		/* StateDirectory= makes it under systemd; a first manual run may not */
 		if (mkdir(cfg->state_dir, 0755) < 0 && errno != EEXIST) {
 			r = -errno;
 			snprintf(res->error, sizeof(res->error), "creating %s: %s", cfg->state_dir,
