@@ -199,6 +199,12 @@ check_match "status: eve=x excluded (collision)" 'user +eve=x +user name eve_x c
 check_match "status: bad gecos tag warned" 'warning: +user a,b: gecos tag ignored' "$st"
 check_match "status: generation 1" 'generation: +1' "$st"
 check_match "iam-login user shows the IAM identity" "IAM user: +dave\+ops" "$(iam_login "$WORK/h1.conf" user dave_ops)"
+check_match "iam-login user: NSS gives the same entry (in the namespace)" '^NSS: +same entry through getpwnam' \
+	"$(in_ns "$S1" "$BUILD/iam-login" --config "$WORK/h1.conf" user dave_ops)"
+check_match "iam-login user: NSS without iam in nsswitch.conf is pointed out" '^NSS: +not resolved here' \
+	"$(iam_login "$WORK/h1.conf" user dave_ops)"
+check_eq "iam-login user --json: passwd and nss_passwd agree" "True" \
+	"$(in_ns "$S1" "$BUILD/iam-login" --config "$WORK/h1.conf" user --json dave_ops | jget 'd["passwd"] == d["nss_passwd"]')"
 check_match "iam-login user explains an exclusion" "excluded on this host: collides with local account root" \
 	"$(iam_login "$WORK/h1.conf" user root)"
 check_eq "iam-login group --json members" "['dave_ops']" \
