@@ -64,7 +64,7 @@ static void print_group(const struct snap *s, const struct snap_group *g, bool a
 		size_t i;
 		json_t *x;
 
-		printf("group:     %s:x:%u:", g->name, g->gid);
+		printf("group:     %s:*:%u:", g->name, g->gid);
 		json_array_foreach(members, i, x)
 		{
 			printf("%s%s", i ? "," : "", json_string_value(x));
