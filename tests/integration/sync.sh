@@ -496,6 +496,8 @@ if local_sudo=$(grep '^sudo:' /etc/group); then
 		"$(NSSWITCH=$WORK/nss-merge.conf in_ns "$S5" getent group sudo)"
 	check_match "merge_groups: dave_ops gets the local sudo gid" "(^| )$(echo "$local_sudo" | cut -d: -f3)( |$)" \
 		"$(NSSWITCH=$WORK/nss-merge.conf in_ns "$S5" id -G dave_ops)"
+	check_match "iam-login group shows glibc's merged entry" "^NSS: +${local_sudo%:*}:${members:+$members,}dave_ops\$" \
+		"$(NSSWITCH=$WORK/nss-merge.conf in_ns "$S5" "$BUILD/iam-login" --config "$WORK/h5.conf" group sudo)"
 	check_nomatch "merge_groups: sudo not excluded" 'group +sudo ' "$(iam_login "$WORK/h5.conf" status)"
 	check_nomatch "without merge_groups: no IAM group named sudo" '.' "$(in_ns "$S1" getent -s iam group sudo)"
 fi
