@@ -455,12 +455,18 @@ static int assemble(struct build *b, struct dir_model *m)
 		pos = bsearch(&key, names, nn, sizeof(*names), cmp_str_ptr);
 		user_model[i] = (size_t)(pos - names);
 		du = &m->users[user_model[i]];
-		snprintf(home, sizeof(home), "%s/%s",
-			 b->cfg->home_base ? b->cfg->home_base : "/home", s->name);
+		{
+			const char *base = b->cfg->home_base ? b->cfg->home_base : "/home";
+			size_t bl = strlen(base);
+
+			/* home_base "/" or "/srv/home/" must not give "//name" */
+			snprintf(home, sizeof(home), "%.*s/%s",
+				 (int)(bl > 0 && base[bl - 1] == '/' ? bl - 1 : bl), base, s->name);
+		}
 		du->name = dup_or_fail(b, s->name);
 		du->uid = du->gid = s->uid;
 		du->gecos = dup_or_fail(b, s->gecos);
-		du->home = dup_or_fail(b, strcmp(home, "//") ? home : "/");
+		du->home = dup_or_fail(b, home);
 		du->shell = dup_or_fail(b, s->shell);
 		du->iam_name = dup_or_fail(b, u->name);
 		du->iam_id = dup_or_fail(b, u->id);

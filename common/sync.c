@@ -6,6 +6,7 @@
 #include "iam_api.h"
 #include "localdb.h"
 #include "log.h"
+#include "names.h"
 #include "snapshot.h"
 
 #include <dirent.h>
@@ -168,7 +169,8 @@ static int take_lock(const char *state_dir, int *fd_out)
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", state_dir, SYNC_LOCK_NAME) >=
 	    sizeof(path))
 		return -ENAMETOOLONG;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	/* read-only is enough for flock, and works on a lock file another user created */
+	fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return -errno;
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -262,6 +264,14 @@ static int run(const struct iam_config *cfg, const struct sync_options *opt,
 	int r;
 
 	memset(&dir, 0, sizeof(dir));
+	/* A prefix that cannot start a portable name would exclude every group: say so. */
+	if (cfg->group_prefix && *cfg->group_prefix && !name_is_portable(cfg->group_prefix)) {
+		snprintf(res->error, sizeof(res->error),
+			 "group_prefix \"%.40s\" must itself be a portable name "
+			 "([a-z_][a-z0-9_.-]*, at most 32 characters)",
+			 cfg->group_prefix);
+		return -EINVAL;
+	}
 	progress(opt, SYNC_STAGE_FETCH, NULL);
 	r = fetch(cfg, &dir, res);
 	if (r < 0)
@@ -341,8 +351,7 @@ int sync_run(const struct iam_config *cfg, const struct sync_options *opt, struc
 	}
 	res->generation = previous_generation(snap_path);
 	if (!opt->dry_run) {
-		/* systemd's StateDirectory= makes it; a manual first run as root may not have it.
-		 */
+		/* StateDirectory= makes it under systemd; a first manual run may not */
 		if (mkdir(cfg->state_dir, 0755) < 0 && errno != EEXIST) {
 			r = -errno;
 			snprintf(res->error, sizeof(res->error), "creating %s: %s", cfg->state_dir,

@@ -15,8 +15,19 @@ done
 WORK=$(mktemp -d /tmp/iam-sync-test.XXXXXX)
 chmod 0755 "$WORK"
 moto_start || { not_ok "moto starts"; exit 1; }
-proxy_start
-trap 'proxy_stop; moto_stop; rm -rf "$WORK"' EXIT
+# moto answers list calls in one piece; tests/lib/iampager.py pages them as IAM does
+# (MaxItems/Marker), and the fault-injecting proxy sits in front:
+#   iam-login -> iamproxy (faults, counts) -> iampager (pages) -> moto
+PAGER_PORT=$(free_port)
+python3 "$TOP/tests/lib/iampager.py" --port "$PAGER_PORT" --upstream "$MOTO_URL" \
+	--log "$WORK/pager.log" &
+PAGER_PID=$!
+for i in $(seq 1 50); do
+	curl -s -o /dev/null "http://127.0.0.1:$PAGER_PORT/moto-api/" && break
+	sleep 0.1
+done
+MOTO_URL=http://127.0.0.1:$PAGER_PORT proxy_start
+trap 'proxy_stop; kill $PAGER_PID 2>/dev/null; moto_stop; rm -rf "$WORK"' EXIT
 ok "moto and proxy running"
 
 # ---------------------------------------------------------------- helpers
@@ -81,7 +92,7 @@ in_ns() {
 		fi
 		mount --bind "$2" /var/lib/iam-login
 		shift 2
-		exec "$@"' in_ns "$WORK/nsswitch.conf" "$state" "$@"
+		exec "$@"' in_ns "${NSSWITCH:-$WORK/nsswitch.conf}" "$state" "$@"
 }
 
 set_proxy() { echo "$1" >"$PROXY_CONTROL"; }
@@ -145,8 +156,8 @@ check_eq "sync exits 0" 0 "$rc"
 check_eq "one-line summary" "synced 6 users, 2 groups (4 excluded) in $calls calls, 0.0 s, generation 1" \
 	"$(echo "$out" | head -1 | sed 's/, [0-9]*\.[0-9] s,/, 0.0 s,/')"
 check_eq "status.json result ok" ok "$(status_json "$WORK/h1.conf" | jget 'd["last_sync"]["result"]')"
-check_eq "one GetAccountAuthorizationDetails call (moto does not page it)" 1 "$(proxy_count GetAccountAuthorizationDetails)"
-check_eq "no other IAM calls" 1 "$calls"
+check_eq "GetAccountAuthorizationDetails paged: 12 users+groups, 3 per page" 4 "$(proxy_count GetAccountAuthorizationDetails)"
+check_eq "no other IAM calls" 4 "$calls"
 
 check_eq "getent passwd carol.jones (suffix stripped, gecos tag)" \
 	"carol.jones:*:$CAROL_UID:$CAROL_UID:Carol Jones:/home/carol.jones:/bin/bash" \
@@ -188,6 +199,12 @@ check_match "status: eve=x excluded (collision)" 'user +eve=x +user name eve_x c
 check_match "status: bad gecos tag warned" 'warning: +user a,b: gecos tag ignored' "$st"
 check_match "status: generation 1" 'generation: +1' "$st"
 check_match "iam-login user shows the IAM identity" "IAM user: +dave\+ops" "$(iam_login "$WORK/h1.conf" user dave_ops)"
+check_match "iam-login user: NSS gives the same entry (in the namespace)" '^NSS: +same entry through getpwnam' \
+	"$(in_ns "$S1" "$BUILD/iam-login" --config "$WORK/h1.conf" user dave_ops)"
+check_match "iam-login user: NSS without iam in nsswitch.conf is pointed out" '^NSS: +not resolved here' \
+	"$(iam_login "$WORK/h1.conf" user dave_ops)"
+check_eq "iam-login user --json: passwd and nss_passwd agree" "True" \
+	"$(in_ns "$S1" "$BUILD/iam-login" --config "$WORK/h1.conf" user --json dave_ops | jget 'd["passwd"] == d["nss_passwd"]')"
 check_match "iam-login user explains an exclusion" "excluded on this host: collides with local account root" \
 	"$(iam_login "$WORK/h1.conf" user root)"
 check_eq "iam-login group --json members" "['dave_ops']" \
@@ -322,12 +339,38 @@ check_match "--dry-run reports without writing" "^dry run: would sync 4 users.* 
 # ---------------------------------------------------------------- SIGKILL at every stage
 # Slow the answers so kills land in every stage (fetch pages, map, write).
 create_users $(seq -f 'k%g' 1 40) || not_ok "seed k1..k40"
+# GAAD is now 17 pages of 3: a throttled page after successful ones (no retries) must
+# abort the whole sync. The snapshot holds the old 4 users or all 44, nothing between.
+mkconf "$WORK/h1b.conf" "$S1" "" && sed -i 's/^max_retries = 2/max_retries = 0/' "$WORK/h1b.conf"
+partial=0 bad=0 applied=0
+for seed in $(seq 1 10); do
+	set_proxy "{\"throttle_share\": 0.05, \"seed\": $seed}"
+	before=$(wc -l <"$PROXY_LOG")
+	iam_login "$WORK/h1b.conf" sync --quiet >/dev/null 2>&1 && applied=$((applied + 1))
+	tail -n +$((before + 1)) "$PROXY_LOG" |
+		awk '/ 200$/ { ok = 1 } / 400$/ && ok { hit = 1 } END { exit !hit }' && partial=$((partial + 1))
+	n=$(in_ns "$S1" getent -s iam passwd | wc -l)
+	[ "$n" = 4 ] || [ "$n" = 44 ] || { bad=$((bad + 1)); echo "# seed $seed: $n users"; }
+done
+set_proxy '{}'
+echo "# GAAD page faults: $partial syncs failed after good pages, $applied applied"
+check_eq "GAAD: a throttled later page never yields a partial snapshot" 0 "$bad"
+check_match "GAAD: some syncs failed after successful pages" '^[1-9]' "$partial"
 iam_login "$WORK/h1.conf" sync --force --quiet
-set_proxy '{"delay_ms": 150}'
+set_proxy '{"delay_ms": 20}'
+# Meanwhile, lookups in a loop must always see a complete old or new snapshot.
+touch "$WORK/looking"
+in_ns "$S1" sh -c 'n=0; while [ -e "$1" ]; do
+	getent passwd dave_ops >/dev/null || echo "lookup failed"
+	getent group iam-admins | grep -q "^iam-admins:\*:[0-9]*:carol.jones,dave_ops$" || echo "group wrong"
+	n=$((n + 1)); done; echo "lookups: $n"' sh "$WORK/looking" >"$WORK/lookups.log" 2>&1 &
+LOOKER=$!
 bad=0 kills=0
 for i in $(seq 0 29); do
-	delay=$(awk -v i="$i" 'BEGIN { printf "%.3f", i * 0.01 }')
-	iam_login "$WORK/h1.conf" sync --quiet >/dev/null 2>&1 &
+	delay=$(awk -v i="$i" 'BEGIN { printf "%.3f", i * 0.03 }')
+	# env execs iam-login, so $! is the sync process itself
+	env $(host_env) AWS_SESSION_TOKEN= "$BUILD/iam-login" --config "$WORK/h1.conf" sync --quiet \
+		>/dev/null 2>&1 &
 	pid=$!
 	sleep "$delay"
 	kill -9 "$pid" 2>/dev/null && kills=$((kills + 1))
@@ -336,6 +379,11 @@ for i in $(seq 0 29); do
 	[ "$n" = 44 ] || { bad=$((bad + 1)); echo "# after kill at ${delay}s: $n entries"; }
 done
 check_eq "SIGKILL at random points: every snapshot complete (30 runs, $kills killed)" 0 "$bad"
+rm -f "$WORK/looking"
+wait "$LOOKER"
+echo "# $(tail -1 "$WORK/lookups.log")"
+check_match "concurrent lookups during the killed/complete syncs never failed" '^lookups: [1-9][0-9]*$' \
+	"$(cat "$WORK/lookups.log")"
 set_proxy '{}'
 if command -v strace >/dev/null 2>&1; then
 	bad=0
@@ -382,9 +430,10 @@ check_eq "fallback: group members" "iam-admins:*:$ADMINS_GID:carol.jones,dave_op
 	"$(in_ns "$S3" getent group iam-admins)"
 before=$(wc -l <"$PROXY_LOG")
 iam_login "$WORK/h3.conf" sync --quiet
-check_eq "fallback calls: GAAD denied, ListUsers, ListGroups, GetGroup per group" \
-	"GetAccountAuthorizationDetails 403 GetGroup 200 GetGroup 200 ListGroups 200 ListUsers 200" \
-	"$(tail -n +$((before + 1)) "$PROXY_LOG" | sort | xargs)"
+# 48 IAM users (44 mapped + 4 excluded) in pages of 3, 2 groups, one GetGroup page each
+check_eq "fallback calls: GAAD denied, 16 ListUsers pages, ListGroups, GetGroup per group" \
+	"1 GetAccountAuthorizationDetails 403 2 GetGroup 200 1 ListGroups 200 16 ListUsers 200" \
+	"$(tail -n +$((before + 1)) "$PROXY_LOG" | sort | uniq -c | xargs)"
 
 # A failed page in the middle (earlier pages fine) aborts: never a partial snapshot.
 mkconf "$WORK/h3b.conf" "$S3" "" && sed -i 's/^max_retries = 2/max_retries = 0/' "$WORK/h3b.conf"
@@ -392,7 +441,7 @@ create_users $(seq -f 'late%g' 1 5) || not_ok "seed late1..late5"
 gen3=$(status_json "$WORK/h3.conf" | jget 'd["snapshot"]["generation"]')
 partial=0 bad=0
 for seed in $(seq 1 12); do
-	set_proxy "{\"throttle_share\": 0.3, \"seed\": $seed}"
+	set_proxy "{\"throttle_share\": 0.05, \"seed\": $seed}"
 	before=$(wc -l <"$PROXY_LOG")
 	if iam_login "$WORK/h3b.conf" sync --quiet >/dev/null 2>&1; then want=49; else want=""; fi
 	log=$(tail -n +$((before + 1)) "$PROXY_LOG")
@@ -409,5 +458,48 @@ done
 set_proxy '{}'
 check_eq "throttled later pages: snapshot always complete (old or new)" 0 "$bad"
 check_match "throttled later pages: some syncs failed after successful pages" '^[1-9]' "$partial"
+
+# A snapshot older than [pam] max_snapshot_age is reported stale (pam_iam refuses then).
+mkconf "$WORK/h2stale.conf" "$S2" "[pam]" "max_snapshot_age = 1"
+out=$(iam_login "$WORK/h2stale.conf" status)
+check_eq "status exits 1 for a stale snapshot" 1 "$?"
+check_match "status says STALE" '^STALE: +older than \[pam\] max_snapshot_age = 1 s' "$out"
+check_eq "status --json: stale" True "$(status_json "$WORK/h2stale.conf" | jget 'd["snapshot"]["stale"]')"
+check_eq "status --json: fresh with the default max age" False "$(status_json "$WORK/h2.conf" | jget 'd["snapshot"]["stale"]')"
+
+# ---------------------------------------------------------------- unprivileged
+# The service runs as an unprivileged system user owning only its state directory.
+if command -v setpriv >/dev/null 2>&1; then
+	S6=$WORK/host6
+	mkconf "$WORK/h6.conf" "$S6"
+	chown 65534:65534 "$S6"
+	touch "$S6/.sync.lock" # left by an earlier run as root: must not matter
+	out=$(env $(host_env) AWS_SESSION_TOKEN= setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$BUILD/iam-login" --config "$WORK/h6.conf" sync 2>&1)
+	check_match "sync as an unprivileged user" '^synced 49 users, 2 groups' "$out"
+	check_eq "snapshot owned by that user, world-readable" "65534 644" "$(stat -c '%u %a' "$S6/directory")"
+	check_eq "unprivileged sync: same ids" "$(in_ns "$S3" getent -s iam passwd | cut -d: -f1-4 | sort)" \
+		"$(in_ns "$S6" getent -s iam passwd | cut -d: -f1-4 | sort)"
+fi
+
+# ---------------------------------------------------------------- merge_groups
+# Only when configured: IAM group "sudo" takes the local sudo group's name and gid and
+# glibc's [SUCCESS=merge] joins the member lists.
+if local_sudo=$(grep '^sudo:' /etc/group); then
+	S5=$WORK/host5
+	mkconf "$WORK/h5.conf" "$S5" "merge_groups = sudo"
+	iam_login "$WORK/h5.conf" sync --quiet || not_ok "merge_groups sync"
+	sed 's/^group: .*/group:      files [SUCCESS=merge] iam/' "$WORK/nsswitch.conf" >"$WORK/nss-merge.conf"
+	members=${local_sudo##*:}
+	check_eq "merge_groups: local sudo + IAM sudo members (glibc merge)" \
+		"${local_sudo%:*}:${members:+$members,}dave_ops" \
+		"$(NSSWITCH=$WORK/nss-merge.conf in_ns "$S5" getent group sudo)"
+	check_match "merge_groups: dave_ops gets the local sudo gid" "(^| )$(echo "$local_sudo" | cut -d: -f3)( |$)" \
+		"$(NSSWITCH=$WORK/nss-merge.conf in_ns "$S5" id -G dave_ops)"
+	check_match "iam-login group shows glibc's merged entry" "^NSS: +${local_sudo%:*}:${members:+$members,}dave_ops\$" \
+		"$(NSSWITCH=$WORK/nss-merge.conf in_ns "$S5" "$BUILD/iam-login" --config "$WORK/h5.conf" group sudo)"
+	check_nomatch "merge_groups: sudo not excluded" 'group +sudo ' "$(iam_login "$WORK/h5.conf" status)"
+	check_nomatch "without merge_groups: no IAM group named sudo" '.' "$(in_ns "$S1" getent -s iam group sudo)"
+fi
 
 exit 0

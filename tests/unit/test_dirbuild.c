@@ -359,7 +359,10 @@ static void test_local_id_and_pins(void **state)
 	add_tag(f, q, "iam-login:uid", "70000");
 	r = add_user(f, "badpin", "/", 3);
 	add_tag(f, r, "iam-login:uid", "1000");
+	free(f->cfg.home_base);
+	f->cfg.home_base = strdup("/srv/home/");
 	assert_int_equal(dir_build(&f->cfg, &f->d, &f->local, 1, &m, NULL), 0);
+	assert_string_equal(find_user(&m, "pinned2")->home, "/srv/home/pinned2");
 	assert_string_equal(reason(&m, "user", "pinned"),
 			    "uid 250000000 belongs to local account weird");
 	assert_string_equal(find_user(&m, "pinned2")->name, "pinned2");

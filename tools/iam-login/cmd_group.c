@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,8 +52,26 @@ static int find_group(const struct snap *s, const char *arg, struct snap_group *
 	return -ENOENT;
 }
 
+/* What getgrnam() answers here (a merged group shows local + IAM members). Or NULL. */
+static const char *nss_group(const char *name, char *buf, size_t n)
+{
+	struct group gr, *res = NULL;
+	char tmp[16384];
+	size_t used;
+
+	if (getgrnam_r(name, &gr, tmp, sizeof(tmp), &res) != 0 || !res)
+		return NULL;
+	used = (size_t)snprintf(buf, n, "%s:%s:%u:", gr.gr_name, gr.gr_passwd, (unsigned)gr.gr_gid);
+	for (char **m = gr.gr_mem; m && *m && used < n; m++)
+		used +=
+		    (size_t)snprintf(buf + used, n - used, "%s%s", m == gr.gr_mem ? "" : ",", *m);
+	return buf;
+}
+
 static void print_group(const struct snap *s, const struct snap_group *g, bool as_json)
 {
+	char nss_line[4096], clean[4096];
+	const char *nss = nss_group(g->name, nss_line, sizeof(nss_line));
 	struct snap_user m;
 	json_t *o, *members = json_array();
 	char *t;
@@ -64,12 +83,15 @@ static void print_group(const struct snap *s, const struct snap_group *g, bool a
 		size_t i;
 		json_t *x;
 
-		printf("group:     %s:x:%u:", g->name, g->gid);
+		printf("group:     %s:*:%u:", g->name, g->gid);
 		json_array_foreach(members, i, x)
 		{
 			printf("%s%s", i ? "," : "", json_string_value(x));
 		}
-		printf("\n");
+		printf(
+		    "\nNSS:       %s\n",
+		    nss ? cli_clean(nss, clean, sizeof(clean))
+			: "not resolved here: is \"iam\" on the group line of /etc/nsswitch.conf?");
 		if (g->user_private)
 			printf("private group of IAM user %s\nIAM id:    %s\nIAM ARN:   %s\n",
 			       g->iam_name, g->iam_id, g->iam_arn);
@@ -79,10 +101,11 @@ static void print_group(const struct snap *s, const struct snap_group *g, bool a
 		json_decref(members);
 		return;
 	}
-	o = json_pack("{s:s, s:I, s:b, s:s, s:s, s:s, s:o}", "name", g->name, "gid",
-		      (json_int_t)g->gid, "user_private", g->user_private, "iam_name",
-		      g->iam_name ? g->iam_name : "", "iam_id", g->iam_id ? g->iam_id : "",
-		      "iam_arn", g->iam_arn ? g->iam_arn : "", "members", members);
+	o = json_pack("{s:s?, s:s, s:I, s:b, s:s, s:s, s:s, s:o}", "nss_group", nss, "name",
+		      g->name, "gid", (json_int_t)g->gid, "user_private", g->user_private,
+		      "iam_name", g->iam_name ? g->iam_name : "", "iam_id",
+		      g->iam_id ? g->iam_id : "", "iam_arn", g->iam_arn ? g->iam_arn : "",
+		      "members", members);
 	t = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	if (t)
 		puts(t);

@@ -28,8 +28,9 @@ static void status_help(FILE *f)
 	    "              null}\n"
 	    "  -h, --help  this text\n"
 	    "\n"
-	    "Exit status: 0 when a valid snapshot exists and the last sync succeeded;\n"
-	    "1 when there is no usable snapshot or the last sync failed or was refused;\n"
+	    "Exit status: 0 when a valid snapshot exists, is younger than [pam]\n"
+	    "max_snapshot_age and the last sync succeeded; 1 when there is no usable\n"
+	    "snapshot, it is stale, or the last sync failed or was refused;\n"
 	    "2 usage.\n");
 }
 
@@ -46,7 +47,7 @@ static size_t count_private(const struct snap *s, uint32_t ngroups)
 	return n;
 }
 
-static json_t *snapshot_json(const struct snap *s, const char *path, int64_t now)
+static json_t *snapshot_json(const struct snap *s, const char *path, int64_t now, long max_age)
 {
 	struct snap_info info;
 	json_t *o = json_object(), *ex = json_array();
@@ -58,6 +59,9 @@ static json_t *snapshot_json(const struct snap *s, const char *path, int64_t now
 	json_object_set_new(o, "generation", json_integer((json_int_t)info.generation));
 	json_object_set_new(o, "created", json_integer(info.created));
 	json_object_set_new(o, "age_seconds", json_integer(now - info.created));
+	/* pam_iam refuses IAM users once the snapshot is older than [pam] max_snapshot_age */
+	json_object_set_new(o, "max_age_seconds", json_integer(max_age));
+	json_object_set_new(o, "stale", json_boolean(max_age > 0 && now - info.created > max_age));
 	json_object_set_new(o, "account", json_string(info.account));
 	json_object_set_new(o, "users", json_integer(info.nusers));
 	json_object_set_new(o, "groups", json_integer((json_int_t)(info.ngroups - upg)));
@@ -101,6 +105,11 @@ static void print_text(json_t *snapj, json_t *last, int64_t now)
 		printf("generation:  %lld\n",
 		       (long long)json_integer_value(json_object_get(snapj, "generation")));
 		printf("iam read:    %s (%s)\n", t, age);
+		if (json_is_true(json_object_get(snapj, "stale")))
+			printf("STALE:       older than [pam] max_snapshot_age = %lld s: pam_iam "
+			       "refuses IAM users until a sync succeeds\n",
+			       (long long)json_integer_value(
+				   json_object_get(snapj, "max_age_seconds")));
 		printf("account:     %s\n", jstr(snapj, "account", c1, sizeof(c1)));
 		printf("users:       %lld\n",
 		       (long long)json_integer_value(json_object_get(snapj, "users")));
@@ -181,12 +190,13 @@ int cmd_status(int argc, char **argv, const struct cli_ctx *ctx)
 	if (cli_load_config(ctx, &cfg) < 0)
 		return 1;
 	if (cli_snap_open(&cfg, "iam-login status", &s, path, sizeof(path)) == 0) {
-		snapj = snapshot_json(s, path, now);
+		snapj = snapshot_json(s, path, now, cfg.max_snapshot_age);
 		snap_close(s);
 	}
 	last = cli_status_load(&cfg);
 	last_result = last ? json_string_value(json_object_get(last, "result")) : NULL;
-	ok = snapj && (!last || (last_result && strcmp(last_result, "ok") == 0));
+	ok = snapj && !json_is_true(json_object_get(snapj, "stale")) &&
+	     (!last || (last_result && strcmp(last_result, "ok") == 0));
 	if (as_json) {
 		json_t *o = json_object();
 		char *text;

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -17,7 +18,8 @@ static void user_help(FILE *f)
 		"Usage: iam-login user [--json] NAME|UID\n"
 		"\n"
 		"Show what this host believes about one IAM-backed user, from the snapshot\n"
-		"(no IAM call): the passwd entry NSS returns, the primary and supplementary\n"
+		"(no IAM call): its passwd entry, whether getpwnam() on this host returns the\n"
+		"same (nsswitch.conf order, a missing \"iam\"), the primary and supplementary\n"
 		"groups, and the IAM identity behind it (IAM user name, immutable UserId, ARN).\n"
 		"NAME is the Linux name, the IAM user name, or a uid. When the IAM user was\n"
 		"excluded (name collision, local account, invalid name or id) the reason is\n"
@@ -82,16 +84,43 @@ static int report_excluded(const struct snap *s, const char *kind, const char *a
 	return -ENOENT;
 }
 
+/*
+ * What this host's NSS answers for the name (nsswitch.conf order: a local account or
+ * another module may answer first, or "iam" may be missing). Into buf, or NULL.
+ */
+static const char *nss_passwd(const char *name, char *buf, size_t n)
+{
+	struct passwd pw, *res = NULL;
+	char tmp[4096];
+
+	if (getpwnam_r(name, &pw, tmp, sizeof(tmp), &res) != 0 || !res)
+		return NULL;
+	snprintf(buf, n, "%s:%s:%u:%u:%s:%s:%s", pw.pw_name, pw.pw_passwd, (unsigned)pw.pw_uid,
+		 (unsigned)pw.pw_gid, pw.pw_gecos, pw.pw_dir, pw.pw_shell);
+	return buf;
+}
+
 static void print_user(const struct snap *s, const struct snap_user *u, bool as_json)
 {
+	char snap_line[1024], nss_line[1024], clean[1024];
+	const char *nss;
 	struct snap_group primary, g;
 	bool have_primary = snap_group_by_gid(s, u->gid, &primary) == 0;
 	json_t *o, *groups;
 	char *t;
 
+	snprintf(snap_line, sizeof(snap_line), "%s:*:%u:%u:%s:%s:%s", u->name, u->uid, u->gid,
+		 u->gecos, u->home, u->shell);
+	nss = nss_passwd(u->name, nss_line, sizeof(nss_line));
 	if (!as_json) {
-		printf("passwd:    %s:x:%u:%u:%s:%s:%s\n", u->name, u->uid, u->gid, u->gecos,
-		       u->home, u->shell);
+		printf("passwd:    %s\n", cli_clean(snap_line, clean, sizeof(clean)));
+		if (!nss)
+			printf("NSS:       not resolved here: is \"iam\" on the passwd line of "
+			       "/etc/nsswitch.conf?\n");
+		else if (strcmp(nss, snap_line) != 0)
+			printf("NSS:       DIFFERS: %s\n", cli_clean(nss, clean, sizeof(clean)));
+		else
+			printf("NSS:       same entry through getpwnam()\n");
 		printf("groups:    %s(%u)", have_primary ? primary.name : "?", u->gid);
 		for (uint32_t i = 0; i < u->ngroups; i++)
 			if (snap_user_group_at(s, u, i, &g) == 0)
@@ -110,8 +139,9 @@ static void print_user(const struct snap *s, const struct snap_user *u, bool as_
 					      json_pack("{s:s, s:I, s:s}", "name", g.name, "gid",
 							(json_int_t)g.gid, "iam_name",
 							g.iam_name ? g.iam_name : ""));
-	o = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "name", u->name,
-		      "uid", (json_int_t)u->uid, "gid", (json_int_t)u->gid, "primary_group",
+	o = json_pack("{s:s, s:s?, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
+		      "passwd", snap_line, "nss_passwd", nss, "name", u->name, "uid",
+		      (json_int_t)u->uid, "gid", (json_int_t)u->gid, "primary_group",
 		      have_primary ? primary.name : "", "gecos", u->gecos, "home", u->home, "shell",
 		      u->shell, "iam_name", u->iam_name, "iam_id", u->iam_id, "iam_arn", u->iam_arn,
 		      "groups", groups);
