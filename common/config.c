@@ -71,7 +71,6 @@ static const struct key_spec keys[] = {
     {"directory", "gid_tag", V_STRING, F(gid_tag), 0, 0},
     {"directory", "merge_groups", V_LIST, F(merge_groups), 0, 0},
     {"directory", "max_removal_percent", V_UINT, F(max_removal_percent), 0, 100},
-    {"directory", "sync_min_interval", V_SECONDS, F(sync_min_interval), 0, 31536000},
     {"keys", "cache_dir", V_PATH, F(keys_cache_dir), 0, 0},
     {"keys", "ttl", V_SECONDS, F(keys_ttl), 0, 31536000},
     {"keys", "negative_ttl", V_SECONDS, F(keys_negative_ttl), 0, 31536000},
@@ -560,7 +559,6 @@ int config_defaults(struct iam_config *cfg)
 	cfg->uid_min = cfg->gid_min = 200000000;
 	cfg->uid_max = cfg->gid_max = 299999999;
 	cfg->max_removal_percent = 25;
-	cfg->sync_min_interval = 600;
 	cfg->keys_ttl = 300;
 	cfg->keys_negative_ttl = 60;
 	cfg->keys_max_stale = 86400;

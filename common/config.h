@@ -59,7 +59,6 @@ struct iam_config {
 	char *gid_tag;			/* (groups) default "iam-login:gid" */
 	struct str_list merge_groups;	/* local groups an IAM group may merge into (explicit) */
 	unsigned max_removal_percent;	/* default 25 */
-	long sync_min_interval;		/* seconds, for status, default 600 */
 
 	/* [keys] */
 	char *keys_cache_dir;	/* default /var/cache/iam-login/keys */
