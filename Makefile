@@ -53,6 +53,13 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 TESTTOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+# Loadable modules (NSS, PAM) run inside system programs (getent, sshd, sudo,
+# pamtester) that are not built with sanitizers, and an ASan module cannot load
+# there. So in SAN=1 builds the modules and the copy of common/ they link are
+# built without sanitizers; the tools and unit tests carry them.
+PLAIN_CFLAGS = $(filter-out $(SANFLAGS),$(ALL_CFLAGS))
+PLAIN_LDFLAGS = $(filter-out $(SANFLAGS),$(ALL_LDFLAGS))
+plainobj = $(patsubst %.c,$(BUILD)/plainobj/%.o,$(1))
 # The NSS module gets its own objects of the reader so no other flags leak in.
 nssobj = $(patsubst %.c,$(BUILD)/nssobj/%.o,$(1))
 
@@ -99,7 +106,20 @@ $(BUILD)/obj/%.o: %.c
 
 $(BUILD)/nssobj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -DIAM_NSS_MODULE -c -o $@ $<
+	$(CC) $(PLAIN_CFLAGS) -DIAM_NSS_MODULE -c -o $@ $<
+
+$(BUILD)/plainobj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(PLAIN_CFLAGS) -c -o $@ $<
+
+ifeq ($(SAN),1)
+LIBCOMMON_PLAIN := $(BUILD)/libiamcommon-plain.a
+$(LIBCOMMON_PLAIN): $(call plainobj,$(COMMON_SRCS))
+	rm -f $@
+	ar rcs $@ $^
+else
+LIBCOMMON_PLAIN := $(LIBCOMMON)
+endif
 
 $(LIBCOMMON): $(call obj,$(COMMON_SRCS))
 	@mkdir -p $(dir $@)
@@ -108,11 +128,11 @@ $(LIBCOMMON): $(call obj,$(COMMON_SRCS))
 
 $(NSS_SO): $(call nssobj,$(NSS_SRCS)) nss_iam/nss_iam.map
 	$(CC) -shared -Wl,-soname,libnss_iam.so.2 -Wl,--version-script=nss_iam/nss_iam.map \
-		-Wl,-z,defs $(ALL_LDFLAGS) -o $@ $(call nssobj,$(NSS_SRCS))
+		-Wl,-z,defs $(PLAIN_LDFLAGS) -o $@ $(call nssobj,$(NSS_SRCS))
 
-$(PAM_SO): $(call obj,$(PAM_SRCS)) $(LIBCOMMON) pam_iam/pam_iam.map
-	$(CC) -shared -Wl,--version-script=pam_iam/pam_iam.map -Wl,-z,defs $(ALL_LDFLAGS) \
-		-o $@ $(call obj,$(PAM_SRCS)) $(LIBCOMMON) -lpam $(PKG_LIBS)
+$(PAM_SO): $(call plainobj,$(PAM_SRCS)) $(LIBCOMMON_PLAIN) pam_iam/pam_iam.map
+	$(CC) -shared -Wl,--version-script=pam_iam/pam_iam.map -Wl,-z,defs $(PLAIN_LDFLAGS) \
+		-o $@ $(call plainobj,$(PAM_SRCS)) $(LIBCOMMON_PLAIN) -lpam $(PKG_LIBS)
 
 $(IAMLOGIN): $(call obj,$(IAMLOGIN_SRCS)) $(LIBCOMMON)
 	$(CC) $(ALL_LDFLAGS) -pie -o $@ $(call obj,$(IAMLOGIN_SRCS)) $(LIBCOMMON) $(PKG_LIBS)
