@@ -85,27 +85,31 @@ int read_file_bounded(const char *path, size_t max, char **data, size_t *len)
 	for (;;) {
 		ssize_t n;
 		if (used == cap) {
+			/* Not realloc: the files read here hold secrets (usersfile, AWS
+			 * credentials), and realloc frees the old block unwiped. */
 			char *nb;
 			if (cap > max) {
-				free(buf);
+				free_secret(buf, used);
 				close(fd);
 				return -EFBIG;
 			}
-			cap *= 2;
-			nb = realloc(buf, cap + 1);
+			nb = malloc(cap * 2 + 1);
 			if (!nb) {
-				free(buf);
+				free_secret(buf, used);
 				close(fd);
 				return -ENOMEM;
 			}
+			memcpy(nb, buf, used);
+			free_secret(buf, used);
 			buf = nb;
+			cap *= 2;
 		}
 		n = read(fd, buf + used, cap - used);
 		if (n < 0) {
 			int e = errno;
 			if (e == EINTR)
 				continue;
-			free(buf);
+			free_secret(buf, used);
 			close(fd);
 			return -e;
 		}
@@ -113,7 +117,7 @@ int read_file_bounded(const char *path, size_t max, char **data, size_t *len)
 			break;
 		used += (size_t)n;
 		if (used > max) {
-			free(buf);
+			free_secret(buf, used);
 			close(fd);
 			return -EFBIG;
 		}
