@@ -1,10 +1,14 @@
 /*
- * Unit tests for common/fileutil.c: read_file_bounded must not leave the
- * content of a file (usersfile, AWS credentials) in heap blocks it frees.
+ * Buffers that grow while holding secrets must not leave them in heap blocks
+ * they give up: read_file_bounded (usersfile, AWS credential files) and the
+ * HTTP answer buffer (IMDS, container and STS credentials).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,11 +16,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "fileutil.h"
+#include "http.h"
 
 #define MARKER "SECRET-MARKER-0123456789abcdef"
 
@@ -84,10 +90,65 @@ static void test_read_grows_without_leaving_content(void **state)
 	unlink(path);
 }
 
+#define HTTP_BODY (20 * 1024)
+
+/* Answer one request with MARKER and HTTP_BODY more bytes. */
+static void *serve_once(void *arg)
+{
+	int lfd = *(int *)arg, c = accept(lfd, NULL, NULL);
+	char req[4096], hdr[128];
+	static char body[HTTP_BODY + sizeof(MARKER)];
+
+	if (c < 0)
+		return NULL;
+	(void)!recv(c, req, sizeof(req), 0);
+	memcpy(body, MARKER, strlen(MARKER));
+	memset(body + strlen(MARKER), 'x', sizeof(body) - strlen(MARKER));
+	snprintf(hdr, sizeof(hdr),
+		 "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+		 sizeof(body));
+	(void)!send(c, hdr, strlen(hdr), MSG_NOSIGNAL);
+	(void)!send(c, body, sizeof(body), MSG_NOSIGNAL);
+	close(c);
+	return NULL;
+}
+
+static void test_http_answer_grows_without_leaving_content(void **state)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t sl = sizeof(sa);
+	struct http_response resp;
+	struct http_request req = {.method = "GET", .timeout_ms = 5000, .connect_timeout_ms = 2000};
+	char url[64];
+	pthread_t t;
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+
+	(void)state;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/creds", ntohs(sa.sin_port));
+	req.url = url;
+	assert_int_equal(pthread_create(&t, NULL, serve_once, &lfd), 0);
+	assert_int_equal(http_global_init(), 0);
+	memset(&resp, 0, sizeof(resp));
+	marker_in_released_block = 0;
+	assert_int_equal(http_perform(&req, &resp), 0);
+	pthread_join(t, NULL);
+	close(lfd);
+	assert_int_equal(resp.status, 200);
+	assert_int_equal(resp.len, HTTP_BODY + sizeof(MARKER));
+	assert_memory_equal(resp.body, MARKER, strlen(MARKER));
+	assert_int_equal(marker_in_released_block, 0);
+	free_secret(resp.body, resp.len);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_read_grows_without_leaving_content),
+	    cmocka_unit_test(test_http_answer_grows_without_leaving_content),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
