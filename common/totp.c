@@ -376,6 +376,9 @@ static int verify_long(const char *usersfile, const char *user, const char *code
 		r = parse_type(f[0], &period, &digits);
 		if (r == 0 && period == 0)
 			r = -EBADMSG; /* event-based HOTP is liboath's business */
+		/* A PIN is a password liboath checks (we pass ""): like liboath, refuse. */
+		if (r == 0 && strcmp(f[2], "-") != 0)
+			r = -EACCES;
 		if (r == 0)
 			r = hex_decode(f[3], secret, sizeof(secret), &slen);
 		if (r < 0)
@@ -413,8 +416,13 @@ static int verify_long(const char *usersfile, const char *user, const char *code
 				break;
 			}
 		}
-		snprintf(line, sizeof(line), "%s\t%s\t%s\t%s\t0\t%s\t%s\n", f[0], f[1], f[2], f[3],
-			 code, stamp);
+		/* a cut line would lose the time field, and with it the replay check */
+		if (snprintf(line, sizeof(line), "%s\t%s\t%s\t%s\t0\t%s\t%s\n", f[0], f[1], f[2],
+			     f[3], code, stamp) >= (int)sizeof(line)) {
+			explicit_bzero(line, sizeof(line));
+			r = -EBADMSG;
+			break;
+		}
 		r = rewrite_locked(usersfile, user, line);
 		explicit_bzero(line, sizeof(line));
 		break;

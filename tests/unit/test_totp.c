@@ -463,6 +463,48 @@ static void test_stale_lock_file(void **state)
 	explicit_bzero(secret, sizeof(secret));
 }
 
+/*
+ * Long secrets are checked here, not by liboath: the same rules must hold. A
+ * line with a PIN is refused (liboath refuses it for the empty password
+ * pam_iam passes), and a line too long to rewrite whole fails instead of
+ * losing the time field that stops a replay.
+ */
+static void test_long_secret_line_rules(void **state)
+{
+	struct tmp *t = *state;
+	unsigned char secret[40];
+	char hex[81], code[16], text[1024], type[400], *after;
+	static const char h[] = "0123456789abcdef";
+
+	assert_int_equal(totp_new_secret(secret, sizeof(secret)), 0);
+	for (size_t i = 0; i < sizeof(secret); i++) {
+		hex[2 * i] = h[secret[i] >> 4];
+		hex[2 * i + 1] = h[secret[i] & 15];
+	}
+	hex[80] = '\0';
+	assert_int_equal(totp_code_at(secret, sizeof(secret), time(NULL), 6, 30, code, 16), 0);
+
+	snprintf(text, sizeof(text), "HOTP/T30/6\talice\t1234\t%s\n", hex);
+	spit(t->file, text, 0600);
+	assert_int_equal(totp_verify(t->file, "alice", code, 1), -EACCES);
+	after = slurp(t->file);
+	assert_string_equal(after, text);
+	free(after);
+
+	/* "HOTP/T30/000...06": a valid type, longer than the rewritten line allows */
+	snprintf(type, sizeof(type), "HOTP/T30/%0300d", 6);
+	snprintf(text, sizeof(text), "%s\talice\t-\t%s\n", type, hex);
+	spit(t->file, text, 0600);
+	assert_int_equal(totp_verify(t->file, "alice", code, 1), -EBADMSG);
+	assert_int_equal(totp_verify(t->file, "alice", code, 1), -EBADMSG);
+	after = slurp(t->file);
+	assert_string_equal(after, text);
+	free(after);
+	explicit_bzero(secret, sizeof(secret));
+	explicit_bzero(hex, sizeof(hex));
+	explicit_bzero(text, sizeof(text));
+}
+
 /* Damaged or odd lines: errors, never crashes, and kept verbatim by rewrites. */
 static void test_hostile_lines(void **state)
 {
@@ -534,6 +576,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_verify_long_secret, tmp_setup, tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_hostile_lines, tmp_setup, tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_stale_lock_file, tmp_setup, tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_long_secret_line_rules, tmp_setup, tmp_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
