@@ -71,12 +71,20 @@ int atomic_write_file(const char *dir, const char *name, const void *data, size_
 
 int read_file_bounded(const char *path, size_t max, char **data, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO planted at the path (the key cache directory belongs to
+	 * a less privileged user than root running iam-login keys) must not hang us */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	size_t used = 0, cap = 4096;
+	struct stat st;
 	char *buf;
 
 	if (fd < 0)
 		return -errno;
+	/* (character devices stay readable: AWS_CONFIG_FILE=/dev/null is common) */
+	if (fstat(fd, &st) < 0 || S_ISFIFO(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
 	buf = malloc(cap + 1);
 	if (!buf) {
 		close(fd);

@@ -451,6 +451,24 @@ static void test_root_planted_links(void **state)
 	}
 }
 
+/* A FIFO planted as a user's cache entry: read as damage, not waited on. */
+static void test_fifo_entry(void **state)
+{
+	struct env *e = *state;
+	struct kc_result res;
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/u_alice.keys", e->dir);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	e->fake.mode = 0;
+	alarm(10); /* a hang is a failure, not a stuck test run */
+	assert_int_equal(keycache_get(&e->req, &res), 0);
+	alarm(0);
+	assert_int_equal(res.source, KC_SRC_MISS);
+	assert_int_equal(kc_entry_active(&res.entry), 1);
+	kc_entry_free(&res.entry);
+}
+
 /* 30 processes at once for a cold user: one fetch, everyone gets the keys. */
 static void test_single_flight(void **state)
 {
@@ -518,6 +536,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_get_foreign_and_corrupt, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_get_insecure_dir, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_root_planted_links, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fifo_entry, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_single_flight, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_single_flight_failure, setup, teardown),
 	};
