@@ -71,12 +71,20 @@ int atomic_write_file(const char *dir, const char *name, const void *data, size_
 
 int read_file_bounded(const char *path, size_t max, char **data, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO planted at the path (the key cache directory belongs to
+	 * a less privileged user than root running iam-login keys) must not hang us */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	size_t used = 0, cap = 4096;
+	struct stat st;
 	char *buf;
 
 	if (fd < 0)
 		return -errno;
+	/* (character devices stay readable: AWS_CONFIG_FILE=/dev/null is common) */
+	if (fstat(fd, &st) < 0 || S_ISFIFO(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
 	buf = malloc(cap + 1);
 	if (!buf) {
 		close(fd);
@@ -85,27 +93,31 @@ int read_file_bounded(const char *path, size_t max, char **data, size_t *len)
 	for (;;) {
 		ssize_t n;
 		if (used == cap) {
+			/* Not realloc: the files read here hold secrets (usersfile, AWS
+			 * credentials), and realloc frees the old block unwiped. */
 			char *nb;
 			if (cap > max) {
-				free(buf);
+				free_secret(buf, used);
 				close(fd);
 				return -EFBIG;
 			}
-			cap *= 2;
-			nb = realloc(buf, cap + 1);
+			nb = malloc(cap * 2 + 1);
 			if (!nb) {
-				free(buf);
+				free_secret(buf, used);
 				close(fd);
 				return -ENOMEM;
 			}
+			memcpy(nb, buf, used);
+			free_secret(buf, used);
 			buf = nb;
+			cap *= 2;
 		}
 		n = read(fd, buf + used, cap - used);
 		if (n < 0) {
 			int e = errno;
 			if (e == EINTR)
 				continue;
-			free(buf);
+			free_secret(buf, used);
 			close(fd);
 			return -e;
 		}
@@ -113,7 +125,7 @@ int read_file_bounded(const char *path, size_t max, char **data, size_t *len)
 			break;
 		used += (size_t)n;
 		if (used > max) {
-			free(buf);
+			free_secret(buf, used);
 			close(fd);
 			return -EFBIG;
 		}

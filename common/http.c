@@ -10,6 +10,8 @@
 
 #include <curl/curl.h>
 
+#include "fileutil.h"
+
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int init_result;
 
@@ -118,9 +120,15 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
 		char *nb;
 		while (cap < s->len + n + 1)
 			cap *= 2;
-		nb = realloc(s->buf, cap);
+		/* Not realloc: credential answers (IMDS, container, STS) hold secrets,
+		 * and realloc frees the old block unwiped. */
+		nb = malloc(cap);
 		if (!nb)
 			return 0;
+		if (s->buf) {
+			memcpy(nb, s->buf, s->len);
+			free_secret(s->buf, s->len);
+		}
 		s->buf = nb;
 		s->cap = cap;
 	}
@@ -234,7 +242,7 @@ int http_perform(const struct http_request *req, struct http_response *resp)
 			 ebuf[0] ? ebuf : curl_easy_strerror(cc));
 		r = -EIO;
 	}
-	free(sink.buf);
+	free_secret(sink.buf, sink.len); /* a partial answer may hold credentials */
 	/* Header copies carry the signature and session token: wipe before freeing. */
 	for (t = hl; t; t = t->next)
 		explicit_bzero(t->data, strlen(t->data));

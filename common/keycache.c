@@ -464,6 +464,30 @@ static void give_to_dir_owner(int fd, const char *dir)
 		(void)!fchown(fd, st.st_uid, st.st_gid);
 }
 
+/*
+ * Open (creating) a lock or marker file in the cache directory. Root
+ * (iam-login keys --refresh) writes into the service user's directory, where
+ * that user may have planted the name: a hard link to a root-owned file would
+ * be truncated and handed to the user by give_to_dir_owner, a FIFO would hang.
+ * Only a regular file with one link is used. -EPERM otherwise.
+ */
+static int open_cache_file(const char *path, int flags)
+{
+	struct stat st;
+	int fd = open(path, flags | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+
+	/* a lock file root created read-only is fine to flock */
+	if (fd < 0 && errno == EACCES && (flags & O_ACCMODE) == O_RDONLY)
+		fd = open(path, flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
+}
+
 /* ---- time ---------------------------------------------------------------- */
 
 static int64_t mono_ms(void)
@@ -494,12 +518,10 @@ static void sleep_ms(long ms)
 static int lock_user(const char *path, const char *dir, int64_t deadline, bool *waited)
 {
 	long pause = 2;
-	int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	int fd = open_cache_file(path, O_RDONLY);
 
-	if (fd < 0 && errno == EACCES) /* a lock file root created read-only is fine to flock */
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	give_to_dir_owner(fd, dir);
 	for (;;) {
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
@@ -534,17 +556,19 @@ static int64_t fail_mark_ms(const char *path)
 /* The marker holds the failure's time on the request's clock; mtime says when it was set. */
 static void fail_mark_set(const char *path, const char *dir, int64_t now)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	int fd = open_cache_file(path, O_WRONLY);
 	char buf[32];
 	int n;
 
-	if (fd >= 0) {
+	if (fd < 0)
+		return;
+	if (ftruncate(fd, 0) == 0) {
 		give_to_dir_owner(fd, dir);
 		n = snprintf(buf, sizeof(buf), "%lld\n", (long long)now);
 		(void)!write(fd, buf, (size_t)n);
 		futimens(fd, NULL);
-		close(fd);
 	}
+	close(fd);
 }
 
 /* When the last fetch failed (request clock), or 0. */

@@ -151,32 +151,41 @@ static bool code_shape_ok(const char *code, unsigned digits)
 }
 
 /*
- * liboath serialises its own rewrites of the usersfile with "FILE.lock"
- * (O_EXCL create + fcntl lock, removed afterwards). Take the same lock so an
+ * liboath serialises its own rewrites of the usersfile with "FILE.lock":
+ * fopen(w) + fcntl lock, unlinked afterwards. Take the same lock so an
  * enrolment and a login's update of the last-used code cannot lose each other.
+ * Like liboath, an existing lock file is not a held lock (a process killed
+ * while holding it leaves the file behind; O_EXCL would then lock everyone
+ * out for good): only the fcntl lock counts, and only on the file that is
+ * still at the path, since the holder unlinks it when done.
  */
 static int lock_usersfile(const char *path, char *lockpath, size_t n)
 {
 	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-	int fd = -1;
 
 	if (snprintf(lockpath, n, "%s.lock", path) >= (int)n)
 		return -ENAMETOOLONG;
 	for (int i = 0; i < 100; i++) {
-		fd = open(lockpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd >= 0 || errno != EEXIST)
-			break;
-		usleep(20000);
+		struct stat held, at_path;
+		int fd =
+		    open(lockpath, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+
+		if (fd < 0)
+			return errno == ELOOP ? -EPERM : -errno;
+		if (fcntl(fd, F_SETLK, &fl) < 0) {
+			int e = errno;
+			close(fd);
+			if (e != EAGAIN && e != EACCES)
+				return -e;
+			usleep(20000);
+			continue;
+		}
+		if (fstat(fd, &held) == 0 && lstat(lockpath, &at_path) == 0 &&
+		    held.st_dev == at_path.st_dev && held.st_ino == at_path.st_ino)
+			return fd;
+		close(fd); /* locked a file its holder had just removed: again */
 	}
-	if (fd < 0)
-		return errno == EEXIST ? -EBUSY : -errno;
-	if (fcntl(fd, F_SETLKW, &fl) < 0) {
-		int e = -errno;
-		close(fd);
-		unlink(lockpath);
-		return e;
-	}
-	return fd;
+	return -EBUSY;
 }
 
 static void unlock_usersfile(int fd, const char *lockpath)
@@ -367,6 +376,9 @@ static int verify_long(const char *usersfile, const char *user, const char *code
 		r = parse_type(f[0], &period, &digits);
 		if (r == 0 && period == 0)
 			r = -EBADMSG; /* event-based HOTP is liboath's business */
+		/* A PIN is a password liboath checks (we pass ""): like liboath, refuse. */
+		if (r == 0 && strcmp(f[2], "-") != 0)
+			r = -EACCES;
 		if (r == 0)
 			r = hex_decode(f[3], secret, sizeof(secret), &slen);
 		if (r < 0)
@@ -404,8 +416,13 @@ static int verify_long(const char *usersfile, const char *user, const char *code
 				break;
 			}
 		}
-		snprintf(line, sizeof(line), "%s\t%s\t%s\t%s\t0\t%s\t%s\n", f[0], f[1], f[2], f[3],
-			 code, stamp);
+		/* a cut line would lose the time field, and with it the replay check */
+		if (snprintf(line, sizeof(line), "%s\t%s\t%s\t%s\t0\t%s\t%s\n", f[0], f[1], f[2],
+			     f[3], code, stamp) >= (int)sizeof(line)) {
+			explicit_bzero(line, sizeof(line));
+			r = -EBADMSG;
+			break;
+		}
 		r = rewrite_locked(usersfile, user, line);
 		explicit_bzero(line, sizeof(line));
 		break;

@@ -24,6 +24,19 @@ unsigned pam_iam_window(const struct pam_iam_ctx *ctx)
 	return ctx->args.window >= 0 ? (unsigned)ctx->args.window : ctx->cfg.mfa_window;
 }
 
+/*
+ * A value that goes unquoted into the audit line. The user name is the
+ * client's choice (sshd hands PAM whatever name was asked for): a blank or a
+ * quote in it would start forged fields ("x reason=\"totp code accepted\"").
+ */
+static void clean_token(char *dst, size_t n, const char *src)
+{
+	log_clean(dst, n, src);
+	for (char *p = dst; *p; p++)
+		if (*p == ' ' || *p == '"')
+			*p = '?';
+}
+
 void pam_iam_audit(const struct pam_iam_ctx *ctx, int prio, const char *result, const char *reason)
 {
 	audit_log(prio, "pam_iam(%s:%s): %s user=%s arn=%s rhost=%s reason=\"%s\"", ctx->service_c,
@@ -161,7 +174,7 @@ int pam_iam_begin(struct pam_iam_ctx *ctx, pam_handle_t *pamh, const char *phase
 	}
 	item = NULL;
 	if (pam_get_item(pamh, PAM_RHOST, &item) == PAM_SUCCESS && item)
-		log_clean(ctx->rhost_c, sizeof(ctx->rhost_c), item);
+		clean_token(ctx->rhost_c, sizeof(ctx->rhost_c), item);
 
 	r = pam_iam_parse_args(pamh, argc, argv, &ctx->args);
 	if (r != PAM_SUCCESS)
@@ -171,7 +184,7 @@ int pam_iam_begin(struct pam_iam_ctx *ctx, pam_handle_t *pamh, const char *phase
 		pam_syslog(pamh, LOG_ERR, "cannot determine the user name");
 		return PAM_USER_UNKNOWN;
 	}
-	log_clean(ctx->user_c, sizeof(ctx->user_c), ctx->pam_user);
+	clean_token(ctx->user_c, sizeof(ctx->user_c), ctx->pam_user);
 
 	if (config_defaults(&ctx->cfg) < 0)
 		return PAM_BUF_ERR;

@@ -55,21 +55,21 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-/* In the child: never returns. */
-static void run_helper(const char *helper, const char *config, const char *user, int out)
+/* In the child: never returns. home is "HOME=..." (looked up before fork: NSS
+ * is not async-signal-safe). */
+static void run_helper(const char *helper, const char *config, const char *user, int out,
+		       char *home)
 {
 	char *envp[NPASSED + 3];
-	char home[PATH_MAX + 8];
 	size_t n = 0;
 	int devnull = open("/dev/null", O_RDWR);
-	struct passwd *root = getpwuid(0);
 
+	/* Own process group: the deadline kill takes anything the helper started. */
+	setpgid(0, 0);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(devnull, 2) < 0)
 		_exit(127);
 	close_range(3, ~0U, 0);
 	envp[n++] = (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin";
-	/* Root's shared AWS files, not those of whoever ran sudo. */
-	snprintf(home, sizeof(home), "HOME=%s", root && root->pw_dir ? root->pw_dir : "/root");
 	envp[n++] = home;
 	/* Under a setuid program (sudo) the environment is the invoking user's: drop it. */
 	if (getauxval(AT_SECURE) == 0) {
@@ -88,12 +88,33 @@ static void run_helper(const char *helper, const char *config, const char *user,
 	_exit(127);
 }
 
+/*
+ * Reap pid before deadline: 0 with *status, -ETIMEDOUT (still running). When
+ * the application ignores SIGCHLD the kernel reaps it (ECHILD): *status stays
+ * 0 and the answer read is what counts.
+ */
+static int wait_until(pid_t pid, long deadline, int *status)
+{
+	for (;;) {
+		pid_t w = waitpid(pid, status, WNOHANG);
+
+		if (w == pid || (w < 0 && errno == ECHILD))
+			return 0;
+		if (w < 0 && errno != EINTR)
+			return -errno;
+		if (now_ms() >= deadline)
+			return -ETIMEDOUT;
+		usleep(5000);
+	}
+}
+
 int pam_iam_has_iam_mfa(const struct pam_iam_ctx *ctx)
 {
 	const char *helper = ctx->args.iam_mfa_helper;
 	const char *config = ctx->cfg.path ? ctx->cfg.path : IAM_DEFAULT_CONFIG;
 	long deadline = now_ms() + IAM_MFA_DEADLINE_MS;
-	char buf[32];
+	char buf[32], home[PATH_MAX + 8];
+	struct passwd *root;
 	size_t got = 0;
 	int fds[2], status = 0, r = -ETIMEDOUT;
 	pid_t pid;
@@ -111,6 +132,9 @@ int pam_iam_has_iam_mfa(const struct pam_iam_ctx *ctx)
 		pam_iam_debug(ctx, "IAM MFA check: %s is not a root-owned program", helper);
 		return -EPERM;
 	}
+	/* Root's shared AWS files, not those of whoever ran sudo. */
+	root = getpwuid(0);
+	snprintf(home, sizeof(home), "HOME=%s", root && root->pw_dir ? root->pw_dir : "/root");
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -errno;
 	pid = fork();
@@ -121,7 +145,8 @@ int pam_iam_has_iam_mfa(const struct pam_iam_ctx *ctx)
 		return r;
 	}
 	if (pid == 0)
-		run_helper(helper, config, ctx->pam_user, fds[1]);
+		run_helper(helper, config, ctx->pam_user, fds[1], home);
+	setpgid(pid, pid);
 	close(fds[1]);
 	for (;;) {
 		struct pollfd p = {.fd = fds[0], .events = POLLIN};
@@ -144,10 +169,15 @@ int pam_iam_has_iam_mfa(const struct pam_iam_ctx *ctx)
 		}
 	}
 	close(fds[0]);
-	if (r == -ETIMEDOUT)
+	/* EOF is not the end: a helper that closed stdout may still hang. */
+	if (r == 0)
+		r = wait_until(pid, deadline, &status);
+	if (r < 0) {
+		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
 	if (r < 0) {
 		pam_iam_debug(ctx, "IAM MFA check for %s: no answer within %d ms", ctx->user_c,
 			      IAM_MFA_DEADLINE_MS);

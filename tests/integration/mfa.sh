@@ -267,5 +267,15 @@ iamcheck bob
 check_eq "iam_mfa_check with a stuck helper: the login is not blocked" 0 "$RC"
 check_match "... the helper was killed at the 3 s deadline (took ${MS} ms)" '^(29[0-9]{2}|3[0-4][0-9]{2})$' "$MS"
 check_eq "... and no helper is left running" "" "$(pgrep -f "$T/hang-helper" || true)"
+# A helper that answers, closes stdout and hangs: the deadline still holds
+# (EOF on the pipe is not the helper's exit), and a helper that did not
+# finish is no answer.
+printf '#!/bin/sh\nprintf "1\\n"\nexec >&-\nexec sleep 30\n' >"$T/eof-hang-helper"
+chmod 0755 "$T/eof-hang-helper"
+sed -i "s|iam_mfa_helper=[^ ]*|iam_mfa_helper=$T/eof-hang-helper|" "$T/pam.d/iamcheck"
+iamcheck bob
+check_eq "iam_mfa_check with a helper that closes stdout and hangs: not blocked" 0 "$RC"
+check_match "... killed at the 3 s deadline (took ${MS} ms)" '^(29[0-9]{2}|3[0-4][0-9]{2})$' "$MS"
+check_eq "... and no helper is left running" "" "$(pgrep -f "$T/eof-hang-helper" || true)"
 
 [ "$TAP_FAILED" -eq 0 ]

@@ -219,6 +219,12 @@ check_eq "local root: auth and account both logged 'ignored'" 2 "$(printf '%s\n'
 check_nomatch "local root: never prompted" "Verification code" "$OUT"
 pt iamtest-permit nosuchuser "<closed>" authenticate
 check_eq "unknown user: ignored (fallback decides)" 0 "$RC"
+# The user name is the client's choice (sshd passes it on even for unknown
+# users): blanks and quotes in it must not forge fields of the audit line.
+pt iamtest-permit 'x arn=arn:aws:iam::1:user/admin reason="totp code accepted" success' "<closed>" authenticate
+check_match "hostile user name: kept as one token in the audit line" \
+	'\): ignored user=x\?arn=arn:aws:iam::1:user/admin\?reason=\?totp\?code\?accepted\?\?success arn=- rhost=- reason="not an IAM user"$' "$LASTLOG"
+check_nomatch "... no second reason= field" 'reason=".*reason="' "$LASTLOG"
 
 # ---- account: group gate -----------------------------------------------------
 pt sshd bob "<closed>" acct_mgmt

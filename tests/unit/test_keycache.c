@@ -407,6 +407,68 @@ static void test_get_insecure_dir(void **state)
 	chmod(e->dir, 0700);
 }
 
+/*
+ * Root (iam-login keys --refresh) in the service user's cache directory: a
+ * lock or failure-marker name that user planted as a hard link to a root file
+ * must not truncate it or hand it to the user.
+ */
+static void test_root_planted_links(void **state)
+{
+	struct env *e = *state;
+	const char *names[] = {"u_alice.fail", "u_alice.lock"};
+	struct kc_result res;
+	char victim[128], link_path[128], buf[32];
+	struct stat st;
+
+	if (geteuid() != 0) {
+		skip();
+		return;
+	}
+	snprintf(victim, sizeof(victim), "%s.victim", e->dir);
+	for (size_t i = 0; i < 2; i++) {
+		int fd = open(victim, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, "precious\n", 9), 9);
+		close(fd);
+		assert_int_equal(chown(e->dir, 12345, 12345), 0);
+		snprintf(link_path, sizeof(link_path), "%s/%s", e->dir, names[i]);
+		unlink(link_path); /* the lock file the first round created */
+		assert_int_equal(link(victim, link_path), 0);
+		e->fake.mode = 1; /* the fetch fails: the failure marker is written */
+		assert_int_equal(keycache_get(&e->req, &res), 0);
+		assert_int_equal(res.source, KC_SRC_NONE);
+		assert_int_equal(stat(victim, &st), 0);
+		assert_int_equal(st.st_uid, 0);
+		assert_int_equal(st.st_size, 9);
+		fd = open(victim, O_RDONLY);
+		assert_true(fd >= 0);
+		assert_int_equal(read(fd, buf, sizeof(buf)), 9);
+		close(fd);
+		assert_memory_equal(buf, "precious\n", 9);
+		unlink(link_path);
+		unlink(victim);
+		kc_entry_free(&res.entry);
+	}
+}
+
+/* A FIFO planted as a user's cache entry: read as damage, not waited on. */
+static void test_fifo_entry(void **state)
+{
+	struct env *e = *state;
+	struct kc_result res;
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/u_alice.keys", e->dir);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	e->fake.mode = 0;
+	alarm(10); /* a hang is a failure, not a stuck test run */
+	assert_int_equal(keycache_get(&e->req, &res), 0);
+	alarm(0);
+	assert_int_equal(res.source, KC_SRC_MISS);
+	assert_int_equal(kc_entry_active(&res.entry), 1);
+	kc_entry_free(&res.entry);
+}
+
 /* 30 processes at once for a cold user: one fetch, everyone gets the keys. */
 static void test_single_flight(void **state)
 {
@@ -473,6 +535,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_get_deadline, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_get_foreign_and_corrupt, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_get_insecure_dir, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_root_planted_links, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fifo_entry, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_single_flight, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_single_flight_failure, setup, teardown),
 	};

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -407,6 +409,102 @@ static void test_verify_long_secret(void **state)
 	explicit_bzero(shorts, sizeof(shorts));
 }
 
+/*
+ * A lock file left behind by a process killed while holding it is not a held
+ * lock: enrol, remove and the long-secret check still work (and clean it up,
+ * which also unblocks liboath's O_EXCL lock), while a lock another process
+ * really holds still makes them wait and give up.
+ */
+static void test_stale_lock_file(void **state)
+{
+	struct tmp *t = *state;
+	unsigned char secret[40];
+	char lock[128], code[16];
+	struct totp_status st;
+	int fd, pfd[2];
+	pid_t pid;
+	char c;
+
+	snprintf(lock, sizeof(lock), "%s.lock", t->file);
+	assert_int_equal(totp_new_secret(secret, sizeof(secret)), 0);
+	spit(lock, "", 0600);
+	assert_int_equal(totp_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), 0);
+	assert_int_equal(access(lock, F_OK), -1);
+	assert_int_equal(totp_status(t->file, "alice", &st), 0);
+
+	spit(lock, "", 0600);
+	assert_int_equal(totp_code_at(secret, sizeof(secret), time(NULL), 6, 30, code, 16), 0);
+	assert_int_equal(totp_verify(t->file, "alice", code, 1), 0);
+	assert_int_equal(access(lock, F_OK), -1);
+
+	spit(lock, "", 0600);
+	assert_int_equal(totp_remove(t->file, "alice"), 0);
+	assert_int_equal(access(lock, F_OK), -1);
+
+	/* held by another process: still exclusive */
+	assert_int_equal(pipe(pfd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+		fd = open(lock, O_WRONLY | O_CREAT, 0600);
+		if (fd < 0 || fcntl(fd, F_SETLK, &fl) < 0)
+			_exit(1);
+		(void)!write(pfd[1], "x", 1);
+		sleep(5);
+		_exit(0);
+	}
+	close(pfd[1]);
+	assert_int_equal(read(pfd[0], &c, 1), 1);
+	close(pfd[0]);
+	assert_int_equal(totp_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), -EBUSY);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	explicit_bzero(secret, sizeof(secret));
+}
+
+/*
+ * Long secrets are checked here, not by liboath: the same rules must hold. A
+ * line with a PIN is refused (liboath refuses it for the empty password
+ * pam_iam passes), and a line too long to rewrite whole fails instead of
+ * losing the time field that stops a replay.
+ */
+static void test_long_secret_line_rules(void **state)
+{
+	struct tmp *t = *state;
+	unsigned char secret[40];
+	char hex[81], code[16], text[1024], type[400], *after;
+	static const char h[] = "0123456789abcdef";
+
+	assert_int_equal(totp_new_secret(secret, sizeof(secret)), 0);
+	for (size_t i = 0; i < sizeof(secret); i++) {
+		hex[2 * i] = h[secret[i] >> 4];
+		hex[2 * i + 1] = h[secret[i] & 15];
+	}
+	hex[80] = '\0';
+	assert_int_equal(totp_code_at(secret, sizeof(secret), time(NULL), 6, 30, code, 16), 0);
+
+	snprintf(text, sizeof(text), "HOTP/T30/6\talice\t1234\t%s\n", hex);
+	spit(t->file, text, 0600);
+	assert_int_equal(totp_verify(t->file, "alice", code, 1), -EACCES);
+	after = slurp(t->file);
+	assert_string_equal(after, text);
+	free(after);
+
+	/* "HOTP/T30/000...06": a valid type, longer than the rewritten line allows */
+	snprintf(type, sizeof(type), "HOTP/T30/%0300d", 6);
+	snprintf(text, sizeof(text), "%s\talice\t-\t%s\n", type, hex);
+	spit(t->file, text, 0600);
+	assert_int_equal(totp_verify(t->file, "alice", code, 1), -EBADMSG);
+	assert_int_equal(totp_verify(t->file, "alice", code, 1), -EBADMSG);
+	after = slurp(t->file);
+	assert_string_equal(after, text);
+	free(after);
+	explicit_bzero(secret, sizeof(secret));
+	explicit_bzero(hex, sizeof(hex));
+	explicit_bzero(text, sizeof(text));
+}
+
 /* Damaged or odd lines: errors, never crashes, and kept verbatim by rewrites. */
 static void test_hostile_lines(void **state)
 {
@@ -477,6 +575,8 @@ int main(void)
 					    tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_verify_long_secret, tmp_setup, tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_hostile_lines, tmp_setup, tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_stale_lock_file, tmp_setup, tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_long_secret_line_rules, tmp_setup, tmp_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
