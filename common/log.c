@@ -1,6 +1,7 @@
 #include "log.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 void audit_log(int prio, const char *fmt, ...)
@@ -20,7 +21,9 @@ char *log_clean(char *dst, size_t n, const char *src)
 		return dst;
 	for (; src && *src && i + 1 < n; src++) {
 		unsigned char c = (unsigned char)*src;
-		dst[i++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+		/* Quotes and backslashes too, so a quoted field cannot be closed early. */
+		bool printable = c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+		dst[i++] = printable ? (char)c : '?';
 	}
 	dst[i] = '\0';
 	return dst;

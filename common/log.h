@@ -14,7 +14,8 @@ void audit_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 
 
 /*
  * Copy src into dst (size n, always NUL-terminated), replacing control and
- * non-ASCII bytes with '?', so hostile input cannot forge log lines. Returns dst.
+ * non-ASCII bytes, '"' and '\\' with '?', so hostile input cannot forge log
+ * lines or close a quoted field. Returns dst.
  */
 char *log_clean(char *dst, size_t n, const char *src);
 

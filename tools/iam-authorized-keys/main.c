@@ -150,7 +150,7 @@ static int answer(const struct iam_config *cfg, const char *config_file, const c
 
 	log_clean(cuser, sizeof(cuser), user);
 	if (!plausible_name(user)) {
-		audit_log(LOG_NOTICE, "user=%s result=refused reason=\"invalid name\"", cuser);
+		audit_log(LOG_NOTICE, "user=\"%s\" result=refused reason=\"invalid name\"", cuser);
 		return 0;
 	}
 	r = keys_find_user(cfg, user, &snap, &u);
