@@ -139,27 +139,16 @@ int iam_parse_get_ssh_key(const char *body, size_t len, const char *user, const 
 			  struct iam_ssh_key *out, struct aws_error *err)
 {
 	struct xml_node *tree;
-	const struct xml_node *res, *knode = NULL;
-	size_t i;
+	const struct xml_node *res, *knode;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	rc = iam_open_result(body, len, "GetSSHPublicKey", &tree, &res, err);
 	if (rc < 0)
 		return rc;
-	for (i = 0; i < res->nchildren; i++) {
-		if (strcmp(res->children[i]->name, "SSHPublicKey") != 0)
-			continue;
-		if (knode) {
-			rc = iam_bad(err, "GetSSHPublicKey: <SSHPublicKey> appears twice");
-			goto out;
-		}
-		knode = res->children[i];
-	}
-	if (!knode) {
-		rc = iam_bad(err, "GetSSHPublicKey: <SSHPublicKey> missing");
+	rc = iam_child(res, "SSHPublicKey", true, &knode, err, "GetSSHPublicKey");
+	if (rc < 0)
 		goto out;
-	}
 	rc = parse_key(knode, user, true, out, err, "GetSSHPublicKey");
 	if (rc == 0 && key_id && strcmp(out->id, key_id) != 0) {
 		rc = iam_bad(err, "GetSSHPublicKey: answer is about another key");
@@ -247,10 +236,9 @@ int iam_parse_create_vmfa(const char *body, size_t len, char **serial, char **se
 {
 	static const char action[] = "CreateVirtualMFADevice";
 	struct xml_node *tree;
-	const struct xml_node *res, *dev = NULL, *seed;
+	const struct xml_node *res, *dev, *seed;
 	unsigned char buf[IAM_MFA_SEED_MAX + 8];
 	char *s = NULL;
-	size_t i;
 	int rc, n;
 
 	*serial = NULL;
@@ -258,19 +246,9 @@ int iam_parse_create_vmfa(const char *body, size_t len, char **serial, char **se
 	rc = iam_open_result(body, len, action, &tree, &res, err);
 	if (rc < 0)
 		return rc;
-	for (i = 0; i < res->nchildren; i++) {
-		if (strcmp(res->children[i]->name, "VirtualMFADevice") != 0)
-			continue;
-		if (dev) {
-			rc = iam_bad(err, "%s: <VirtualMFADevice> appears twice", action);
-			goto out;
-		}
-		dev = res->children[i];
-	}
-	if (!dev) {
-		rc = iam_bad(err, "%s: <VirtualMFADevice> missing", action);
+	rc = iam_child(res, "VirtualMFADevice", true, &dev, err, action);
+	if (rc < 0)
 		goto out;
-	}
 	rc = iam_take_str(dev, "SerialNumber", iam_valid_mfa_serial, true, serial, err, action);
 	if (rc < 0)
 		goto out;
