@@ -1,5 +1,6 @@
 /* Helpers shared by status/user/group (see cli_snap.h). */
 #include "cli_snap.h"
+#include "commands.h"
 #include "fileutil.h"
 #include "log.h"
 #include "sync.h"
@@ -150,4 +151,32 @@ int cli_report_excluded(const struct snap *s, const char *kind, const char *arg,
 		return 0;
 	}
 	return -ENOENT;
+}
+
+int cli_show_one(int argc, char **argv, const struct cli_ctx *ctx, const char *kind,
+		 void (*help)(FILE *f),
+		 int (*show)(const struct snap *s, const char *arg, bool as_json))
+{
+	struct iam_config cfg;
+	struct snap *s = NULL;
+	char path[PATH_MAX], prog[32], c1[200];
+	bool as_json;
+	int ret = cli_json_opts(argc, argv, 1, help, &as_json);
+
+	if (ret >= 0)
+		return ret;
+	ret = 1;
+	if (cli_load_config(ctx, &cfg) < 0)
+		return 1;
+	snprintf(prog, sizeof(prog), "iam-login %s", kind);
+	if (cli_snap_open(&cfg, prog, &s, path, sizeof(path)) == 0) {
+		if (show(s, argv[optind], as_json) == 0)
+			ret = 0;
+		else if (cli_report_excluded(s, kind, argv[optind], as_json) < 0)
+			fprintf(stderr, "%s: %s: no such %s in the snapshot\n", prog,
+				cli_clean(argv[optind], c1, sizeof(c1)), kind);
+		snap_close(s);
+	}
+	config_free(&cfg);
+	return ret;
 }

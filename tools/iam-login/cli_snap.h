@@ -47,4 +47,16 @@ bool cli_parse_id(const char *arg, uint32_t *id);
  */
 int cli_report_excluded(const struct snap *s, const char *kind, const char *arg, bool as_json);
 
+struct cli_ctx;
+
+/*
+ * The body of `iam-login user|group [--json] ARG`: options, config, snapshot; then
+ * show(s, ARG, as_json), which returns 0 when it found and printed the entry, else
+ * -ENOENT. Not found: the exclusion reason of the IAM `kind` named ARG, or an error
+ * line. Returns the exit status (0 found; 1 not found, excluded or no snapshot; 2 usage).
+ */
+int cli_show_one(int argc, char **argv, const struct cli_ctx *ctx, const char *kind,
+		 void (*help)(FILE *f),
+		 int (*show)(const struct snap *s, const char *arg, bool as_json));
+
 #endif

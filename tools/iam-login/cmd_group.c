@@ -4,9 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <grp.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,32 +102,17 @@ static void print_group(const struct snap *s, const struct snap_group *g, bool a
 	cli_print_json(o);
 }
 
+static int show_group(const struct snap *s, const char *arg, bool as_json)
+{
+	struct snap_group g;
+
+	if (find_group(s, arg, &g) < 0)
+		return -ENOENT;
+	print_group(s, &g, as_json);
+	return 0;
+}
+
 int cmd_group(int argc, char **argv, const struct cli_ctx *ctx)
 {
-	struct iam_config cfg;
-	struct snap *s = NULL;
-	struct snap_group g;
-	char path[PATH_MAX];
-	bool as_json;
-	int ret = cli_json_opts(argc, argv, 1, group_help, &as_json);
-
-	if (ret >= 0)
-		return ret;
-	ret = 1;
-	if (cli_load_config(ctx, &cfg) < 0)
-		return 1;
-	if (cli_snap_open(&cfg, "iam-login group", &s, path, sizeof(path)) == 0) {
-		if (find_group(s, argv[optind], &g) == 0) {
-			print_group(s, &g, as_json);
-			ret = 0;
-		} else if (cli_report_excluded(s, "group", argv[optind], as_json) < 0) {
-			char c1[200];
-
-			fprintf(stderr, "iam-login group: %s: no such group in the snapshot\n",
-				cli_clean(argv[optind], c1, sizeof(c1)));
-		}
-		snap_close(s);
-	}
-	config_free(&cfg);
-	return ret;
+	return cli_show_one(argc, argv, ctx, "group", group_help, show_group);
 }

@@ -5,8 +5,6 @@
 
 #include <errno.h>
 #include <pwd.h>
-#include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,32 +111,17 @@ static void print_user(const struct snap *s, const struct snap_user *u, bool as_
 	cli_print_json(o);
 }
 
+static int show_user(const struct snap *s, const char *arg, bool as_json)
+{
+	struct snap_user u;
+
+	if (find_user(s, arg, &u) < 0)
+		return -ENOENT;
+	print_user(s, &u, as_json);
+	return 0;
+}
+
 int cmd_user(int argc, char **argv, const struct cli_ctx *ctx)
 {
-	struct iam_config cfg;
-	struct snap *s = NULL;
-	struct snap_user u;
-	char path[PATH_MAX];
-	bool as_json;
-	int ret = cli_json_opts(argc, argv, 1, user_help, &as_json);
-
-	if (ret >= 0)
-		return ret;
-	ret = 1;
-	if (cli_load_config(ctx, &cfg) < 0)
-		return 1;
-	if (cli_snap_open(&cfg, "iam-login user", &s, path, sizeof(path)) == 0) {
-		if (find_user(s, argv[optind], &u) == 0) {
-			print_user(s, &u, as_json);
-			ret = 0;
-		} else if (cli_report_excluded(s, "user", argv[optind], as_json) < 0) {
-			char c1[200];
-
-			fprintf(stderr, "iam-login user: %s: no such user in the snapshot\n",
-				cli_clean(argv[optind], c1, sizeof(c1)));
-		}
-		snap_close(s);
-	}
-	config_free(&cfg);
-	return ret;
+	return cli_show_one(argc, argv, ctx, "user", user_help, show_user);
 }
