@@ -92,13 +92,8 @@ static int parse_key(const struct xml_node *item, const char *user, bool with_bo
 	if (rc == 0 && with_body)
 		rc = iam_take_str(item, "SSHPublicKeyBody", valid_key_body, true, &k->body, err,
 				  where);
-	if (rc < 0) {
-		free(k->id);
-		free(k->status);
-		free(k->fingerprint);
-		free(k->body);
-		memset(k, 0, sizeof(*k));
-	}
+	if (rc < 0)
+		iam_ssh_key_free(k);
 	return rc;
 }
 
@@ -152,11 +147,7 @@ int iam_parse_get_ssh_key(const char *body, size_t len, const char *user, const 
 	rc = parse_key(knode, user, true, out, err, "GetSSHPublicKey");
 	if (rc == 0 && key_id && strcmp(out->id, key_id) != 0) {
 		rc = iam_bad(err, "GetSSHPublicKey: answer is about another key");
-		free(out->id);
-		free(out->status);
-		free(out->fingerprint);
-		free(out->body);
-		memset(out, 0, sizeof(*out));
+		iam_ssh_key_free(out);
 	}
 out:
 	xml_free(tree);
