@@ -13,6 +13,9 @@
 int atomic_write_file(const char *dir, const char *name, const void *data, size_t len, mode_t mode,
 		      uid_t uid, gid_t gid);
 
+/* Write all len bytes of data to fd, again after EINTR and short writes. 0 or -errno. */
+int write_full(int fd, const void *data, size_t len);
+
 /*
  * Read at most max bytes of path into a malloc'd, NUL-terminated buffer.
  * -EFBIG when larger. Returns 0 or -errno.

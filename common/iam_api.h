@@ -99,8 +99,9 @@ int iam_enable_mfa_device(struct aws_client *c, const char *user, const char *se
 
 int sts_get_caller_identity(struct aws_client *c, struct sts_identity *out, struct aws_error *err);
 
-void iam_user_free(struct iam_user *u);	  /* frees members, not u */
-void iam_group_free(struct iam_group *g); /* frees members, not g */
+void iam_user_free(struct iam_user *u);	      /* frees members, not u */
+void iam_group_free(struct iam_group *g);     /* frees members, not g */
+void iam_ssh_key_free(struct iam_ssh_key *k); /* frees members, not k */
 void iam_directory_free(struct iam_directory *d);
 void iam_ssh_keys_free(struct iam_ssh_key *keys, size_t n);
 void iam_mfa_devices_free(struct iam_mfa_device *d, size_t n);

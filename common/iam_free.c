@@ -51,7 +51,7 @@ void iam_directory_free(struct iam_directory *d)
 	memset(d, 0, sizeof(*d));
 }
 
-static void ssh_key_free(struct iam_ssh_key *k)
+void iam_ssh_key_free(struct iam_ssh_key *k)
 {
 	free(k->id);
 	free(k->status);
@@ -67,7 +67,7 @@ void iam_ssh_keys_free(struct iam_ssh_key *keys, size_t n)
 	if (!keys)
 		return;
 	for (i = 0; i < n; i++)
-		ssh_key_free(&keys[i]);
+		iam_ssh_key_free(&keys[i]);
 	free(keys);
 }
 

@@ -56,22 +56,36 @@ fail:
 	return rc;
 }
 
-int iam_leaf(const struct xml_node *item, const char *name, const struct xml_node **out,
-	     struct aws_error *err, const char *where)
+int iam_child(const struct xml_node *parent, const char *name, bool required,
+	      const struct xml_node **out, struct aws_error *err, const char *where)
 {
 	const struct xml_node *found = NULL;
 	size_t i;
 
 	*out = NULL;
-	for (i = 0; i < item->nchildren; i++) {
-		if (strcmp(item->children[i]->name, name) != 0)
+	for (i = 0; i < parent->nchildren; i++) {
+		if (strcmp(parent->children[i]->name, name) != 0)
 			continue;
 		if (found)
 			return iam_bad(err, "%s: <%s> appears twice", where, name);
-		found = item->children[i];
+		found = parent->children[i];
 	}
-	if (!found)
-		return 0;
+	if (!found && required)
+		return iam_bad(err, "%s: <%s> missing", where, name);
+	*out = found;
+	return 0;
+}
+
+int iam_leaf(const struct xml_node *item, const char *name, const struct xml_node **out,
+	     struct aws_error *err, const char *where)
+{
+	const struct xml_node *found;
+	int rc;
+
+	*out = NULL;
+	rc = iam_child(item, name, false, &found, err, where);
+	if (rc < 0 || !found)
+		return rc;
 	if (found->nchildren)
 		return iam_bad(err, "%s: <%s> has nested elements", where, name);
 	/* expat never yields NUL, but the length is what bounds everything below. */
@@ -120,20 +134,15 @@ int iam_list_items(const struct xml_node *parent, const char *list, bool require
 		   struct xml_node *const **items, size_t *n, struct aws_error *err,
 		   const char *where)
 {
-	const struct xml_node *l = NULL;
+	const struct xml_node *l;
 	size_t i;
+	int rc;
 
 	*items = NULL;
 	*n = 0;
-	for (i = 0; i < parent->nchildren; i++) {
-		if (strcmp(parent->children[i]->name, list) != 0)
-			continue;
-		if (l)
-			return iam_bad(err, "%s: <%s> appears twice", where, list);
-		l = parent->children[i];
-	}
-	if (!l)
-		return required ? iam_bad(err, "%s: <%s> missing", where, list) : 0;
+	rc = iam_child(parent, list, required, &l, err, where);
+	if (rc < 0 || !l)
+		return rc;
 	for (i = 0; i < l->nchildren; i++)
 		if (strcmp(l->children[i]->name, "member") != 0)
 			return iam_bad(err, "%s: <%s> holds <%.40s> instead of <member>", where,
@@ -452,7 +461,7 @@ int iam_parse_get_group_page(const char *body, size_t len, struct iam_group *gro
 			     struct aws_error *err)
 {
 	struct xml_node *tree;
-	const struct xml_node *res, *gnode = NULL;
+	const struct xml_node *res, *gnode;
 	struct xml_node *const *items;
 	struct iam_group g;
 	struct iam_user u;
@@ -465,19 +474,9 @@ int iam_parse_get_group_page(const char *body, size_t len, struct iam_group *gro
 	rc = iam_open_result(body, len, "GetGroup", &tree, &res, err);
 	if (rc < 0)
 		return rc;
-	for (i = 0; i < res->nchildren; i++) {
-		if (strcmp(res->children[i]->name, "Group") != 0)
-			continue;
-		if (gnode) {
-			rc = iam_bad(err, "GetGroup: <Group> appears twice");
-			goto out;
-		}
-		gnode = res->children[i];
-	}
-	if (!gnode) {
-		rc = iam_bad(err, "GetGroup: <Group> missing");
+	rc = iam_child(res, "Group", true, &gnode, err, "GetGroup");
+	if (rc < 0)
 		goto out;
-	}
 	rc = parse_group(gnode, &g, err, "GetGroup Group");
 	if (rc < 0)
 		goto out;
@@ -548,28 +547,16 @@ int iam_parse_gaad_page(const char *body, size_t len, struct iam_user_list *user
 int iam_parse_get_user(const char *body, size_t len, struct iam_user *out, struct aws_error *err)
 {
 	struct xml_node *tree;
-	const struct xml_node *res, *unode = NULL;
-	size_t i;
+	const struct xml_node *res, *unode;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	rc = iam_open_result(body, len, "GetUser", &tree, &res, err);
 	if (rc < 0)
 		return rc;
-	for (i = 0; i < res->nchildren; i++) {
-		if (strcmp(res->children[i]->name, "User") != 0)
-			continue;
-		if (unode) {
-			rc = iam_bad(err, "GetUser: <User> appears twice");
-			goto out;
-		}
-		unode = res->children[i];
-	}
-	if (!unode)
-		rc = iam_bad(err, "GetUser: <User> missing");
-	else
+	rc = iam_child(res, "User", true, &unode, err, "GetUser");
+	if (rc == 0)
 		rc = parse_user(unode, USER_TAGS, out, err, "GetUser User");
-out:
 	xml_free(tree);
 	return rc;
 }

@@ -161,6 +161,10 @@ int iam_take_page(const struct xml_node *result, struct iam_page *pg, struct aws
 		  const char *where);
 /* Make room for one more element (n + 1 <= IAM_MAX_ITEMS). */
 int iam_grow(void **v, size_t *cap, size_t n, size_t elem, struct aws_error *err);
+/* The single child `name` of parent (NULL if absent); two of them, or none when
+ * required: -EBADMSG. */
+int iam_child(const struct xml_node *parent, const char *name, bool required,
+	      const struct xml_node **out, struct aws_error *err, const char *where);
 /* The single leaf child `name` (NULL if absent); two of them or nested elements: -EBADMSG. */
 int iam_leaf(const struct xml_node *item, const char *name, const struct xml_node **out,
 	     struct aws_error *err, const char *where);

@@ -92,13 +92,8 @@ static int parse_key(const struct xml_node *item, const char *user, bool with_bo
 	if (rc == 0 && with_body)
 		rc = iam_take_str(item, "SSHPublicKeyBody", valid_key_body, true, &k->body, err,
 				  where);
-	if (rc < 0) {
-		free(k->id);
-		free(k->status);
-		free(k->fingerprint);
-		free(k->body);
-		memset(k, 0, sizeof(*k));
-	}
+	if (rc < 0)
+		iam_ssh_key_free(k);
 	return rc;
 }
 
@@ -139,35 +134,20 @@ int iam_parse_get_ssh_key(const char *body, size_t len, const char *user, const 
 			  struct iam_ssh_key *out, struct aws_error *err)
 {
 	struct xml_node *tree;
-	const struct xml_node *res, *knode = NULL;
-	size_t i;
+	const struct xml_node *res, *knode;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	rc = iam_open_result(body, len, "GetSSHPublicKey", &tree, &res, err);
 	if (rc < 0)
 		return rc;
-	for (i = 0; i < res->nchildren; i++) {
-		if (strcmp(res->children[i]->name, "SSHPublicKey") != 0)
-			continue;
-		if (knode) {
-			rc = iam_bad(err, "GetSSHPublicKey: <SSHPublicKey> appears twice");
-			goto out;
-		}
-		knode = res->children[i];
-	}
-	if (!knode) {
-		rc = iam_bad(err, "GetSSHPublicKey: <SSHPublicKey> missing");
+	rc = iam_child(res, "SSHPublicKey", true, &knode, err, "GetSSHPublicKey");
+	if (rc < 0)
 		goto out;
-	}
 	rc = parse_key(knode, user, true, out, err, "GetSSHPublicKey");
 	if (rc == 0 && key_id && strcmp(out->id, key_id) != 0) {
 		rc = iam_bad(err, "GetSSHPublicKey: answer is about another key");
-		free(out->id);
-		free(out->status);
-		free(out->fingerprint);
-		free(out->body);
-		memset(out, 0, sizeof(*out));
+		iam_ssh_key_free(out);
 	}
 out:
 	xml_free(tree);
@@ -247,10 +227,9 @@ int iam_parse_create_vmfa(const char *body, size_t len, char **serial, char **se
 {
 	static const char action[] = "CreateVirtualMFADevice";
 	struct xml_node *tree;
-	const struct xml_node *res, *dev = NULL, *seed;
+	const struct xml_node *res, *dev, *seed;
 	unsigned char buf[IAM_MFA_SEED_MAX + 8];
 	char *s = NULL;
-	size_t i;
 	int rc, n;
 
 	*serial = NULL;
@@ -258,19 +237,9 @@ int iam_parse_create_vmfa(const char *body, size_t len, char **serial, char **se
 	rc = iam_open_result(body, len, action, &tree, &res, err);
 	if (rc < 0)
 		return rc;
-	for (i = 0; i < res->nchildren; i++) {
-		if (strcmp(res->children[i]->name, "VirtualMFADevice") != 0)
-			continue;
-		if (dev) {
-			rc = iam_bad(err, "%s: <VirtualMFADevice> appears twice", action);
-			goto out;
-		}
-		dev = res->children[i];
-	}
-	if (!dev) {
-		rc = iam_bad(err, "%s: <VirtualMFADevice> missing", action);
+	rc = iam_child(res, "VirtualMFADevice", true, &dev, err, action);
+	if (rc < 0)
 		goto out;
-	}
 	rc = iam_take_str(dev, "SerialNumber", iam_valid_mfa_serial, true, serial, err, action);
 	if (rc < 0)
 		goto out;

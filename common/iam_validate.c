@@ -164,65 +164,57 @@ int iam_parse_date(const char *s, time_t *out)
 	return 0;
 }
 
-struct name_ref {
-	const char *s;
-	size_t idx;
-};
-
 static int cmp_exact(const void *a, const void *b)
 {
-	return strcmp(((const struct name_ref *)a)->s, ((const struct name_ref *)b)->s);
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 static int cmp_nocase(const void *a, const void *b)
 {
-	return strcasecmp(((const struct name_ref *)a)->s, ((const struct name_ref *)b)->s);
+	return strcasecmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Sort the strings and report the first that occurs twice, or NULL. */
-static int find_dup(struct name_ref *refs, size_t n, bool nocase, const char **dup)
+/*
+ * The n strings stand every `stride` bytes from *first (a field of an array of
+ * structs, or a plain string array). Sort copies of the pointers and report the
+ * first string that occurs twice in *dup, or NULL. Returns 0 or -ENOMEM.
+ */
+static int find_dup(const char *const *first, size_t n, size_t stride, bool nocase,
+		    const char **dup)
 {
-	size_t i;
 	int (*cmp)(const void *, const void *) = nocase ? cmp_nocase : cmp_exact;
+	const char **v;
+	size_t i;
 
 	*dup = NULL;
 	if (n < 2)
 		return 0;
-	qsort(refs, n, sizeof(*refs), cmp);
-	for (i = 1; i < n; i++) {
-		if (cmp(&refs[i - 1], &refs[i]) == 0) {
-			*dup = refs[i].s;
-			return 1;
-		}
-	}
+	v = calloc(n, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		v[i] = *(const char *const *)((const char *)first + i * stride);
+	qsort(v, n, sizeof(*v), cmp);
+	for (i = 1; i < n && !*dup; i++)
+		if (cmp(&v[i - 1], &v[i]) == 0)
+			*dup = v[i];
+	free(v);
 	return 0;
 }
 
 static int check_unique(const char *what, const char *const *names, const char *const *ids,
 			size_t n, size_t stride, struct aws_error *err)
 {
-	struct name_ref *refs;
 	const char *dup;
-	size_t i;
-	int rc = 0;
+	int rc;
 
-	if (n < 2)
-		return 0;
-	refs = calloc(n, sizeof(*refs));
-	if (!refs)
-		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		refs[i].s = *(const char *const *)((const char *)names + i * stride);
-	if (find_dup(refs, n, true, &dup)) {
-		rc = iam_bad(err, "%s name %.64s appears twice", what, dup);
-		goto out;
-	}
-	for (i = 0; i < n; i++)
-		refs[i].s = *(const char *const *)((const char *)ids + i * stride);
-	if (find_dup(refs, n, false, &dup))
-		rc = iam_bad(err, "%s id %.64s appears twice", what, dup);
-out:
-	free(refs);
+	rc = find_dup(names, n, stride, true, &dup);
+	if (rc == 0 && dup)
+		return iam_bad(err, "%s name %.64s appears twice", what, dup);
+	if (rc == 0)
+		rc = find_dup(ids, n, stride, false, &dup);
+	if (rc == 0 && dup)
+		return iam_bad(err, "%s id %.64s appears twice", what, dup);
 	return rc;
 }
 
@@ -244,21 +236,14 @@ int iam_check_unique_groups(const struct iam_group *g, size_t n, struct aws_erro
 
 int iam_check_unique_names(char *const *v, size_t n, const char *what, struct aws_error *err)
 {
-	struct name_ref *refs;
 	const char *dup;
-	size_t i;
-	int rc = 0;
+	int rc;
 
 	if (n < 2)
 		return 0;
-	refs = calloc(n, sizeof(*refs));
-	if (!refs)
-		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		refs[i].s = v[i];
-	if (find_dup(refs, n, true, &dup))
-		rc = iam_bad(err, "%s %.64s appears twice", what, dup);
-	free(refs);
+	rc = find_dup((const char *const *)v, n, sizeof(*v), true, &dup);
+	if (rc == 0 && dup)
+		return iam_bad(err, "%s %.64s appears twice", what, dup);
 	return rc;
 }
 

@@ -600,21 +600,6 @@ static int64_t wall_ms(void)
 
 /* ---- the fetch, in a child with a deadline ----------------------------- */
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static void child_fetch(const struct kc_request *req, long budget_ms, int fd)
 {
 	struct kc_entry e = {0};
@@ -639,12 +624,12 @@ static void child_fetch(const struct kc_request *req, long budget_ms, int fd)
 			snprintf(err, sizeof(err), "cannot encode keys: %s", strerror(-r));
 	}
 	if (r == 0) {
-		(void)write_all(fd, "OK\n", 3);
-		(void)write_all(fd, buf, len);
+		(void)write_full(fd, "OK\n", 3);
+		(void)write_full(fd, buf, len);
 	} else {
-		(void)write_all(fd, "ERR ", 4);
-		(void)write_all(fd, err[0] ? err : "fetch failed",
-				strlen(err[0] ? err : "fetch failed"));
+		(void)write_full(fd, "ERR ", 4);
+		(void)write_full(fd, err[0] ? err : "fetch failed",
+				 strlen(err[0] ? err : "fetch failed"));
 	}
 	free(buf);
 	kc_entry_free(&e);

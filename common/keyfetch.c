@@ -10,15 +10,6 @@
 #include "config.h"
 #include "iam_api.h"
 
-static void ssh_key_clear(struct iam_ssh_key *k)
-{
-	free(k->id);
-	free(k->status);
-	free(k->body);
-	free(k->fingerprint);
-	memset(k, 0, sizeof(*k));
-}
-
 int keys_fetch_iam(void *vctx, long budget_ms, struct kc_entry *out, char *err, size_t errlen)
 {
 	struct keyfetch_ctx *ctx = vctx;
@@ -83,7 +74,7 @@ int keys_fetch_iam(void *vctx, long budget_ms, struct kc_entry *out, char *err, 
 		if (r < 0) {
 			snprintf(err, errlen, "GetSSHPublicKey: %s",
 				 aws_error_str(&aerr, ebuf, sizeof(ebuf)));
-			ssh_key_clear(&full);
+			iam_ssh_key_free(&full);
 			goto out;
 		}
 		/* The key may have been deactivated between the two calls. */
@@ -92,7 +83,7 @@ int keys_fetch_iam(void *vctx, long budget_ms, struct kc_entry *out, char *err, 
 		r = kc_entry_add(out, keys[i].id, active, active ? full.body : NULL,
 				 active && full.body ? strlen(full.body) : 0,
 				 cfg.key_types.n ? &cfg.key_types : NULL);
-		ssh_key_clear(&full);
+		iam_ssh_key_free(&full);
 		if (r < 0) {
 			snprintf(err, errlen, "bad key from IAM: %s", strerror(-r));
 			goto out;

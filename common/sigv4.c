@@ -13,29 +13,17 @@
 #include <openssl/sha.h>
 
 #include "fileutil.h"
+#include "hex.h"
 #include "strbuf.h"
 
 #define MAX_SIGNED_HEADERS 64
-
-static const char HEX[] = "0123456789abcdef";
-
-static void to_hex(const uint8_t *in, size_t n, char *out)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = HEX[in[i] >> 4];
-		out[2 * i + 1] = HEX[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
 
 void sigv4_sha256_hex(const void *data, size_t len, char hex[65])
 {
 	uint8_t md[SHA256_DIGEST_LENGTH];
 
 	SHA256(data ? data : (const void *)"", len, md);
-	to_hex(md, sizeof(md), hex);
+	hex_encode_lower(md, sizeof(md), hex);
 }
 
 void sigv4_amz_date(long long t, char buf[SIGV4_AMZ_DATE_LEN + 1])
@@ -52,25 +40,16 @@ static int is_unreserved(unsigned char c)
 	return isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode %XX escapes (invalid ones are kept literally). Returns new length. */
 static size_t percent_decode(const char *s, size_t len, char *out)
 {
 	size_t i, o = 0;
 
 	for (i = 0; i < len; i++) {
-		if (s[i] == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-			out[o++] = (char)(hexval(s[i + 1]) << 4 | hexval(s[i + 2]));
+		if (s[i] == '%' && i + 2 < len && hex_digit_value(s[i + 1]) >= 0 &&
+		    hex_digit_value(s[i + 2]) >= 0) {
+			out[o++] =
+			    (char)(hex_digit_value(s[i + 1]) << 4 | hex_digit_value(s[i + 2]));
 			i += 2;
 		} else {
 			out[o++] = s[i];
@@ -416,7 +395,7 @@ int sigv4_signature(const struct sigv4_params *p, const char *sts, char hex[65])
 		r = hmac(key, 32, sts, sig);
 	explicit_bzero(key, sizeof(key));
 	if (r == 0)
-		to_hex(sig, 32, hex);
+		hex_encode_lower(sig, 32, hex);
 	return r;
 }
 

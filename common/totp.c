@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fileutil.h"
+#include "hex.h"
 
 static const char b32_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
@@ -293,33 +294,6 @@ static int rewrite_usersfile(const char *path, const char *user, const char *new
 	return r;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int hex_decode(const char *hex, unsigned char *out, size_t cap, size_t *outlen)
-{
-	size_t n = strlen(hex);
-
-	if (n % 2 || n / 2 > cap)
-		return -EBADMSG;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -EBADMSG;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	*outlen = n / 2;
-	return 0;
-}
-
 /*
  * The time field of lines we check ourselves: UTC, "2026-12-01T03:58:30Z"
  * (liboath writes local time with an "L", which repeats an hour when daylight
@@ -471,7 +445,6 @@ int totp_verify(const char *usersfile, const char *user, const char *code, unsig
 int totp_enrol(const char *usersfile, const char *user, const unsigned char *secret,
 	       size_t secret_len, unsigned digits, unsigned period)
 {
-	static const char hex[] = "0123456789abcdef";
 	char line[64 + TOTP_MAX_USER + 2 * TOTP_MAX_SECRET_BYTES];
 	char secret_hex[2 * TOTP_MAX_SECRET_BYTES + 1];
 	int r;
@@ -481,11 +454,7 @@ int totp_enrol(const char *usersfile, const char *user, const unsigned char *sec
 	if (secret_len < 10 || secret_len > TOTP_MAX_SECRET_BYTES || digits < TOTP_MIN_DIGITS ||
 	    digits > TOTP_MAX_DIGITS || period == 0 || period > 3600)
 		return -EINVAL;
-	for (size_t i = 0; i < secret_len; i++) {
-		secret_hex[2 * i] = hex[secret[i] >> 4];
-		secret_hex[2 * i + 1] = hex[secret[i] & 0xf];
-	}
-	secret_hex[2 * secret_len] = '\0';
+	hex_encode_lower(secret, secret_len, secret_hex);
 	snprintf(line, sizeof(line), "HOTP/T%u/%u\t%s\t-\t%s\n", period, digits, user, secret_hex);
 	r = rewrite_usersfile(usersfile, user, line);
 	explicit_bzero(secret_hex, sizeof(secret_hex));

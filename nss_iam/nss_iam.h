@@ -38,6 +38,8 @@ int nss_iam_fill_group(const struct snap *s, const struct snap_group *g, struct 
 		       char *buf, size_t len);
 /* Map a snap_* lookup result to an NSS status and *errnop. */
 enum nss_status nss_iam_status(int r, int *errnop);
+/* nss_iam_acquire() gave no snapshot: release the lock, UNAVAIL (next source answers). */
+enum nss_status nss_iam_unavailable(int *errnop);
 
 /* The exported entry points (glibc finds them by name). */
 enum nss_status _nss_iam_getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t len,

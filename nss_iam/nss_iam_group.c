@@ -15,11 +15,8 @@ enum nss_status _nss_iam_getgrnam_r(const char *name, struct group *gr, char *bu
 	struct snap_group g;
 	int r;
 
-	if (!s) {
-		nss_iam_release();
-		*errnop = ENOENT;
-		return NSS_STATUS_UNAVAIL;
-	}
+	if (!s)
+		return nss_iam_unavailable(errnop);
 	r = snap_group_by_name(s, name, &g);
 	r = r ?: nss_iam_fill_group(s, &g, gr, buf, len);
 	nss_iam_release();
@@ -32,11 +29,8 @@ enum nss_status _nss_iam_getgrgid_r(gid_t gid, struct group *gr, char *buf, size
 	struct snap_group g;
 	int r;
 
-	if (!s) {
-		nss_iam_release();
-		*errnop = ENOENT;
-		return NSS_STATUS_UNAVAIL;
-	}
+	if (!s)
+		return nss_iam_unavailable(errnop);
 	r = snap_group_by_gid(s, (uint32_t)gid, &g);
 	r = r ?: nss_iam_fill_group(s, &g, gr, buf, len);
 	nss_iam_release();

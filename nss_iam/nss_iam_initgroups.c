@@ -41,11 +41,8 @@ enum nss_status _nss_iam_initgroups_dyn(const char *user, gid_t group, long int 
 	uint32_t i;
 	int r;
 
-	if (!s) {
-		nss_iam_release();
-		*errnop = ENOENT;
-		return NSS_STATUS_UNAVAIL;
-	}
+	if (!s)
+		return nss_iam_unavailable(errnop);
 	r = snap_user_by_name(s, user, &u);
 	for (i = 0; r == 0 && i < u.ngroups; i++) {
 		int a;

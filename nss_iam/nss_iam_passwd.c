@@ -15,11 +15,8 @@ enum nss_status _nss_iam_getpwnam_r(const char *name, struct passwd *pw, char *b
 	struct snap_user u;
 	int r;
 
-	if (!s) {
-		nss_iam_release();
-		*errnop = ENOENT;
-		return NSS_STATUS_UNAVAIL;
-	}
+	if (!s)
+		return nss_iam_unavailable(errnop);
 	r = snap_user_by_name(s, name, &u);
 	r = r ?: nss_iam_fill_passwd(&u, pw, buf, len);
 	nss_iam_release();
@@ -33,11 +30,8 @@ enum nss_status _nss_iam_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, siz
 	struct snap_user u;
 	int r;
 
-	if (!s) {
-		nss_iam_release();
-		*errnop = ENOENT;
-		return NSS_STATUS_UNAVAIL;
-	}
+	if (!s)
+		return nss_iam_unavailable(errnop);
 	r = snap_user_by_uid(s, (uint32_t)uid, &u);
 	r = r ?: nss_iam_fill_passwd(&u, pw, buf, len);
 	nss_iam_release();

@@ -131,3 +131,10 @@ enum nss_status nss_iam_status(int r, int *errnop)
 		return NSS_STATUS_UNAVAIL;
 	}
 }
+
+enum nss_status nss_iam_unavailable(int *errnop)
+{
+	nss_iam_release();
+	*errnop = ENOENT;
+	return NSS_STATUS_UNAVAIL;
+}

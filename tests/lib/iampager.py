@@ -20,10 +20,10 @@ to --log. --control names a JSON file re-read per request for faults:
   {"fault": "drop_user_id"}   the first UserId of each user list page is removed
 Only listens on 127.0.0.1.
 """
-import argparse, json, re, threading, urllib.parse
-import http.client
+import re, threading, urllib.parse
 import xml.etree.ElementTree as ET
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from proxyutil import ProxyHandler, serve
 
 NS = 'https://iam.amazonaws.com/doc/2010-05-08/'
 ET.register_namespace('', NS)
@@ -87,31 +87,13 @@ def page(data, action, max_items, marker, fault):
     return ET.tostring(root, encoding='utf-8'), len(chosen)
 
 
-class H(BaseHTTPRequestHandler):
-    protocol_version = 'HTTP/1.1'
-
-    def log_message(self, *a):
-        pass
-
-    def control(self):
-        try:
-            with open(self.server.args.control) as f:
-                return json.load(f)
-        except Exception:
-            return {}
-
+class H(ProxyHandler):
     def handle_any(self):
         n = int(self.headers.get('Content-Length') or 0)
         body = self.rfile.read(n) if n else b''
         p = params_of(self.path, body)
         action = p.get('Action', urllib.parse.urlsplit(self.path).path)
-        u = urllib.parse.urlsplit(self.server.args.upstream)
-        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
-        headers = {k: v for k, v in self.headers.items() if k.lower() != 'connection'}
-        conn.request(self.command, self.path, body=body, headers=headers)
-        resp = conn.getresponse()
-        data = resp.read()
-        conn.close()
+        resp, data = self.forward(body)
         status, count = resp.status, '-'
         if status == 200 and action in PAGED and p.get('MaxItems'):
             try:
@@ -135,16 +117,7 @@ class H(BaseHTTPRequestHandler):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--port', type=int, required=True)
-    ap.add_argument('--upstream', required=True)
-    ap.add_argument('--log', required=True)
-    ap.add_argument('--control')
-    a = ap.parse_args()
-    srv = ThreadingHTTPServer(('127.0.0.1', a.port), H)
-    srv.daemon_threads = True
-    srv.args = a
-    srv.serve_forever()
+    serve(H)
 
 
 if __name__ == '__main__':

@@ -13,9 +13,9 @@ is kept). Each request appends one line "<Action or path> <status>" to --log.
    "seed": 1}
 Only listens on 127.0.0.1.
 """
-import argparse, json, random, socket, sys, threading, time, urllib.parse
-import http.client
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import random, socket, threading, time, urllib.parse
+
+from proxyutil import ProxyHandler, serve
 
 THROTTLE = (b'<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error>'
             b'<Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message>'
@@ -30,16 +30,7 @@ def action_of(path, body):
             return a[0]
     return urllib.parse.urlsplit(path).path
 
-class H(BaseHTTPRequestHandler):
-    protocol_version = 'HTTP/1.1'
-    def log_message(self, *a):
-        pass
-    def control(self):
-        try:
-            with open(self.server.args.control) as f:
-                return json.load(f)
-        except Exception:
-            return {}
+class H(ProxyHandler):
     def record(self, action, status):
         with lock, open(self.server.args.log, 'a') as f:
             f.write('%s %s\n' % (action, status))
@@ -53,7 +44,7 @@ class H(BaseHTTPRequestHandler):
         n = int(self.headers.get('Content-Length') or 0)
         body = self.rfile.read(n) if n else b''
         action = action_of(self.path, body)
-        c = self.control() if self.server.args.control else {}
+        c = self.control()
         if c.get('delay_ms'):
             time.sleep(c['delay_ms'] / 1000.0)
         if c.get('down'):
@@ -72,12 +63,7 @@ class H(BaseHTTPRequestHandler):
             st = int(c.get('status', 503))
             self.record(action, st)
             return self.answer(st, b'<html>unavailable</html>', 'text/html')
-        u = urllib.parse.urlsplit(self.server.args.upstream)
-        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in ('connection',)}
-        conn.request(self.command, self.path, body=body, headers=headers)
-        resp = conn.getresponse()
-        data = resp.read()
+        resp, data = self.forward(body)
         self.record(action, resp.status)
         self.send_response(resp.status)
         for k, v in resp.getheaders():
@@ -86,21 +72,10 @@ class H(BaseHTTPRequestHandler):
         self.send_header('Content-Length', str(len(data)))
         self.end_headers()
         self.wfile.write(data)
-        conn.close()
     do_GET = do_POST = do_PUT = do_DELETE = handle_any
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument('--port', type=int, required=True)
-    p.add_argument('--upstream', required=True)
-    p.add_argument('--log', required=True)
-    p.add_argument('--control')
-    a = p.parse_args()
-    srv = ThreadingHTTPServer(('127.0.0.1', a.port), H)
-    srv.daemon_threads = True
-    srv.args = a
-    srv.rng = random.Random(1)
-    srv.serve_forever()
+    serve(H, rng=random.Random(1))
 
 if __name__ == '__main__':
     main()

@@ -4,9 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <grp.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,15 +32,11 @@ static void group_help(FILE *f)
 static int find_group(const struct snap *s, const char *arg, struct snap_group *g)
 {
 	struct snap_info info;
-	char *end;
-	unsigned long v;
+	uint32_t gid;
 
 	if (snap_group_by_name(s, arg, g) == 0)
 		return 0;
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (*arg >= '0' && *arg <= '9' && !*end && !errno && v <= UINT32_MAX &&
-	    snap_group_by_gid(s, (uint32_t)v, g) == 0)
+	if (cli_parse_id(arg, &gid) && snap_group_by_gid(s, gid, g) == 0)
 		return 0;
 	snap_get_info(s, &info);
 	for (uint32_t i = 0; i < info.ngroups; i++)
@@ -74,7 +68,6 @@ static void print_group(const struct snap *s, const struct snap_group *g, bool a
 	const char *nss = nss_group(g->name, nss_line, sizeof(nss_line));
 	struct snap_user m;
 	json_t *o, *members = json_array();
-	char *t;
 
 	for (uint32_t i = 0; i < g->nmembers; i++)
 		if (snap_group_member_at(s, g, i, &m) == 0)
@@ -106,84 +99,20 @@ static void print_group(const struct snap *s, const struct snap_group *g, bool a
 		      "iam_name", g->iam_name ? g->iam_name : "", "iam_id",
 		      g->iam_id ? g->iam_id : "", "iam_arn", g->iam_arn ? g->iam_arn : "",
 		      "members", members);
-	t = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
-	if (t)
-		puts(t);
-	free(t);
-	json_decref(o);
+	cli_print_json(o);
 }
 
-static int report_excluded(const struct snap *s, const char *arg, bool as_json)
+static int show_group(const struct snap *s, const char *arg, bool as_json)
 {
-	struct snap_info info;
-	struct snap_excluded e;
-	char c1[200], c2[400];
+	struct snap_group g;
 
-	snap_get_info(s, &info);
-	for (uint32_t i = 0; i < info.nexcluded; i++) {
-		if (snap_excluded_at(s, i, &e) < 0 || !e.kind || strcmp(e.kind, "group") != 0 ||
-		    !e.iam_name || strcasecmp(e.iam_name, arg) != 0)
-			continue;
-		if (as_json) {
-			json_t *o = json_pack("{s:s, s:s, s:s}", "excluded", e.iam_name, "kind",
-					      e.kind, "reason", e.reason ? e.reason : "");
-			char *t = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
-
-			if (t)
-				puts(t);
-			free(t);
-			json_decref(o);
-		} else {
-			printf("IAM group %s is excluded on this host: %s\n",
-			       cli_clean(e.iam_name, c1, sizeof(c1)),
-			       cli_clean(e.reason, c2, sizeof(c2)));
-		}
-		return 0;
-	}
-	return -ENOENT;
+	if (find_group(s, arg, &g) < 0)
+		return -ENOENT;
+	print_group(s, &g, as_json);
+	return 0;
 }
 
 int cmd_group(int argc, char **argv, const struct cli_ctx *ctx)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-	struct iam_config cfg;
-	struct snap *s = NULL;
-	struct snap_group g;
-	char path[PATH_MAX];
-	bool as_json = false;
-	int c, ret = 1;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		if (c == 'j') {
-			as_json = true;
-		} else if (c == 'h') {
-			group_help(stdout);
-			return 0;
-		} else {
-			group_help(stderr);
-			return 2;
-		}
-	}
-	if (optind + 1 != argc) {
-		group_help(stderr);
-		return 2;
-	}
-	if (cli_load_config(ctx, &cfg) < 0)
-		return 1;
-	if (cli_snap_open(&cfg, "iam-login group", &s, path, sizeof(path)) == 0) {
-		if (find_group(s, argv[optind], &g) == 0) {
-			print_group(s, &g, as_json);
-			ret = 0;
-		} else if (report_excluded(s, argv[optind], as_json) < 0) {
-			char c1[200];
-
-			fprintf(stderr, "iam-login group: %s: no such group in the snapshot\n",
-				cli_clean(argv[optind], c1, sizeof(c1)));
-		}
-		snap_close(s);
-	}
-	config_free(&cfg);
-	return ret;
+	return cli_show_one(argc, argv, ctx, "group", group_help, show_group);
 }

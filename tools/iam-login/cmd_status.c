@@ -4,7 +4,6 @@
 #include "config.h"
 #include "sync.h"
 
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,33 +159,17 @@ static void print_text(json_t *snapj, json_t *last, int64_t now)
 
 int cmd_status(int argc, char **argv, const struct cli_ctx *ctx)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	struct iam_config cfg;
 	struct snap *s = NULL;
 	char path[PATH_MAX];
 	json_t *snapj = NULL, *last;
 	const char *last_result;
-	bool as_json = false, ok;
+	bool as_json, ok;
 	int64_t now = (int64_t)time(NULL);
-	int c;
+	int ret = cli_json_opts(argc, argv, 0, status_help, &as_json);
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		if (c == 'j') {
-			as_json = true;
-		} else if (c == 'h') {
-			status_help(stdout);
-			return 0;
-		} else {
-			status_help(stderr);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		status_help(stderr);
-		return 2;
-	}
+	if (ret >= 0)
+		return ret;
 	if (cli_load_config(ctx, &cfg) < 0)
 		return 1;
 	if (cli_snap_open(&cfg, "iam-login status", &s, path, sizeof(path)) == 0) {
@@ -199,15 +182,10 @@ int cmd_status(int argc, char **argv, const struct cli_ctx *ctx)
 	     (!last || (last_result && strcmp(last_result, "ok") == 0));
 	if (as_json) {
 		json_t *o = json_object();
-		char *text;
 
 		json_object_set(o, "snapshot", snapj ? snapj : json_null());
 		json_object_set(o, "last_sync", last ? last : json_null());
-		text = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
-		if (text)
-			puts(text);
-		free(text);
-		json_decref(o);
+		cli_print_json(o);
 	} else {
 		print_text(snapj, last, now);
 	}

@@ -5,8 +5,6 @@
 
 #include <errno.h>
 #include <pwd.h>
-#include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,50 +35,16 @@ static void user_help(FILE *f)
 static int find_user(const struct snap *s, const char *arg, struct snap_user *u)
 {
 	struct snap_info info;
-	char *end;
-	unsigned long v;
+	uint32_t uid;
 
 	if (snap_user_by_name(s, arg, u) == 0)
 		return 0;
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (*arg >= '0' && *arg <= '9' && !*end && !errno && v <= UINT32_MAX &&
-	    snap_user_by_uid(s, (uint32_t)v, u) == 0)
+	if (cli_parse_id(arg, &uid) && snap_user_by_uid(s, uid, u) == 0)
 		return 0;
 	snap_get_info(s, &info);
 	for (uint32_t i = 0; i < info.nusers; i++)
 		if (snap_user_at(s, i, u) == 0 && u->iam_name && strcasecmp(u->iam_name, arg) == 0)
 			return 0;
-	return -ENOENT;
-}
-
-static int report_excluded(const struct snap *s, const char *kind, const char *arg, bool as_json)
-{
-	struct snap_info info;
-	struct snap_excluded e;
-	char c1[200], c2[400];
-
-	snap_get_info(s, &info);
-	for (uint32_t i = 0; i < info.nexcluded; i++) {
-		if (snap_excluded_at(s, i, &e) < 0 || !e.kind || strcmp(e.kind, kind) != 0 ||
-		    !e.iam_name || strcasecmp(e.iam_name, arg) != 0)
-			continue;
-		if (as_json) {
-			json_t *o = json_pack("{s:s, s:s, s:s}", "excluded", e.iam_name, "kind",
-					      e.kind, "reason", e.reason ? e.reason : "");
-			char *t = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
-
-			if (t)
-				puts(t);
-			free(t);
-			json_decref(o);
-		} else {
-			printf("IAM %s %s is excluded on this host: %s\n", kind,
-			       cli_clean(e.iam_name, c1, sizeof(c1)),
-			       cli_clean(e.reason, c2, sizeof(c2)));
-		}
-		return 0;
-	}
 	return -ENOENT;
 }
 
@@ -107,7 +71,6 @@ static void print_user(const struct snap *s, const struct snap_user *u, bool as_
 	struct snap_group primary, g;
 	bool have_primary = snap_group_by_gid(s, u->gid, &primary) == 0;
 	json_t *o, *groups;
-	char *t;
 
 	snprintf(snap_line, sizeof(snap_line), "%s:*:%u:%u:%s:%s:%s", u->name, u->uid, u->gid,
 		 u->gecos, u->home, u->shell);
@@ -145,54 +108,20 @@ static void print_user(const struct snap *s, const struct snap_user *u, bool as_
 		      have_primary ? primary.name : "", "gecos", u->gecos, "home", u->home, "shell",
 		      u->shell, "iam_name", u->iam_name, "iam_id", u->iam_id, "iam_arn", u->iam_arn,
 		      "groups", groups);
-	t = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
-	if (t)
-		puts(t);
-	free(t);
-	json_decref(o);
+	cli_print_json(o);
+}
+
+static int show_user(const struct snap *s, const char *arg, bool as_json)
+{
+	struct snap_user u;
+
+	if (find_user(s, arg, &u) < 0)
+		return -ENOENT;
+	print_user(s, &u, as_json);
+	return 0;
 }
 
 int cmd_user(int argc, char **argv, const struct cli_ctx *ctx)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-	struct iam_config cfg;
-	struct snap *s = NULL;
-	struct snap_user u;
-	char path[PATH_MAX];
-	bool as_json = false;
-	int c, ret = 1;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		if (c == 'j') {
-			as_json = true;
-		} else if (c == 'h') {
-			user_help(stdout);
-			return 0;
-		} else {
-			user_help(stderr);
-			return 2;
-		}
-	}
-	if (optind + 1 != argc) {
-		user_help(stderr);
-		return 2;
-	}
-	if (cli_load_config(ctx, &cfg) < 0)
-		return 1;
-	if (cli_snap_open(&cfg, "iam-login user", &s, path, sizeof(path)) == 0) {
-		if (find_user(s, argv[optind], &u) == 0) {
-			print_user(s, &u, as_json);
-			ret = 0;
-		} else if (report_excluded(s, "user", argv[optind], as_json) < 0) {
-			char c1[200];
-
-			fprintf(stderr, "iam-login user: %s: no such user in the snapshot\n",
-				cli_clean(argv[optind], c1, sizeof(c1)));
-		}
-		snap_close(s);
-	}
-	config_free(&cfg);
-	return ret;
+	return cli_show_one(argc, argv, ctx, "user", user_help, show_user);
 }
