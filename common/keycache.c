@@ -834,18 +834,23 @@ int keycache_get(const struct kc_request *req, struct kc_result *res)
 		return 0;
 	}
 
-	if (res->waited) {
-		/* Whoever held the lock may have just fetched: re-check before calling IAM. */
+	{
+		/*
+		 * Whoever held the lock may have just fetched: re-check before calling
+		 * IAM. Always, not only after waiting: a fetch can finish and release
+		 * the lock between our first read and our flock.
+		 */
 		kc_entry_free(&cur);
 		now = wall_now(req);
 		r = read_matching(req, &cur);
 		if (r == 0 && (keycache_classify(&cur, now, &req->policy) == KC_FRESH &&
-			       (!req->force_refresh || cur.fetched * 1000 >= start_wall - 1000))) {
+			       (!req->force_refresh ||
+				(res->waited && cur.fetched * 1000 >= start_wall - 1000)))) {
 			use_entry(res, &cur, KC_SRC_MISS, now);
 			goto out;
 		}
 		/* A fetch that failed while we waited is our answer too: no second try. */
-		if (fail_mark_ms(failp) >= start_wall) {
+		if (res->waited && fail_mark_ms(failp) >= start_wall) {
 			snprintf(res->error, sizeof(res->error),
 				 "IAM fetch by another process failed");
 			fallback(req, res, &cur, now);
