@@ -1,9 +1,12 @@
 /* Authentication: a TOTP code for IAM users, under the configured MFA policy. */
 #include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 #include <security/pam_ext.h>
 
 #include "fileutil.h"
@@ -54,6 +57,63 @@ static int read_code(struct pam_iam_ctx *ctx, unsigned digits, char *code, size_
 	return PAM_SUCCESS;
 }
 
+/*
+ * Did sshd verify a public key for this very login? With ExposeAuthInfo yes,
+ * OpenSSH puts SSH_AUTH_INFO_0 ("publickey TYPE BASE64\n" per method that
+ * succeeded) into the PAM environment before keyboard-interactive runs PAM. Only
+ * sshd itself may vouch for it: su, sudo and login are setuid or root programs
+ * whose PAM environment the caller cannot fill, but a module earlier in their
+ * stack could, so the variable counts only inside the sshd binary.
+ */
+static bool sshd_verified_publickey(const struct pam_iam_ctx *ctx)
+{
+	const char *info = pam_getenv(ctx->pamh, "SSH_AUTH_INFO_0");
+	char exe[PATH_MAX];
+	ssize_t n;
+	const char *base;
+
+	if (!info)
+		return false;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	base = strrchr(exe, '/');
+	base = base ? base + 1 : exe;
+	if (strcmp(base, "sshd") != 0)
+		return false;
+	for (const char *line = info; *line;) {
+		if (strncmp(line, "publickey ", 10) == 0)
+			return true;
+		line = strchr(line, '\n');
+		if (!line)
+			break;
+		line++;
+	}
+	return false;
+}
+
+/*
+ * No factor of our own to check (policy off, or not enrolled under
+ * if-enrolled). pam_iam never says "success" for a factor it did not verify:
+ * a public key that sshd proved for this login counts; anything else is
+ * PAM_IGNORE, and the rest of the stack decides (pam_unix refuses an IAM user,
+ * who has no password).
+ */
+static int no_own_factor(struct pam_iam_ctx *ctx, const char *what)
+{
+	char why[160];
+
+	if (sshd_verified_publickey(ctx)) {
+		snprintf(why, sizeof(why), "%s, public key verified by sshd for this login", what);
+		pam_iam_audit(ctx, LOG_INFO, "success", why);
+		return PAM_SUCCESS;
+	}
+	snprintf(why, sizeof(why), "%s, no factor verified: left to the rest of the stack", what);
+	pam_iam_audit(ctx, LOG_INFO, "ignored", why);
+	return PAM_IGNORE;
+}
+
 /* No local secret: what the policy says. */
 static int not_enrolled(struct pam_iam_ctx *ctx, enum mfa_policy policy)
 {
@@ -81,18 +141,21 @@ static int not_enrolled(struct pam_iam_ctx *ctx, enum mfa_policy policy)
 		return PAM_AUTH_ERR;
 	}
 	if (has_iam < 0) {
-		/* Never let IAM's availability decide a login: note it and go on. */
+		/*
+		 * The helper runs with the caller's uid under sudo and can be killed
+		 * by them: an answer we did not get is never "no device".
+		 */
 		char why[128];
-		snprintf(why, sizeof(why),
-			 "mfa if-enrolled, not enrolled, IAM MFA check failed: %s",
+		snprintf(why, sizeof(why), "mfa if-enrolled, IAM MFA check failed: %s",
 			 strerror(-has_iam));
-		pam_iam_audit(ctx, LOG_WARNING, "success", why);
-		return PAM_SUCCESS;
+		pam_iam_audit(ctx, LOG_WARNING, "denied", why);
+		pam_iam_tell(ctx, "Could not ask IAM whether %s has an MFA device; try again later.",
+			     ctx->user_c);
+		return PAM_AUTHINFO_UNAVAIL;
 	}
-	pam_iam_audit(ctx, LOG_INFO, "success",
-		      ctx->args.iam_mfa_check ? "mfa if-enrolled, not enrolled, no IAM MFA device"
-					      : "mfa if-enrolled, not enrolled");
-	return PAM_SUCCESS;
+	return no_own_factor(ctx, ctx->args.iam_mfa_check
+				      ? "mfa if-enrolled, not enrolled, no IAM MFA device"
+				      : "mfa if-enrolled, not enrolled");
 }
 
 static int authenticate(struct pam_iam_ctx *ctx)
@@ -114,10 +177,8 @@ static int authenticate(struct pam_iam_ctx *ctx)
 	/* Like pam_unix: ask libpam to delay a failure answer (it randomises the delay). */
 	if (!ctx->args.nodelay)
 		pam_fail_delay(ctx->pamh, 2000000);
-	if (policy == MFA_OFF) {
-		pam_iam_audit(ctx, LOG_INFO, "success", "mfa off");
-		return PAM_SUCCESS;
-	}
+	if (policy == MFA_OFF)
+		return no_own_factor(ctx, "mfa off");
 	r = totp_status(usersfile, ctx->pam_user, &st);
 	/* -ENOENT: no usersfile yet, or no line for this user */
 	if (r == -ENOENT)

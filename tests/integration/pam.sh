@@ -193,15 +193,33 @@ pt iamtest-required carol "<closed>" authenticate
 check_eq "required, no secret: refused" 1 "$RC"
 check_match "required, no secret: user told how to enrol" "iam-login mfa enroll carol" "$OUT"
 check_match "required, no secret: audit reason" 'denied user=carol .*reason="mfa required, no TOTP secret enrolled"' "$LASTLOG"
+# Issue 8 finding 1: pam_iam never answers "success" for a factor it did not
+# verify. Without a secret (if-enrolled) or with mfa=off it ignores the user and
+# the fallback decides: pam_deny refuses, pam_permit lets in (the stack's choice).
 pt iamtest carol "<closed>" authenticate
-check_eq "if-enrolled, no secret: authenticated without a prompt" 0 "$RC"
+check_eq "if-enrolled, no secret, fallback pam_deny: refused (finding 1)" 1 "$RC"
 check_nomatch "if-enrolled, no secret: no prompt" "Verification code" "$OUT"
-check_match "if-enrolled, no secret: audit reason" 'success user=carol .*reason="mfa if-enrolled, not enrolled"' "$LASTLOG"
+check_match "if-enrolled, no secret: audit says ignored, no factor" 'ignored user=carol .*reason="mfa if-enrolled, not enrolled, no factor verified' "$LASTLOG"
+check_nomatch "if-enrolled, no secret: never a success line" 'success user=carol' "$LASTLOG"
+pt iamtest-permit carol "<closed>" authenticate
+check_eq "if-enrolled, no secret, fallback pam_permit: the stack decides" 0 "$RC"
 pt iamtest-off carol "<closed>" authenticate
-check_eq "off, no secret: authenticated" 0 "$RC"
-check_match "off: audit reason" 'reason="mfa off"' "$LASTLOG"
+check_eq "off, no secret, fallback pam_deny: refused (finding 1)" 1 "$RC"
+check_match "off: audit reason" 'ignored user=carol .*reason="mfa off, no factor verified' "$LASTLOG"
 pt iamtest-off alice "<closed>" authenticate
-check_eq "off, enrolled user: authenticated without a code" 0 "$RC"
+check_eq "off, enrolled user, fallback pam_deny: refused, no code asked" 1 "$RC"
+check_nomatch "off, enrolled user: no prompt" "Verification code" "$OUT"
+# SSH_AUTH_INFO_0 counts only inside sshd: a module that fills the PAM
+# environment earlier in another program's stack cannot vouch for a key.
+printf 'SSH_AUTH_INFO_0 DEFAULT="publickey ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA"\n' >"$T/env.conf"
+cat >"$T/pam.d/iamtest-env" <<EOF
+auth     required pam_env.so conffile=$T/env.conf envfile=/dev/null
+auth     [success=done ignore=ignore default=die] $PAM_SO config=$CONF nodelay
+auth     required pam_deny.so
+EOF
+pt iamtest-env carol "<closed>" authenticate
+check_eq "a forged SSH_AUTH_INFO_0 outside sshd does not count (finding 1)" 1 "$RC"
+check_match "... pam_iam saw no verified key" 'ignored user=carol .*no factor verified' "$LASTLOG"
 pt iamtest alice "<closed>" authenticate
 check_eq "if-enrolled, enrolled user: a code is required" 1 "$RC"
 wait_step
