@@ -60,6 +60,7 @@ static const struct key_spec keys[] = {
     {"directory", "gid_min", V_UINT, F(gid_min), 65536, 2147483647},
     {"directory", "gid_max", V_UINT, F(gid_max), 65536, 2147483647},
     {"directory", "group_prefix", V_STRING, F(group_prefix), 0, 0},
+    {"directory", "sync_user", V_STRING, F(sync_user), 0, 0},
     {"directory", "strip_suffixes", V_LIST, F(strip_suffixes), 0, 0},
     {"directory", "visible_groups", V_LIST, F(visible_groups), 0, 0},
     {"directory", "path_prefix", V_STRING, F(path_prefix), 0, 0},
@@ -535,6 +536,7 @@ int config_defaults(struct iam_config *cfg)
 	    {&cfg->role_session_name, "iam-login"},
 	    {&cfg->state_dir, IAM_DEFAULT_STATE_DIR},
 	    {&cfg->group_prefix, "iam-"},
+	    {&cfg->sync_user, "iam-login"},
 	    {&cfg->path_prefix, "/"},
 	    {&cfg->home_base, "/home"},
 	    {&cfg->default_shell, "/bin/bash"},
@@ -626,7 +628,8 @@ void config_free(struct iam_config *cfg)
 			 &cfg->state_dir,      &cfg->group_prefix,  &cfg->path_prefix,
 			 &cfg->home_base,      &cfg->default_shell, &cfg->gecos_tag,
 			 &cfg->shell_tag,      &cfg->uid_tag,	    &cfg->gid_tag,
-			 &cfg->keys_cache_dir, &cfg->mfa_usersfile, &cfg->mfa_issuer};
+			 &cfg->keys_cache_dir, &cfg->mfa_usersfile, &cfg->mfa_issuer,
+			 &cfg->sync_user};
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);

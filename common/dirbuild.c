@@ -511,6 +511,7 @@ static int assemble(struct build *b, struct dir_model *m)
 		g = &m->groups[b->gs[j].model_idx];
 		g->name = dup_or_fail(b, key);
 		g->gid = b->gs[j].gid;
+		g->merged = b->gs[j].merged;
 		g->iam_name = dup_or_fail(b, d->groups[j].name);
 		g->iam_id = dup_or_fail(b, d->groups[j].id);
 		g->iam_arn = dup_or_fail(b, d->groups[j].arn);

@@ -32,6 +32,7 @@ struct dir_group {
 	bool user_private;
 	uint32_t *member_idx; /* indexes into dir_model.users */
 	size_t nmembers;
+	bool merged; /* into the local group of this name and gid (merge_groups) */
 };
 
 struct dir_excluded {

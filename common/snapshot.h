@@ -13,6 +13,11 @@
 
 struct snap;
 
+/* Every IAM uid/gid is inside [IAM_ID_FLOOR, IAM_ID_CEILING] (decision 5):
+ * above the 16-bit system and user range, below 2^31. */
+#define IAM_ID_FLOOR 65536u
+#define IAM_ID_CEILING 2147483647u
+
 struct snap_info {
 	uint64_t generation;
 	int64_t created; /* when sync read IAM (unix time) */
@@ -41,6 +46,7 @@ struct snap_group {
 	uint32_t gid;
 	uint32_t nmembers;
 	bool user_private;
+	bool merged; /* merge_groups: carries a local gid */
 	const char *name;
 	const char *iam_name;
 	const char *iam_id;
@@ -90,6 +96,8 @@ bool snap_user_in_iam_group(const struct snap *s, const struct snap_user *u, con
  * mode 0644, generation = previous generation + 1. 0 or -errno.
  */
 int snapshot_write(const char *dir, const struct dir_model *m, uint64_t *generation_out);
+/* The same with an explicit generation (the sync: one above the installed snapshot). */
+int snapshot_write_generation(const char *dir, const struct dir_model *m, uint64_t generation);
 #endif
 
 #endif

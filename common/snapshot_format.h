@@ -88,6 +88,9 @@ struct snapfmt_header {
 };
 
 #define SNAPFMT_USER_PRIVATE 1u /* snapfmt_group.flags */
+/* an IAM group merged into the local group of the same name (merge_groups):
+ * the only kind of record whose id may lie below the IAM id floor */
+#define SNAPFMT_MERGED 2u
 
 struct snapfmt_user {
 	uint32_t uid, gid;

@@ -152,9 +152,10 @@ int snap_open(const char *path, struct snap **out)
 		close(fd);
 		return r;
 	}
-	/* like sshd's StrictModes: a snapshot anyone may write could make anyone
-	 * a member of a sudo group */
-	if (S_ISREG(st.st_mode) && (st.st_mode & (S_IWGRP | S_IWOTH))) {
+	/* like sshd's StrictModes: whoever can write the snapshot decides uids and
+	 * sudo groups, and can truncate it under every reader's mapping (SIGBUS).
+	 * Only root installs it (iam-login install), after validating every record. */
+	if (S_ISREG(st.st_mode) && (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))) {
 		close(fd);
 		return -EPERM;
 	}
@@ -283,6 +284,7 @@ static int fill_group(const struct snap *s, uint32_t idx, struct snap_group *out
 	out->gid = r.gid;
 	out->nmembers = r.members_count;
 	out->user_private = (r.flags & SNAPFMT_USER_PRIVATE) != 0;
+	out->merged = (r.flags & SNAPFMT_MERGED) != 0;
 	out->name = str_at(s, r.name);
 	out->iam_name = str_at(s, r.iam_name);
 	out->iam_id = str_at(s, r.iam_id);

@@ -227,7 +227,8 @@ static int build_strings(const struct dir_model *m, struct strtab *t, uint8_t *u
 	}
 	for (i = 0; i < m->ngroups && r == 0; i++) {
 		const struct dir_group *g = &m->groups[i];
-		uint32_t f[8] = {g->gid, g->user_private ? SNAPFMT_USER_PRIVATE : 0};
+		uint32_t f[8] = {g->gid, (g->user_private ? SNAPFMT_USER_PRIVATE : 0) |
+					     (g->merged ? SNAPFMT_MERGED : 0)};
 		r = strtab_add(t, g->name, &f[2]);
 		r = r ?: strtab_add(t, g->iam_name, &f[3]);
 		r = r ?: strtab_add(t, g->iam_id, &f[4]);
@@ -367,6 +368,20 @@ out:
 	free(t.data);
 	free(t.set);
 	return r == -EEXIST ? -EINVAL : r;
+}
+
+int snapshot_write_generation(const char *dir, const struct dir_model *m, uint64_t gen)
+{
+	uint8_t *img;
+	size_t len;
+	int r;
+
+	r = snapshot_build(m, gen, &img, &len);
+	if (r < 0)
+		return r;
+	r = atomic_write_file(dir, IAM_SNAPSHOT_NAME, img, len, 0644, (uid_t)-1, (gid_t)-1);
+	free(img);
+	return r;
 }
 
 int snapshot_write(const char *dir, const struct dir_model *m, uint64_t *generation_out)

@@ -23,6 +23,13 @@
 
 #define STATUS_MAX_WARNINGS 100
 
+int sync_work_dir(const char *state_dir, char *buf, size_t n)
+{
+	if ((size_t)snprintf(buf, n, "%s/%s", state_dir, SYNC_WORK_DIR) >= n)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
 const char *sync_stage_name(enum sync_stage stage)
 {
 	switch (stage) {
@@ -59,8 +66,8 @@ static const char *outcome_name(enum sync_outcome o)
 	return o == SYNC_OK ? "ok" : o == SYNC_REFUSED ? "refused" : "failed";
 }
 
-/* <state_dir>/status.json: what the last run did, for `iam-login status` and monitoring. */
-static int write_status(const struct iam_config *cfg, const struct sync_result *res,
+/* <state_dir>/sync/status.json: what the last run did, for `iam-login status` and monitoring. */
+static int write_status(const char *work_dir, const struct sync_result *res,
 			const struct dir_warnings *w, time_t started)
 {
 	json_t *o = json_object(), *warn = json_array();
@@ -96,7 +103,7 @@ static int write_status(const struct iam_config *cfg, const struct sync_result *
 	json_decref(o);
 	if (!text)
 		return -ENOMEM;
-	r = atomic_write_file(cfg->state_dir, SYNC_STATUS_NAME, text, strlen(text), 0644, (uid_t)-1,
+	r = atomic_write_file(work_dir, SYNC_STATUS_NAME, text, strlen(text), 0644, (uid_t)-1,
 			      (gid_t)-1);
 	free(text);
 	return r;
@@ -160,19 +167,28 @@ static uint64_t previous_generation(const char *path)
 	return info.generation;
 }
 
-/* Serialize syncs on one state dir: a second one fails at once instead of racing. */
-static int take_lock(const char *state_dir, int *fd_out)
+/*
+ * Serialize syncs on one state dir: a second one fails at once instead of
+ * racing. The lock lives in the sync's own 0700 directory, mode 0600: a lock
+ * file anyone can open is a lock anyone can hold, and whoever holds it stops
+ * every sync (and so every revocation).
+ */
+static int take_lock(const char *work_dir, int *fd_out)
 {
 	char path[PATH_MAX];
+	struct stat st;
 	int fd;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", state_dir, SYNC_LOCK_NAME) >=
-	    sizeof(path))
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", work_dir, SYNC_LOCK_NAME) >= sizeof(path))
 		return -ENAMETOOLONG;
-	/* read-only is enough for flock, and works on a lock file another user created */
-	fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077)) {
+		close(fd);
+		return -EPERM;
+	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		int e = errno;
 
@@ -201,9 +217,9 @@ static bool is_our_temp(const char *name)
  * A sync killed between mkstemp and rename leaves a temp file behind. With the
  * lock held no other writer is active, so remove such leftovers (regular files only).
  */
-static void remove_stale_temps(const char *state_dir)
+static void remove_stale_temps(const char *work_dir)
 {
-	DIR *d = opendir(state_dir);
+	DIR *d = opendir(work_dir);
 	struct dirent *e;
 
 	if (!d)
@@ -256,7 +272,8 @@ static int fetch(const struct iam_config *cfg, struct iam_directory *dir, struct
 }
 
 static int run(const struct iam_config *cfg, const struct sync_options *opt,
-	       struct sync_result *res, struct dir_warnings *warnings, const char *snap_path)
+	       struct sync_result *res, struct dir_warnings *warnings, const char *snap_path,
+	       const char *work_dir)
 {
 	struct iam_directory dir;
 	struct local_db local;
@@ -322,10 +339,14 @@ static int run(const struct iam_config *cfg, const struct sync_options *opt,
 	}
 	if (r == 0 && !opt->dry_run) {
 		progress(opt, SYNC_STAGE_WRITE, NULL);
-		r = snapshot_write(cfg->state_dir, &model, &res->generation);
+		/* one above what root installed: the candidate's own file is the sync
+		 * user's and counts for nothing */
+		r = snapshot_write_generation(work_dir, &model, res->generation + 1);
+		if (r == 0)
+			res->generation++;
 		if (r < 0)
-			snprintf(res->error, sizeof(res->error), "writing the snapshot in %s: %s",
-				 cfg->state_dir, strerror(-r));
+			snprintf(res->error, sizeof(res->error),
+				 "writing the candidate in %.400s: %s", work_dir, strerror(-r));
 	}
 	dir_model_free(&model);
 	return r;
@@ -335,7 +356,7 @@ int sync_run(const struct iam_config *cfg, const struct sync_options *opt, struc
 {
 	static const struct sync_options no_options;
 	struct dir_warnings warnings = {NULL, 0};
-	char snap_path[PATH_MAX];
+	char snap_path[PATH_MAX], work_dir[PATH_MAX];
 	double t0 = now_mono();
 	time_t started = time(NULL);
 	int lock_fd = -1, r;
@@ -344,31 +365,38 @@ int sync_run(const struct iam_config *cfg, const struct sync_options *opt, struc
 		opt = &no_options;
 	memset(res, 0, sizeof(*res));
 	if ((size_t)snprintf(snap_path, sizeof(snap_path), "%s/%s", cfg->state_dir,
-			     IAM_SNAPSHOT_NAME) >= sizeof(snap_path)) {
+			     IAM_SNAPSHOT_NAME) >= sizeof(snap_path) ||
+	    sync_work_dir(cfg->state_dir, work_dir, sizeof(work_dir)) < 0) {
 		snprintf(res->error, sizeof(res->error), "state_dir too long");
 		res->outcome = SYNC_FAILED;
 		return -ENAMETOOLONG;
 	}
 	res->generation = previous_generation(snap_path);
 	if (!opt->dry_run) {
-		/* StateDirectory= makes it under systemd; a first manual run may not */
-		if (mkdir(cfg->state_dir, 0755) < 0 && errno != EEXIST) {
+		/* StateDirectory=iam-login/sync makes it under systemd; a first
+		 * manual run by root may not (the state dir itself is root's) */
+		if (mkdir(work_dir, 0700) < 0 && errno != EEXIST) {
 			r = -errno;
-			snprintf(res->error, sizeof(res->error), "creating %s: %s", cfg->state_dir,
-				 strerror(-r));
+			snprintf(res->error, sizeof(res->error),
+				 "creating %.200s: %s (as root: install -d -o iam-login -g "
+				 "iam-login -m 0700 %.200s)",
+				 work_dir, strerror(-r), work_dir);
 			res->outcome = SYNC_FAILED;
 			return r;
 		}
-		r = take_lock(cfg->state_dir, &lock_fd);
+		r = take_lock(work_dir, &lock_fd);
 		if (r < 0) {
-			snprintf(res->error, sizeof(res->error), "%s: %s", cfg->state_dir,
-				 r == -EBUSY ? "another sync is running" : strerror(-r));
+			snprintf(res->error, sizeof(res->error), "%.400s: %s", work_dir,
+				 r == -EBUSY ? "another sync is running"
+				 : r == -EPERM
+				     ? "lock file not a private file of this user (remove it)"
+				     : strerror(-r));
 			res->outcome = SYNC_FAILED;
 			return r;
 		}
-		remove_stale_temps(cfg->state_dir);
+		remove_stale_temps(work_dir);
 	}
-	r = run(cfg, opt, res, &warnings, snap_path);
+	r = run(cfg, opt, res, &warnings, snap_path, work_dir);
 	res->seconds = now_mono() - t0;
 	res->outcome = r == 0 ? SYNC_OK : r == -ECANCELED ? SYNC_REFUSED : SYNC_FAILED;
 	if (r < 0 && r != -ECANCELED) {
@@ -383,7 +411,7 @@ int sync_run(const struct iam_config *cfg, const struct sync_options *opt, struc
 				 "; no snapshot written");
 	}
 	if (!opt->dry_run) {
-		int w = write_status(cfg, res, &warnings, started);
+		int w = write_status(work_dir, res, &warnings, started);
 		char clean[sizeof(res->error)];
 
 		/* Who exists on this host changes here: one audit line per applied or failed sync.
@@ -399,7 +427,7 @@ int sync_run(const struct iam_config *cfg, const struct sync_options *opt, struc
 				  log_clean(clean, sizeof(clean), res->error));
 
 		if (w < 0 && r == 0)
-			fprintf(stderr, "iam-login: warning: writing %s/%s: %s\n", cfg->state_dir,
+			fprintf(stderr, "iam-login: warning: writing %s/%s: %s\n", work_dir,
 				SYNC_STATUS_NAME, strerror(-w));
 	}
 	if (lock_fd >= 0)

@@ -15,6 +15,13 @@
 
 #define SYNC_STATUS_NAME "status.json"
 #define SYNC_LOCK_NAME ".sync.lock"
+/*
+ * The unprivileged sync writes only below <state_dir>/sync (its own 0700
+ * directory): the candidate snapshot, status.json and the lock. The snapshot
+ * readers use, <state_dir>/directory, is installed by root (snapinstall.h)
+ * after checking every record (decision 13).
+ */
+#define SYNC_WORK_DIR "sync"
 
 enum sync_stage {
 	SYNC_STAGE_FETCH, /* talking to IAM */
@@ -55,5 +62,8 @@ struct sync_result {
 int sync_run(const struct iam_config *cfg, const struct sync_options *opt, struct sync_result *res);
 
 const char *sync_stage_name(enum sync_stage stage);
+
+/* <state_dir>/sync into buf. 0 or -ENAMETOOLONG. */
+int sync_work_dir(const char *state_dir, char *buf, size_t n);
 
 #endif

@@ -55,13 +55,25 @@ static int put_name(struct outbuf *b, const char *s, char **dst)
 	return 0;
 }
 
+/*
+ * IAM ids live at or above IAM_ID_FLOOR and below 2^31 (decision 5); the
+ * install step enforces the configured ranges. An entry below the floor would
+ * be a system account or group (0 root, 27 sudo, 42 shadow): damage, not an
+ * answer. The one exception is a group merged into a local group
+ * (merge_groups), which install checked against /etc/group.
+ */
+static bool iam_id_ok(uint32_t id)
+{
+	return id >= IAM_ID_FLOOR && id <= IAM_ID_CEILING;
+}
+
 /* uid/gid 0 never come from IAM: an entry claiming them is damage, not root. */
 int nss_iam_fill_passwd(const struct snap_user *u, struct passwd *pw, char *buf, size_t len)
 {
 	struct outbuf b = {buf, len};
 	int r;
 
-	if (u->uid == 0 || u->gid == 0)
+	if (!iam_id_ok(u->uid) || !iam_id_ok(u->gid))
 		return -EBADMSG;
 	r = put_name(&b, u->name, &pw->pw_name);
 	r = r ?: put_name(&b, "*", &pw->pw_passwd);
@@ -84,7 +96,7 @@ int nss_iam_fill_group(const struct snap *s, const struct snap_group *g, struct 
 	uint32_t i;
 	int r;
 
-	if (g->gid == 0)
+	if (g->gid == 0 || g->gid > IAM_ID_CEILING || (!g->merged && !iam_id_ok(g->gid)))
 		return -EBADMSG;
 	/* member pointer array first (aligned), then the strings */
 	if (len < pad || (len - pad) / sizeof(char *) < (size_t)g->nmembers + 1)

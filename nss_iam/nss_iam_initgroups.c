@@ -46,7 +46,9 @@ enum nss_status _nss_iam_initgroups_dyn(const char *user, gid_t group, long int 
 	r = snap_user_by_name(s, user, &u);
 	for (i = 0; r == 0 && i < u.ngroups; i++) {
 		int a;
-		if (snap_user_group_at(s, &u, i, &g) < 0 || g.gid == 0 || g.gid == group)
+		/* the same id rule as getgrgid's answer (nss_iam_fill.c) */
+		if (snap_user_group_at(s, &u, i, &g) < 0 || g.gid == 0 || g.gid == group ||
+		    g.gid > IAM_ID_CEILING || (!g.merged && g.gid < IAM_ID_FLOOR))
 			continue;
 		a = add_gid(g.gid, start, size, groupsp, limit);
 		if (a == 1)

@@ -149,7 +149,8 @@ static int not_enrolled(struct pam_iam_ctx *ctx, enum mfa_policy policy)
 		snprintf(why, sizeof(why), "mfa if-enrolled, IAM MFA check failed: %s",
 			 strerror(-has_iam));
 		pam_iam_audit(ctx, LOG_WARNING, "denied", why);
-		pam_iam_tell(ctx, "Could not ask IAM whether %s has an MFA device; try again later.",
+		pam_iam_tell(ctx,
+			     "Could not ask IAM whether %s has an MFA device; try again later.",
 			     ctx->user_c);
 		return PAM_AUTHINFO_UNAVAIL;
 	}

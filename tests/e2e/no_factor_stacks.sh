@@ -21,6 +21,7 @@ for f in pam_iam.so libnss_iam.so.2 iam-login iam-authorized-keys tests/tools/mk
 	[ -e "$BUILD/$f" ] || { not_ok "built: $BUILD/$f"; exit 1; }
 done
 sandbox_setup || { not_ok "sandbox_setup"; exit 1; }
+_sb_overlay /home || { not_ok "overlay /home"; exit 1; } # pam_mkhomedir writes there
 
 NOW=$(date +%s)
 "$BUILD/tests/tools/mksnap" - "$SB_STATE" >/dev/null <<EOF || not_ok "mksnap"
@@ -30,12 +31,16 @@ group iam-admins 250000001 admins AGPAADMINS0000000001 arn:aws:iam::123456789012
 group iam-users 250000009 - - -
 user frank 200000006 200000006 Frank /home/frank /bin/sh frank AIDAFRANK00000000006 arn:aws:iam::123456789012:user/frank iam-admins,iam-users
 user alice 200000001 200000001 Alice /home/alice /bin/sh alice AIDAALICE00000000001 arn:aws:iam::123456789012:user/alice iam-admins,iam-users
+user carl 200000003 200000003 Carl /home/carl /bin/sh carl AIDACARL000000000003 arn:aws:iam::123456789012:user/carl iam-users
 EOF
 sandbox_config "[directory]" "state_dir = $SB_STATE" \
 	"[mfa]" "usersfile = /etc/iam-login/totp.users" "policy = if-enrolled" \
 	"[pam]" "max_snapshot_age = 3600"
 ALICE_KEY=3132333435363738393031323334353637383930
-printf 'HOTP/T30/6\talice\t-\t%s\nHOTP/T30/6\tAIDAALICE00000000001\t-\t%s\n' "$ALICE_KEY" "$ALICE_KEY" >/etc/iam-login/totp.users
+CARL_KEY=00112233445566778899aabbccddeeff00112233
+# keyed by name and by IAM UserId: this test is about who needs a factor, not the key
+printf 'HOTP/T30/6\t%s\t-\t%s\n' alice "$ALICE_KEY" AIDAALICE00000000001 "$ALICE_KEY" \
+	carl "$CARL_KEY" AIDACARL000000000003 "$CARL_KEY" >/etc/iam-login/totp.users
 chmod 0600 /etc/iam-login/totp.users
 check_eq "NSS sees IAM user frank" "frank" "$(getent passwd frank | cut -d: -f1)"
 
@@ -57,7 +62,7 @@ as_local() { # as_local UID CMD...
 	setpriv --reuid "$uid" --regid "$uid" --clear-groups \
 		env -i PATH=/usr/bin:/bin:/usr/sbin:/sbin HOME=/ "$@"
 }
-code() { oathtool --totp -N "@$(($(date +%s) + ${2:-0}))" "$ALICE_KEY"; }
+code() { oathtool --totp -N "@$(($(date +%s) + ${2:-0}))" "${KEYHEX:-$ALICE_KEY}"; }
 wait_step() { local s=$(($(date +%s) % 30)); [ $s -ge 24 ] && sleep $((31 - s)); return 0; }
 
 # ---- su ------------------------------------------------------------------------------
@@ -101,8 +106,8 @@ check_nomatch "sshd without AuthenticationMethods: frank, no key, any code: refu
 OUT=$(ssh_kbd frank "" keyboard-interactive)
 check_nomatch "sshd without AuthenticationMethods: frank, empty answer: refused" "^frank$" "$OUT"
 wait_step
-OUT=$(ssh_kbd alice "$(code 30)" keyboard-interactive) # su used this step's code
-check_eq "sshd without AuthenticationMethods: enrolled alice with her code: allowed (TOTP is her factor)" "alice" "$OUT"
+OUT=$(ssh_kbd carl "$(KEYHEX=$CARL_KEY code)" keyboard-interactive)
+check_eq "sshd without AuthenticationMethods: enrolled carl with his code: allowed (TOTP is his factor)" "carl" "$OUT"
 sshd_stop
 
 # Key + keyboard-interactive (the README's setup): sshd proves the key, pam_iam lets the

@@ -52,7 +52,7 @@ chown root:root "$SB_CONF"
 sandbox_service_creds "$HOST_AK" "$HOST_SK"
 
 # The directory snapshot, written by the real sync as the service user.
-sync_now() { as_service /usr/sbin/iam-login sync --quiet; }
+sync_now() { sandbox_sync --quiet; }
 check "iam-login sync (as iam-login) writes the snapshot" sync_now
 UID_ALICE=$(getent passwd alice | cut -d: -f3)
 UID_BOB=$(getent passwd bob | cut -d: -f3)

@@ -48,7 +48,7 @@ moto_config "$SB_CONF" \
 	"[mfa]" "usersfile = /etc/iam-login/totp.users" "policy = required" "window = 1" \
 	"[pam]" "max_snapshot_age = 3600" "service.sudo = admins" "service.sshd = devs"
 sandbox_service_creds "$HOST_AK" "$HOST_SK"
-OUT=$(as_service /usr/sbin/iam-login sync 2>&1)
+OUT=$(sandbox_sync 2>&1)
 check_match "iam-login sync as the service user" "^synced 8 users, 3 groups \(0 excluded\)" "$OUT"
 check_match "NSS: alice is in iam-admins and iam-devs" "iam-admins.*iam-devs|iam-devs.*iam-admins" "$(id alice 2>&1)"
 
@@ -163,7 +163,7 @@ check_match "... sudo reports the failed authentication" "incorrect password att
 
 # Revocation: remove carl from admins in IAM, sync, and sudo is gone.
 aws_admin iam remove-user-from-group --group-name admins --user-name carl
-OUT=$(as_service /usr/sbin/iam-login sync 2>&1)
+OUT=$(sandbox_sync 2>&1)
 check_match "sync after the IAM change" "^synced 8 users, 3 groups" "$OUT"
 check_nomatch "NSS: carl no longer in iam-admins" "iam-admins" "$(id carl 2>&1)"
 OUT=$(code carl 30 | as_user carl sudo -S id -u 2>"$SB/sudo.err")

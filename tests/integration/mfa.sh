@@ -53,9 +53,10 @@ cat >"$T/pam.d/iamtest" <<EOF
 auth     [success=done ignore=ignore default=die] $PAM_SO config=$CONF nodelay
 auth     required pam_deny.so
 EOF
+# iamcheck's fallback admits whatever pam_iam ignores: the exit status is pam_iam's verdict.
 cat >"$T/pam.d/iamcheck" <<EOF
 auth     [success=done ignore=ignore default=die] $PAM_SO config=$CONF nodelay iam_mfa_check iam_mfa_helper=$IAML
-auth     required pam_deny.so
+auth     required pam_permit.so
 EOF
 printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$T/pam.d/other"
 mount --bind "$T/pam.d" /etc/pam.d || { not_ok "bind-mount pam.d"; exit 1; }
@@ -171,7 +172,7 @@ mfa status alice >/dev/null
 check_eq "status after remove: exit 3" 3 "$?"
 check_eq "remove keeps other lines" "$BOBLINE" "$(grep -P '\tbob\t' "$USERS")"
 auth alice ""
-check_eq "after remove, if-enrolled lets alice in without a code" 0 "$?"
+check_eq "after remove, alice has no factor: pam_iam ignores her, the fallback pam_deny refuses" 1 "$?"
 mfa remove alice >/dev/null 2>&1
 check_eq "remove again: exit 1" 1 "$?"
 
@@ -237,14 +238,15 @@ iamcheck alice
 check_eq "iam_mfa_check: IAM device but no local secret: refused" 1 "$RC"
 check_match "... audit reason" 'denied user=alice .*reason="mfa if-enrolled, IAM MFA device but no TOTP secret on this host"' "$LASTLOG"
 iamcheck bob
-check_eq "iam_mfa_check: no IAM device, no local secret: allowed (if-enrolled)" 0 "$RC"
-check_match "... audit reason" 'success user=bob .*reason="mfa if-enrolled, not enrolled, no IAM MFA device"' "$LASTLOG"
+check_eq "iam_mfa_check: no IAM device, no local secret: left to the stack (if-enrolled)" 0 "$RC"
+check_match "... audit reason" 'ignored user=bob .*reason="mfa if-enrolled, not enrolled, no IAM MFA device, no factor verified' "$LASTLOG"
 auth alice ""
-check_eq "without iam_mfa_check the IAM device is not looked at" 0 "$?"
+check_eq "without iam_mfa_check the IAM device is not looked at (ignored, pam_deny decides)" 1 "$?"
 moto_stop
 iamcheck bob
-check_eq "iam_mfa_check with IAM unreachable: the login is not blocked" 0 "$RC"
-check_match "... and the failed check is logged" 'success user=bob .*IAM MFA check failed' "$LASTLOG"
+# Issue 8 finding 12: an answer the helper did not give is never "no device".
+check_eq "iam_mfa_check with IAM unreachable: refused, never a pass (finding 12)" 1 "$RC"
+check_match "... and the failed check is logged" 'denied user=bob .*IAM MFA check failed' "$LASTLOG"
 check_match "... at once when IAM refuses connections (took ${MS} ms)" '^([0-9]{1,3}|[0-2][0-9]{3})$' "$MS"
 # An endpoint that accepts and never answers: the 3 s deadline bounds the wait.
 HANG_PORT=$(free_port)
@@ -257,14 +259,14 @@ sleep 0.3
 MOTO_URL=http://127.0.0.1:$HANG_PORT writeconf
 iamcheck bob
 kill $HANG_PID 2>/dev/null
-check_eq "iam_mfa_check with IAM hanging: the login is not blocked" 0 "$RC"
+check_eq "iam_mfa_check with IAM hanging: refused after the deadline (finding 12)" 1 "$RC"
 check_match "... the check gave up within the deadline (took ${MS} ms)" '^([0-9]{1,3}|[0-3][0-9]{3})$' "$MS"
 # A helper that never answers is killed at 3 s.
 printf '#!/bin/sh\nexec sleep 30\n' >"$T/hang-helper"
 chmod 0755 "$T/hang-helper"
 sed -i "s|iam_mfa_helper=[^ ]*|iam_mfa_helper=$T/hang-helper|" "$T/pam.d/iamcheck"
 iamcheck bob
-check_eq "iam_mfa_check with a stuck helper: the login is not blocked" 0 "$RC"
+check_eq "iam_mfa_check with a stuck helper: refused (finding 12)" 1 "$RC"
 check_match "... the helper was killed at the 3 s deadline (took ${MS} ms)" '^(29[0-9]{2}|3[0-4][0-9]{2})$' "$MS"
 check_eq "... and no helper is left running" "" "$(pgrep -f "$T/hang-helper" || true)"
 # A helper that answers, closes stdout and hangs: the deadline still holds
@@ -274,8 +276,15 @@ printf '#!/bin/sh\nprintf "1\\n"\nexec >&-\nexec sleep 30\n' >"$T/eof-hang-helpe
 chmod 0755 "$T/eof-hang-helper"
 sed -i "s|iam_mfa_helper=[^ ]*|iam_mfa_helper=$T/eof-hang-helper|" "$T/pam.d/iamcheck"
 iamcheck bob
-check_eq "iam_mfa_check with a helper that closes stdout and hangs: not blocked" 0 "$RC"
+check_eq "iam_mfa_check with a helper that closes stdout and hangs: refused (finding 12)" 1 "$RC"
 check_match "... killed at the 3 s deadline (took ${MS} ms)" '^(29[0-9]{2}|3[0-4][0-9]{2})$' "$MS"
 check_eq "... and no helper is left running" "" "$(pgrep -f "$T/eof-hang-helper" || true)"
+
+# The caller of sudo owns the helper's uid and can kill it: a killed helper is no answer.
+printf '#!/bin/sh\nkill -9 $$\n' >"$T/killed-helper"
+chmod 0755 "$T/killed-helper"
+sed -i "s|iam_mfa_helper=[^ ]*|iam_mfa_helper=$T/killed-helper|" "$T/pam.d/iamcheck"
+iamcheck bob
+check_eq "iam_mfa_check with a helper killed by a signal: refused (finding 12)" 1 "$RC"
 
 [ "$TAP_FAILED" -eq 0 ]

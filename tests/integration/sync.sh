@@ -56,6 +56,7 @@ mkconf() {
 		echo "page_size = 3"
 		echo "[directory]"
 		echo "state_dir = $state"
+		echo "sync_user = nobody" # root's sync fetches as an unprivileged user, then installs
 		echo "strip_suffixes = @example.com"
 		printf '%s\n' "$@"
 	} >"$f"
@@ -402,14 +403,19 @@ if command -v strace >/dev/null 2>&1; then
 else
 	skip "SIGKILL at syscall stages" "strace not installed"
 fi
-echo "# temp files left by killed syncs before the next sync: $(cd "$S1" && ls -A | grep -c '^\.directory\.\|^\.status\.json\.')"
-echo partial >"$S1/.directory.AbC123"       # what a kill between mkstemp and rename leaves
-ln -s /etc/hostname "$S1/.status.json.Zz9999" # not a regular file: left alone
-echo keep >"$S1/.directory.notours"
+# the sync writes only in its own directory <state_dir>/sync
+W1=$S1/sync
+echo "# temp files left by killed syncs before the next sync: $(cd "$W1" && ls -A | grep -c '^\.directory\.\|^\.status\.json\.')"
+echo partial >"$W1/.directory.AbC123"       # what a kill between mkstemp and rename leaves
+ln -s /etc/hostname "$W1/.status.json.Zz9999" # not a regular file: left alone
+echo keep >"$W1/.directory.notours"
+chown -h 65534:65534 "$W1/.directory.AbC123" "$W1/.status.json.Zz9999" "$W1/.directory.notours"
 check "a sync after the kills succeeds" iam_login "$WORK/h1.conf" sync --quiet
 check_eq "temp files of killed syncs removed, nothing else" ".directory.notours .status.json.Zz9999" \
-	"$(cd "$S1" && ls -A | grep -v -x -e directory -e status.json -e .sync.lock | sort | xargs)"
-rm -f "$S1/.directory.notours" "$S1/.status.json.Zz9999"
+	"$(cd "$W1" && ls -A | grep -v -x -e directory -e status.json -e .sync.lock | sort | xargs)"
+check_eq "the state dir holds only root's snapshot and the sync's directory" "directory sync" \
+	"$(cd "$S1" && ls -A | sort | xargs)"
+rm -f "$W1/.directory.notours" "$W1/.status.json.Zz9999"
 check_eq "after the kills: 44 users" 44 "$(in_ns "$S1" getent -s iam passwd | wc -l)"
 
 # ---------------------------------------------------------------- GAAD denied -> List* fallback
@@ -468,18 +474,25 @@ check_eq "status --json: stale" True "$(status_json "$WORK/h2stale.conf" | jget 
 check_eq "status --json: fresh with the default max age" False "$(status_json "$WORK/h2.conf" | jget 'd["snapshot"]["stale"]')"
 
 # ---------------------------------------------------------------- unprivileged
-# The service runs as an unprivileged system user owning only its state directory.
+# The service runs as an unprivileged system user owning only <state_dir>/sync: it
+# writes a candidate, and root's `iam-login install` checks and installs it (decision 13).
 if command -v setpriv >/dev/null 2>&1; then
 	S6=$WORK/host6
 	mkconf "$WORK/h6.conf" "$S6"
-	chown 65534:65534 "$S6"
-	touch "$S6/.sync.lock" # left by an earlier run as root: must not matter
+	install -d -o 65534 -g 65534 -m 0700 "$S6/sync"
 	out=$(env $(host_env) AWS_SESSION_TOKEN= setpriv --reuid=65534 --regid=65534 --clear-groups \
 		"$BUILD/iam-login" --config "$WORK/h6.conf" sync 2>&1)
 	check_match "sync as an unprivileged user" '^synced 49 users, 2 groups' "$out"
-	check_eq "snapshot owned by that user, world-readable" "65534 644" "$(stat -c '%u %a' "$S6/directory")"
+	check_eq "... writes only a candidate, in its own directory" "65534 644" "$(stat -c '%u %a' "$S6/sync/directory")"
+	check_eq "... and no snapshot the readers use" "" "$(ls "$S6/directory" 2>/dev/null)"
+	check_eq "... lock and status are private to it" "600" "$(stat -c '%a' "$S6/sync/.sync.lock")"
+	out=$(iam_login "$WORK/h6.conf" install 2>&1)
+	check_match "root installs the checked candidate" '^installed generation 1: ' "$out"
+	check_eq "the installed snapshot is root's, world-readable" "0 644" "$(stat -c '%u %a' "$S6/directory")"
 	check_eq "unprivileged sync: same ids" "$(in_ns "$S3" getent -s iam passwd | cut -d: -f1-4 | sort)" \
 		"$(in_ns "$S6" getent -s iam passwd | cut -d: -f1-4 | sort)"
+	out=$(iam_login "$WORK/h6.conf" install 2>&1)
+	check_match "installing the same candidate twice is refused (no rollback or replay)" 'refused: candidate generation 1 is not above the installed 1' "$out"
 fi
 
 # ---------------------------------------------------------------- merge_groups

@@ -18,7 +18,7 @@
 #   /usr/lib/<multiarch>/libnss_iam.so.2   the built module (setuid programs find it)
 #   /usr/sbin/iam-authorized-keys, /usr/sbin/iam-login   the built tools (root, 0755)
 #   /etc/iam-login/iam-login.conf  ($SB_CONF) written by sandbox_config / moto_config
-#   /var/lib/iam-login           state dir (snapshot "directory"), owner iam-login
+#   /var/lib/iam-login           state dir (snapshot "directory"), root's; sync/ owned by iam-login
 #   /var/cache/iam-login/keys    key cache, owner iam-login, 0700
 #   iam-login                    system user/group (SB_SVC_UID/SB_SVC_GID), home /var/lib/iam-login
 #   /run/sshd                    for sshd's privilege separation
@@ -98,7 +98,10 @@ EOF
 	SB_SVC_GID=$(getent -s files passwd "$SB_SVC_USER" | cut -d: -f4)
 
 	install -d -m 0755 -o root -g root /etc/iam-login /run/sshd
-	install -d -m 0755 -o "$SB_SVC_UID" -g "$SB_SVC_GID" "$SB_STATE"
+	# decision 13: the state dir and the snapshot are root's; the sync writes
+	# only its candidate, status and lock in its own sync/ subdirectory
+	install -d -m 0755 -o root -g root "$SB_STATE"
+	install -d -m 0700 -o "$SB_SVC_UID" -g "$SB_SVC_GID" "$SB_STATE/sync"
 	install -d -m 0755 -o "$SB_SVC_UID" -g "$SB_SVC_GID" /var/cache/iam-login
 	install -d -m 0700 -o "$SB_SVC_UID" -g "$SB_SVC_GID" "$SB_CACHE"
 	export SB SB_CONF SB_STATE SB_CACHE SB_SVC_USER SB_SVC_UID SB_SVC_GID SB_SVC_HOME SB_LIBDIR
@@ -129,6 +132,12 @@ as_service() {
 	setpriv --reuid "$SB_SVC_UID" --regid "$SB_SVC_GID" --init-groups \
 		env -i PATH=/usr/bin:/bin:/usr/sbin:/sbin USER="$SB_SVC_USER" LOGNAME="$SB_SVC_USER" \
 		HOME="$SB_SVC_HOME" "$@"
+}
+
+# sandbox_sync [ARGS]: the two halves the systemd unit runs: the sync as the
+# service user (candidate only), then the install as root. Prints both outputs.
+sandbox_sync() {
+	as_service /usr/sbin/iam-login sync "$@" && /usr/sbin/iam-login install --quiet
 }
 
 # Add a local account (name uid [home]) to the sandbox's /etc/passwd.

@@ -72,12 +72,24 @@ static void make_model(struct dir_model *m)
 					0};
 	m->ngroups = 4;
 	m->groups = calloc(4, sizeof(*m->groups));
-	m->groups[0] = (struct dir_group){
-	    strdup("iam-admins"),   300001, strdup("Admins"),	   strdup("AGPAADMINS"),
-	    strdup("arn:g:admins"), false,  idx_list(1, admins_m), 1};
-	m->groups[1] = (struct dir_group){
-	    strdup("iam-devs"),	  300002, strdup("Devs"),      strdup("AGPADEVS"),
-	    strdup("arn:g:devs"), false,  idx_list(2, devs_m), 2};
+	m->groups[0] = (struct dir_group){strdup("iam-admins"),
+					  300001,
+					  strdup("Admins"),
+					  strdup("AGPAADMINS"),
+					  strdup("arn:g:admins"),
+					  false,
+					  idx_list(1, admins_m),
+					  1,
+					  false};
+	m->groups[1] = (struct dir_group){strdup("iam-devs"),
+					  300002,
+					  strdup("Devs"),
+					  strdup("AGPADEVS"),
+					  strdup("arn:g:devs"),
+					  false,
+					  idx_list(2, devs_m),
+					  2,
+					  false};
 	m->groups[2] = (struct dir_group){strdup("alice"),
 					  200001,
 					  strdup("Alice@example.com"),
@@ -85,7 +97,8 @@ static void make_model(struct dir_model *m)
 					  strdup("arn:u:alice"),
 					  true,
 					  NULL,
-					  0};
+					  0,
+					  false};
 	m->groups[3] = (struct dir_group){strdup("carol"),
 					  200003,
 					  strdup("Carol"),
@@ -93,7 +106,8 @@ static void make_model(struct dir_model *m)
 					  strdup("arn:u:carol"),
 					  true,
 					  NULL,
-					  0};
+					  0,
+					  false};
 	m->nexcluded = 2;
 	m->excluded = calloc(2, sizeof(*m->excluded));
 	m->excluded[0] =

@@ -74,11 +74,14 @@ static void make_small_model(struct dir_model *m)
 	m->ngroups = 3;
 	m->groups = calloc(3, sizeof(*m->groups));
 	m->groups[0] = (struct dir_group){sdup("admins"), 300001, sdup("Admins"),  sdup("AGPA1"),
-					  sdup("arn:g1"), false,  idx_list(1, am), 1};
+					  sdup("arn:g1"), false,  idx_list(1, am), 1,
+					  false};
 	m->groups[1] = (struct dir_group){sdup("devs"),	  300002, sdup("Devs"),	   sdup("AGPA2"),
-					  sdup("arn:g2"), false,  idx_list(2, dm), 2};
+					  sdup("arn:g2"), false,  idx_list(2, dm), 2,
+					  false};
 	m->groups[2] = (struct dir_group){sdup("alice"), 200001, sdup("Alice"), sdup("AIDA1"),
-					  sdup("arn:a"), true,	 NULL,		0};
+					  sdup("arn:a"), true,	 NULL,		0,
+					  false};
 	m->nexcluded = 1;
 	m->excluded = calloc(1, sizeof(*m->excluded));
 	m->excluded[0] = (struct dir_excluded){sdup("user"), sdup("root"), sdup("local")};

@@ -39,8 +39,9 @@ json_t *cli_status_load(const struct iam_config *cfg)
 	size_t len;
 	json_t *j;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, SYNC_STATUS_NAME) >=
-	    sizeof(path))
+	/* written by the unprivileged sync: shown, never trusted for a decision */
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s/%s", cfg->state_dir, SYNC_WORK_DIR,
+			     SYNC_STATUS_NAME) >= sizeof(path))
 		return NULL;
 	if (read_file_bounded(path, STATUS_MAX_BYTES, &text, &len) < 0)
 		return NULL;

@@ -28,5 +28,10 @@ int cmd_group(int argc, char **argv, const struct cli_ctx *ctx);
 int cmd_keys(int argc, char **argv, const struct cli_ctx *ctx);
 int cmd_mfa(int argc, char **argv, const struct cli_ctx *ctx);
 int cmd_doctor(int argc, char **argv, const struct cli_ctx *ctx);
+int cmd_install(int argc, char **argv, const struct cli_ctx *ctx);
+
+#include <stdbool.h>
+/* Check and install <state_dir>/sync/directory (root). The exit status. */
+int cli_install_candidate(const struct iam_config *cfg, bool quiet, const char *progname);
 
 #endif

@@ -22,6 +22,7 @@
 #pragma weak cmd_keys
 #pragma weak cmd_mfa
 #pragma weak cmd_doctor
+#pragma weak cmd_install
 
 struct command {
 	const char *name;
@@ -108,6 +109,7 @@ int main(int argc, char **argv)
 	    {"users", cmd_users, "list IAM users straight from IAM"},
 	    {"groups", cmd_groups, "list IAM groups straight from IAM"},
 	    {"sync", cmd_sync, "fetch the IAM directory and replace the local snapshot"},
+	    {"install", cmd_install, "root: check the sync's candidate and install it"},
 	    {"status", cmd_status, "snapshot age, counts, last sync, excluded names"},
 	    {"user", cmd_user, "what this host believes about one user"},
 	    {"group", cmd_group, "what this host believes about one group"},
