@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,24 +236,63 @@ static int cmp_name_ref(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-/* Exclude every member of each run of equal names in refs. */
+static int64_t ref_created(const struct build *b, const struct name_ref *r)
+{
+	return r->user ? (int64_t)b->d->users[r->idx].created : (int64_t)b->d->groups[r->idx].created;
+}
+
+static const char *ref_iam_id(const struct build *b, const struct name_ref *r)
+{
+	const char *id = r->user ? b->d->users[r->idx].id : b->d->groups[r->idx].id;
+
+	return id ? id : "";
+}
+
+static char **ref_reason(struct build *b, const struct name_ref *r)
+{
+	return r->user ? &b->us[r->idx].reason : &b->gs[r->idx].reason;
+}
+
+/* Does x keep a name over y? Older CreateDate, then IAM id, then users first. */
+static bool ref_older(const struct build *b, const struct name_ref *x, const struct name_ref *y)
+{
+	int64_t cx = ref_created(b, x), cy = ref_created(b, y);
+	int c;
+
+	if (cx != cy)
+		return cx < cy;
+	c = strcmp(ref_iam_id(b, x), ref_iam_id(b, y));
+	if (c)
+		return c < 0;
+	return x->user && !y->user;
+}
+
+/*
+ * In each run of equal names in refs the oldest identity not already excluded keeps
+ * the name and the others are excluded and reported: creating a look-alike IAM user
+ * (victim@example.com next to victim) must not evict the victim (issue 8 finding 11).
+ */
 static void exclude_runs(struct build *b, struct name_ref *refs, size_t n, const char *space)
 {
 	qsort(refs, n, sizeof(*refs), cmp_name_ref);
 	for (size_t i = 0; i < n;) {
-		size_t j = i + 1;
+		size_t j = i + 1, keep = SIZE_MAX;
 
 		while (j < n && strcmp(refs[j].name, refs[i].name) == 0)
 			j++;
-		for (size_t k = i; j - i > 1 && k < j; k++) {
-			const struct name_ref *other = &refs[k == i ? i + 1 : i];
-			const char *oname = other->user ? b->d->users[other->idx].name
-							: b->d->groups[other->idx].name;
-			char **reason =
-			    refs[k].user ? &b->us[refs[k].idx].reason : &b->gs[refs[k].idx].reason;
+		for (size_t k = i; j - i > 1 && k < j; k++)
+			if (!*ref_reason(b, &refs[k]) &&
+			    (keep == SIZE_MAX || ref_older(b, &refs[k], &refs[keep])))
+				keep = k;
+		for (size_t k = i; keep != SIZE_MAX && k < j; k++) {
+			const struct name_ref *winner = &refs[keep];
+			const char *wname = winner->user ? b->d->users[winner->idx].name
+							 : b->d->groups[winner->idx].name;
 
-			exclude(b, reason, "%s name %s collides with IAM %s %s", space,
-				refs[k].name, other->user ? "user" : "group", oname);
+			if (k == keep)
+				continue;
+			exclude(b, ref_reason(b, &refs[k]), "%s name %s collides with older IAM %s %s",
+				space, refs[k].name, winner->user ? "user" : "group", wname);
 		}
 		i = j;
 	}
@@ -349,11 +389,17 @@ static void visibility_and_tags(struct build *b)
 				     u->name);
 		}
 		if ((v = tag_value(u, cfg->shell_tag))) {
-			if (shell_ok(v))
-				s->shell = v;
-			else
+			/* Only a shell the host lists as a login shell (shells(5)): a tag
+			 * must not make an arbitrary file the login program (issue 8
+			 * finding 10). */
+			if (!shell_ok(v))
 				warn(b, "user %s: shell tag ignored (not an absolute path)",
 				     u->name);
+			else if (!local_shell_listed(b->local, v))
+				warn(b, "user %s: shell tag ignored (not listed in /etc/shells)",
+				     u->name);
+			else
+				s->shell = v;
 		}
 	}
 }

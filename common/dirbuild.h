@@ -8,15 +8,18 @@
  *   2. ids (ids.h) over the WHOLE directory, before any host-specific rule, so
  *      every host computes the same numbers;
  *   3. names that collide after mapping, over the whole directory (users with
- *      users; user private groups and IAM groups in the group namespace): all of
- *      them are excluded, so a Linux name means one IAM identity on every host;
+ *      users; user private groups and IAM groups in the group namespace): the
+ *      oldest (CreateDate, then IAM id) not already excluded keeps the name, the
+ *      others are excluded and reported, so a Linux name means one IAM identity on
+ *      every host and a look-alike created later cannot evict anyone;
  *   4. local accounts and groups (names and ids) of this host;
  *   5. visibility (path_prefix, visible_groups): invisible users are left out
  *      silently; exclusions are only reported for visible users (groups are all
  *      visible).
  * Tags: gecos_tag (no ':', no control characters, <= 256 bytes), shell_tag
- * (absolute path, no ':' or control characters, <= 255 bytes); a bad tag value is
- * ignored with a warning.
+ * (absolute path, no ':' or control characters, <= 255 bytes, listed in the host's
+ * /etc/shells); a bad tag value is ignored with a warning. uid_tag: see ids.h (a
+ * pin outside [uid_min, uid_max] excludes the user).
  */
 #ifndef IAM_DIRBUILD_H
 #define IAM_DIRBUILD_H

@@ -131,8 +131,10 @@ static void take(struct idset *uids, struct idset *gids, struct id_entity *e, si
 }
 
 static void place_pin(struct id_entity *e, size_t idx, struct id_entity *all, struct idset *uids,
-		      struct idset *gids)
+		      struct idset *gids, const struct id_ranges *r)
 {
+	uint32_t min = e->kind == ID_KIND_USER ? r->uid_min : r->gid_min;
+	uint32_t max = e->kind == ID_KIND_USER ? r->uid_max : r->gid_max;
 	uint32_t v;
 	size_t h;
 
@@ -140,6 +142,15 @@ static void place_pin(struct id_entity *e, size_t idx, struct id_entity *all, st
 		e->outcome = ID_EXCLUDED;
 		snprintf(e->reason, sizeof(e->reason), "pinned id tag is not a number in %u..%u",
 			 IDS_PIN_MIN, IDS_PIN_MAX);
+		return;
+	}
+	/* A pin is bound by the configured range like a hashed id: the install step
+	 * and the readers enforce the range, and a tag must not reach local ids
+	 * outside it (issue 8 finding 10). */
+	if (v < min || v > max) {
+		e->outcome = ID_EXCLUDED;
+		snprintf(e->reason, sizeof(e->reason), "pinned id %u outside the range %u..%u", v,
+			 min, max);
 		return;
 	}
 	h = holder_of(uids, gids, e->kind, v);
@@ -218,7 +229,7 @@ int ids_assign(struct id_entity *e, size_t n, const struct id_ranges *r)
 	qsort_r(order, n, sizeof(*order), cmp_order, e);
 	for (size_t k = 0; k < n; k++)
 		if (e[order[k]].pin)
-			place_pin(&e[order[k]], order[k], e, &uids, &gids);
+			place_pin(&e[order[k]], order[k], e, &uids, &gids, r);
 	for (size_t k = 0; k < n; k++)
 		if (!e[order[k]].pin)
 			place_hashed(&e[order[k]], order[k], e, &uids, &gids, r, 2 * n + 1);

@@ -76,6 +76,8 @@ int local_db_load(struct local_db *db, const char *passwd_path, const char *grou
 	r = load_one(passwd_path ? passwd_path : LOCALDB_PASSWD, &db->users, &db->nusers);
 	if (r == 0)
 		r = load_one(group_path ? group_path : LOCALDB_GROUP, &db->groups, &db->ngroups);
+	if (r == 0)
+		r = local_db_load_shells(db, NULL);
 	if (r < 0)
 		local_db_free(db);
 	return r;
@@ -88,10 +90,64 @@ static void free_ents(struct local_ent *e, size_t n)
 	free(e);
 }
 
+static void free_shells(struct local_db *db)
+{
+	for (size_t i = 0; i < db->nshells; i++)
+		free(db->shells[i]);
+	free(db->shells);
+	db->shells = NULL;
+	db->nshells = 0;
+}
+
+int local_db_load_shells(struct local_db *db, const char *shells_path)
+{
+	char *text = NULL, *line, *save = NULL;
+	size_t len;
+	int r;
+
+	free_shells(db);
+	r = read_file_bounded(shells_path ? shells_path : LOCALDB_SHELLS, LOCALDB_MAX_BYTES, &text,
+			      &len);
+	if (r == -ENOENT)
+		return 0; /* no list: no tag can name a valid shell */
+	if (r < 0)
+		return r;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char **t;
+
+		/* /etc/shells: one absolute path a line, '#' comments (shells(5)) */
+		line += strspn(line, " \t");
+		line[strcspn(line, " \t#\r")] = '\0';
+		if (line[0] != '/')
+			continue;
+		t = realloc(db->shells, (db->nshells + 1) * sizeof(*t));
+		if (!t || !(t[db->nshells] = strdup(line))) {
+			if (t)
+				db->shells = t;
+			free(text);
+			free_shells(db);
+			return -ENOMEM;
+		}
+		db->shells = t;
+		db->nshells++;
+	}
+	free(text);
+	return 0;
+}
+
+int local_shell_listed(const struct local_db *db, const char *shell)
+{
+	for (size_t i = 0; i < db->nshells; i++)
+		if (strcmp(db->shells[i], shell) == 0)
+			return 1;
+	return 0;
+}
+
 void local_db_free(struct local_db *db)
 {
 	free_ents(db->users, db->nusers);
 	free_ents(db->groups, db->ngroups);
+	free_shells(db);
 	memset(db, 0, sizeof(*db));
 }
 

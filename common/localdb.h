@@ -11,6 +11,7 @@
 
 #define LOCALDB_PASSWD "/etc/passwd"
 #define LOCALDB_GROUP "/etc/group"
+#define LOCALDB_SHELLS "/etc/shells"
 
 struct local_ent {
 	char *name;
@@ -22,11 +23,22 @@ struct local_db {
 	size_t nusers;
 	struct local_ent *groups;
 	size_t ngroups;
+	char **shells; /* login shells the host lists in /etc/shells (tag values must be one) */
+	size_t nshells;
 };
 
 /* Load both files (NULL: the defaults). A missing file is an error. 0 or -errno. */
 int local_db_load(struct local_db *db, const char *passwd_path, const char *group_path);
 void local_db_free(struct local_db *db);
+
+/*
+ * (Re)load the list of valid login shells (NULL: /etc/shells). local_db_load does
+ * this with the default. A missing file lists no shell, so every shell tag is
+ * ignored (issue 8 finding 10). 0 or -errno.
+ */
+int local_db_load_shells(struct local_db *db, const char *shells_path);
+/* Is shell listed, exactly? */
+int local_shell_listed(const struct local_db *db, const char *shell);
 
 const struct local_ent *local_user_by_name(const struct local_db *db, const char *name);
 const struct local_ent *local_user_by_id(const struct local_db *db, uint32_t id);

@@ -100,6 +100,12 @@ static struct fixture *setup_fixture(void)
 	f->d.groups = f->groups;
 	assert_int_equal(local_db_load(&f->local, pw, gr), 0);
 	unlink(pw);
+	free(pw);
+	/* the host's login shells, not this machine's /etc/shells */
+	pw = write_tmp("# /etc/shells: valid login shells\n/bin/sh\n/bin/bash\n/bin/zsh\n");
+	assert_int_equal(local_db_load_shells(&f->local, pw), 0);
+	assert_int_equal(f->local.nshells, 3);
+	unlink(pw);
 	unlink(gr);
 	free(pw);
 	free(gr);
@@ -173,6 +179,8 @@ static void test_awkward_directory(void **state)
 	add_tag(f, dave, "IAM-LOGIN:SHELL", "/bin/zsh");
 	add_tag(f, xy, "iam-login:shell", "bin/sh");
 	add_tag(f, ab, "iam-login:gecos", "evil:gecos");
+	/* issue 8 finding 10: an absolute path that is not a login shell is ignored */
+	add_tag(f, add_user(f, "mallory", "/", 1200), "iam-login:shell", "/tmp/evil-shell");
 	join(dave, "sudo");
 	join(dave, "ADMINS");
 	join(dave, "admins");
@@ -211,22 +219,27 @@ static void test_awkward_directory(void **state)
 	assert_string_equal(u->shell, "/bin/bash"); /* relative shell tag ignored */
 	u = find_user(&m, "a_b");
 	assert_string_equal(u->gecos, "a,b"); /* ':' in gecos tag ignored */
-	assert_int_equal(w.n, 2);
+	u = find_user(&m, "mallory");
+	assert_non_null(u);
+	assert_string_equal(u->shell, "/bin/bash"); /* not in /etc/shells: default shell */
+	assert_int_equal(w.n, 3);
+	assert_non_null(strstr(w.msgs[2], "not listed in /etc/shells"));
 
 	assert_null(find_user(&m, "root"));
-	assert_null(find_user(&m, "eve_x"));
+	/* issue 8 finding 11: the older eve+x keeps the name, the newer eve=x is excluded */
+	assert_non_null(find_user(&m, "eve_x"));
+	assert_string_equal(find_user(&m, "eve_x")->iam_name, "eve+x");
 	assert_null(find_user(&m, "ubuntu"));
 	assert_null(find_user(&m, "staff"));
 	assert_non_null(find_user(&m, "iam-admins"));
-	assert_int_equal(m.nusers, 5);
+	assert_int_equal(m.nusers, 7);
 	assert_string_equal(reason(&m, "user", "root"), "collides with local account root");
 	assert_string_equal(reason(&m, "user", "Ubuntu"), "collides with local account ubuntu");
 	assert_string_equal(reason(&m, "user", "staff"),
 			    "private group collides with local group staff");
-	assert_string_equal(reason(&m, "user", "eve+x"),
-			    "user name eve_x collides with IAM user eve=x");
+	assert_null(reason(&m, "user", "eve+x"));
 	assert_string_equal(reason(&m, "user", "eve=x"),
-			    "user name eve_x collides with IAM user eve+x");
+			    "user name eve_x collides with older IAM user eve+x");
 	assert_string_equal(reason(&m, "user",
 				   "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL"
 				   "LLLLLLLLLLLL"),
@@ -253,8 +266,8 @@ static void test_awkward_directory(void **state)
 	assert_true(g->user_private);
 	assert_int_equal(g->gid, find_user(&m, "dave_ops")->uid);
 	assert_int_equal(g->nmembers, 0);
-	/* 5 private + admins + wheel */
-	assert_int_equal(m.ngroups, 7);
+	/* 7 private + admins + wheel */
+	assert_int_equal(m.ngroups, 9);
 	/* sorted by name */
 	for (size_t i = 1; i < m.nusers; i++)
 		assert_true(strcmp(m.users[i - 1].name, m.users[i].name) < 0);
@@ -279,21 +292,61 @@ static void test_prefix_and_private_group_collision(void **state)
 	struct dir_model m;
 
 	(void)state;
-	add_user(f, "iam-admins", "/", 1);
+	add_user(f, "iam-admins", "/", 1); /* older than group admins (1000): keeps the name */
 	add_user(f, "bob", "/", 2);
+	add_user(f, "iam-ops", "/", 5000); /* newer than group ops: excluded */
 	add_group(f, "admins");
+	add_group(f, "ops");
 	assert_int_equal(dir_build(&f->cfg, &f->d, &f->local, 1, &m, NULL), 0);
-	assert_string_equal(reason(&m, "user", "iam-admins"),
-			    "group name iam-admins collides with IAM group admins");
+	assert_null(reason(&m, "user", "iam-admins"));
 	assert_string_equal(reason(&m, "group", "admins"),
-			    "group name iam-admins collides with IAM user iam-admins");
-	assert_int_equal(m.nusers, 1);
-	assert_int_equal(m.ngroups, 1);
+			    "group name iam-admins collides with older IAM user iam-admins");
+	assert_string_equal(reason(&m, "user", "iam-ops"),
+			    "group name iam-ops collides with older IAM group ops");
+	assert_null(reason(&m, "group", "ops"));
+	assert_int_equal(m.nusers, 2);
+	assert_int_equal(m.ngroups, 3);
+	assert_true(find_group(&m, "iam-admins")->user_private);
+	assert_false(find_group(&m, "iam-ops")->user_private);
 	dir_model_free(&m);
 	f->cfg.strip_suffixes.items = NULL;
 	f->cfg.strip_suffixes.n = 0;
 	free(f->suffix[0]);
 	teardown_fixture(f);
+}
+
+/*
+ * issue 8 finding 11: someone with iam:CreateUser makes victim@example.com, which
+ * maps (strip_suffixes) onto the existing victim: the victim keeps the name, the
+ * look-alike is excluded and reported, whatever order IAM lists them in.
+ */
+static void test_lookalike_cannot_evict(void **state)
+{
+	for (int order = 0; order < 2; order++) {
+		struct fixture *f = setup_fixture();
+		struct dir_model m;
+
+		(void)state;
+		if (order == 0) {
+			add_user(f, "victim@example.com", "/", 2000);
+			add_user(f, "victim", "/", 100);
+		} else {
+			add_user(f, "victim", "/", 100);
+			add_user(f, "victim@example.com", "/", 2000);
+		}
+		assert_int_equal(dir_build(&f->cfg, &f->d, &f->local, 1, &m, NULL), 0);
+		assert_int_equal(m.nusers, 1);
+		assert_non_null(find_user(&m, "victim"));
+		assert_string_equal(find_user(&m, "victim")->iam_name, "victim");
+		assert_null(reason(&m, "user", "victim"));
+		assert_string_equal(reason(&m, "user", "victim@example.com"),
+				    "user name victim collides with older IAM user victim");
+		dir_model_free(&m);
+		f->cfg.strip_suffixes.items = NULL;
+		f->cfg.strip_suffixes.n = 0;
+		free(f->suffix[0]);
+		teardown_fixture(f);
+	}
 }
 
 static void test_visibility(void **state)
@@ -356,9 +409,11 @@ static void test_local_id_and_pins(void **state)
 	p = add_user(f, "pinned", "/", 1);
 	add_tag(f, p, "iam-login:uid", "250000000"); /* local account "weird" has it */
 	q = add_user(f, "pinned2", "/", 2);
-	add_tag(f, q, "iam-login:uid", "70000");
+	add_tag(f, q, "iam-login:uid", "200070000");
 	r = add_user(f, "badpin", "/", 3);
 	add_tag(f, r, "iam-login:uid", "1000");
+	/* issue 8 finding 10: above the system range but outside [uid_min, uid_max] */
+	add_tag(f, add_user(f, "outpin", "/", 4), "iam-login:uid", "70000");
 	free(f->cfg.home_base);
 	f->cfg.home_base = strdup("/srv/home/");
 	assert_int_equal(dir_build(&f->cfg, &f->d, &f->local, 1, &m, NULL), 0);
@@ -366,8 +421,11 @@ static void test_local_id_and_pins(void **state)
 	assert_string_equal(reason(&m, "user", "pinned"),
 			    "uid 250000000 belongs to local account weird");
 	assert_string_equal(find_user(&m, "pinned2")->name, "pinned2");
-	assert_int_equal(find_user(&m, "pinned2")->uid, 70000);
-	assert_int_equal(find_group(&m, "pinned2")->gid, 70000);
+	assert_int_equal(find_user(&m, "pinned2")->uid, 200070000);
+	assert_int_equal(find_group(&m, "pinned2")->gid, 200070000);
+	assert_null(find_user(&m, "outpin"));
+	assert_string_equal(reason(&m, "user", "outpin"),
+			    "uid: pinned id 70000 outside the range 200000000..299999999");
 	assert_string_equal(reason(&m, "user", "badpin"),
 			    "uid: pinned id tag is not a number in 65536..2147483647");
 	dir_model_free(&m);
@@ -383,6 +441,7 @@ int main(void)
 	    cmocka_unit_test(test_awkward_directory),
 	    cmocka_unit_test(test_prefix_and_private_group_collision),
 	    cmocka_unit_test(test_visibility),
+	    cmocka_unit_test(test_lookalike_cannot_evict),
 	    cmocka_unit_test(test_local_id_and_pins),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -182,24 +182,45 @@ static void test_pins(void **state)
 
 	(void)state;
 	e[0] = (struct id_entity){
-	    .kind = ID_KIND_USER, .iam_id = "AIDAPIN1", .created = 10, .pin = "70000"};
+	    .kind = ID_KIND_USER, .iam_id = "AIDAPIN1", .created = 10, .pin = "200070000"};
 	e[1] = (struct id_entity){
-	    .kind = ID_KIND_USER, .iam_id = "AIDAPIN2", .created = 20, .pin = "70000"};
+	    .kind = ID_KIND_USER, .iam_id = "AIDAPIN2", .created = 20, .pin = "200070000"};
 	e[2] = (struct id_entity){
 	    .kind = ID_KIND_USER, .iam_id = "AIDAPIN3", .created = 5, .pin = "0"};
 	e[3] = (struct id_entity){
-	    .kind = ID_KIND_GROUP, .iam_id = "AGPAPIN4", .created = 30, .pin = "70000"};
+	    .kind = ID_KIND_GROUP, .iam_id = "AGPAPIN4", .created = 30, .pin = "200070000"};
 	e[4] = (struct id_entity){
 	    .kind = ID_KIND_USER, .iam_id = "AIDAPIN5", .created = 40, .pin = "65535"};
 	assert_int_equal(ids_assign(e, 5, &defaults), 0);
 	assert_int_equal(e[0].outcome, ID_PINNED);
-	assert_int_equal(e[0].id, 70000);
+	assert_int_equal(e[0].id, 200070000);
 	assert_int_equal(e[1].outcome, ID_EXCLUDED);
-	assert_string_equal(e[1].reason, "pinned id 70000 already held by AIDAPIN1");
+	assert_string_equal(e[1].reason, "pinned id 200070000 already held by AIDAPIN1");
 	assert_int_equal(e[2].outcome, ID_EXCLUDED);
-	assert_int_equal(e[3].outcome, ID_EXCLUDED); /* the user's private group has gid 70000 */
+	assert_int_equal(e[3].outcome, ID_EXCLUDED); /* the user's private group has gid 200070000 */
 	assert_int_equal(e[4].outcome, ID_EXCLUDED);
 	assert_int_equal(e[4].id, 0);
+}
+
+/* issue 8 finding 10: a pin outside [uid_min, uid_max] is refused, even above the system range */
+static void test_pin_outside_range(void **state)
+{
+	struct id_entity e[3];
+
+	(void)state;
+	e[0] = (struct id_entity){
+	    .kind = ID_KIND_USER, .iam_id = "AIDAOUT1", .created = 10, .pin = "70000"};
+	e[1] = (struct id_entity){
+	    .kind = ID_KIND_USER, .iam_id = "AIDAOUT2", .created = 20, .pin = "300000000"};
+	e[2] = (struct id_entity){
+	    .kind = ID_KIND_USER, .iam_id = "AIDAIN", .created = 30, .pin = "299999999"};
+	assert_int_equal(ids_assign(e, 3, &defaults), 0);
+	assert_int_equal(e[0].outcome, ID_EXCLUDED);
+	assert_int_equal(e[0].id, 0);
+	assert_string_equal(e[0].reason, "pinned id 70000 outside the range 200000000..299999999");
+	assert_int_equal(e[1].outcome, ID_EXCLUDED);
+	assert_int_equal(e[2].outcome, ID_PINNED);
+	assert_int_equal(e[2].id, 299999999);
 }
 
 static void test_bad_ranges(void **state)
@@ -222,6 +243,7 @@ int main(void)
 	    cmocka_unit_test(test_range_full),
 	    cmocka_unit_test(test_users_and_groups_share_gids),
 	    cmocka_unit_test(test_pins),
+	    cmocka_unit_test(test_pin_outside_range),
 	    cmocka_unit_test(test_bad_ranges),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
