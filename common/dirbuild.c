@@ -19,6 +19,7 @@ struct ustate {
 	char name[LINUX_NAME_MAX + 1];
 	bool named;
 	bool visible;
+	bool local_collision; /* reason comes from local_collisions() */
 	char *reason;
 	uint32_t uid;
 	const char *gecos;
@@ -238,7 +239,8 @@ static int cmp_name_ref(const void *a, const void *b)
 
 static int64_t ref_created(const struct build *b, const struct name_ref *r)
 {
-	return r->user ? (int64_t)b->d->users[r->idx].created : (int64_t)b->d->groups[r->idx].created;
+	return r->user ? (int64_t)b->d->users[r->idx].created
+		       : (int64_t)b->d->groups[r->idx].created;
 }
 
 static const char *ref_iam_id(const struct build *b, const struct name_ref *r)
@@ -291,8 +293,9 @@ static void exclude_runs(struct build *b, struct name_ref *refs, size_t n, const
 
 			if (k == keep)
 				continue;
-			exclude(b, ref_reason(b, &refs[k]), "%s name %s collides with older IAM %s %s",
-				space, refs[k].name, winner->user ? "user" : "group", wname);
+			exclude(b, ref_reason(b, &refs[k]),
+				"%s name %s collides with older IAM %s %s", space, refs[k].name,
+				winner->user ? "user" : "group", wname);
 		}
 		i = j;
 	}
@@ -332,6 +335,7 @@ static void local_collisions(struct build *b)
 
 		if (s->reason)
 			continue;
+		s->local_collision = true; /* any reason set below is host-local */
 		if ((le = local_user_by_name(b->local, s->name)))
 			exclude(b, &s->reason, "collides with local account %s", le->name);
 		else if ((le = local_group_by_name(b->local, s->name)))
@@ -343,6 +347,8 @@ static void local_collisions(struct build *b)
 		else if ((le = local_group_by_id(b->local, s->uid)))
 			exclude(b, &s->reason, "gid %u belongs to local group %s", s->uid,
 				le->name);
+		else
+			s->local_collision = false;
 	}
 	for (size_t j = 0; j < b->d->ngroups; j++) {
 		struct gstate *s = &b->gs[j];
@@ -619,6 +625,8 @@ static int assemble(struct build *b, struct dir_model *m)
 			continue;
 		m->excluded[m->nexcluded].kind = dup_or_fail(b, "user");
 		m->excluded[m->nexcluded].iam_name = dup_or_fail(b, d->users[i].name);
+		m->excluded[m->nexcluded].iam_id = dup_or_fail(b, d->users[i].id);
+		m->excluded[m->nexcluded].local_collision = b->us[i].local_collision;
 		m->excluded[m->nexcluded++].reason = dup_or_fail(b, b->us[i].reason);
 	}
 	for (size_t j = 0; j < d->ngroups; j++) {

@@ -32,6 +32,7 @@ void dir_model_free(struct dir_model *m)
 		free(m->excluded[i].kind);
 		free(m->excluded[i].iam_name);
 		free(m->excluded[i].reason);
+		free(m->excluded[i].iam_id);
 	}
 	free(m->users);
 	free(m->groups);

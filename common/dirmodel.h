@@ -39,6 +39,10 @@ struct dir_excluded {
 	char *kind; /* "user" or "group" */
 	char *iam_name;
 	char *reason; /* "collides with local account root", ... */
+	char *iam_id; /* users: the IAM UserId (may be NULL) */
+	/* Excluded only because of this host's own accounts/groups (a local jenkins
+	 * created after the last sync): the sync's removal guard does not count it. */
+	bool local_collision;
 };
 
 struct dir_model {

@@ -17,8 +17,8 @@
 #include "snapshot_format.h"
 #include "sync.h"
 
-__attribute__((format(printf, 2, 3))) static int refuse(struct install_result *res,
-							 const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int refuse(struct install_result *res, const char *fmt,
+							...)
 {
 	va_list ap;
 

@@ -124,20 +124,28 @@ static int count_removed(const char *path, const struct dir_model *m, size_t *re
 	struct snap *s = NULL;
 	struct snap_info info;
 	char **ids;
+	size_t n = 0;
 	int r;
 
 	*removed = *prev_users = 0;
 	r = snap_open(path, &s);
 	if (r < 0)
 		return 0; /* none, or damaged: nothing to protect */
-	ids = calloc(m->nusers + 1, sizeof(*ids));
+	ids = calloc(m->nusers + m->nexcluded + 1, sizeof(*ids));
 	if (!ids) {
 		snap_close(s);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < m->nusers; i++)
-		ids[i] = m->users[i].iam_id;
-	qsort(ids, m->nusers, sizeof(*ids), cmp_str);
+		ids[n++] = m->users[i].iam_id;
+	/* A user excluded only because a local account took the name or id on this host
+	 * (a local jenkins created after the last sync) is not an IAM-side removal: it
+	 * must not block the sync that reports it (issue 8 finding 7). */
+	for (size_t i = 0; i < m->nexcluded; i++)
+		if (m->excluded[i].local_collision && m->excluded[i].iam_id &&
+		    strcmp(m->excluded[i].kind, "user") == 0)
+			ids[n++] = m->excluded[i].iam_id;
+	qsort(ids, n, sizeof(*ids), cmp_str);
 	snap_get_info(s, &info);
 	for (uint32_t i = 0; i < info.nusers; i++) {
 		struct snap_user u;
@@ -147,7 +155,7 @@ static int count_removed(const char *path, const struct dir_model *m, size_t *re
 			continue;
 		(*prev_users)++;
 		key = u.iam_id;
-		if (!bsearch(&key, ids, m->nusers, sizeof(*ids), cmp_str))
+		if (!bsearch(&key, ids, n, sizeof(*ids), cmp_str))
 			(*removed)++;
 	}
 	free(ids);
@@ -181,13 +189,17 @@ static int take_lock(const char *work_dir, int *fd_out)
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", work_dir, SYNC_LOCK_NAME) >= sizeof(path))
 		return -ENAMETOOLONG;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 077)) {
-		close(fd);
-		return -EPERM;
+	/* Only this user (or root) can have put anything in its 0700 directory;
+	 * still, a symlink, FIFO or foreign file there is replaced, never used. */
+	for (int attempt = 0;; attempt++) {
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
+		    st.st_uid == geteuid() && !(st.st_mode & 077))
+			break;
+		if (fd >= 0)
+			close(fd);
+		if (attempt > 0 || unlink(path) < 0)
+			return -EPERM;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		int e = errno;

@@ -197,7 +197,8 @@ static void test_pins(void **state)
 	assert_int_equal(e[1].outcome, ID_EXCLUDED);
 	assert_string_equal(e[1].reason, "pinned id 200070000 already held by AIDAPIN1");
 	assert_int_equal(e[2].outcome, ID_EXCLUDED);
-	assert_int_equal(e[3].outcome, ID_EXCLUDED); /* the user's private group has gid 200070000 */
+	assert_int_equal(e[3].outcome,
+			 ID_EXCLUDED); /* the user's private group has gid 200070000 */
 	assert_int_equal(e[4].outcome, ID_EXCLUDED);
 	assert_int_equal(e[4].id, 0);
 }

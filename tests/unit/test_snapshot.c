@@ -110,10 +110,10 @@ static void make_model(struct dir_model *m)
 					  false};
 	m->nexcluded = 2;
 	m->excluded = calloc(2, sizeof(*m->excluded));
-	m->excluded[0] =
-	    (struct dir_excluded){strdup("user"), strdup("root"), strdup("local account")};
-	m->excluded[1] = (struct dir_excluded){strdup("group"), strdup("Sudo"),
-					       strdup("collides with local group sudo")};
+	m->excluded[0] = (struct dir_excluded){strdup("user"), strdup("root"),
+					       strdup("local account"), NULL, false};
+	m->excluded[1] = (struct dir_excluded){
+	    strdup("group"), strdup("Sudo"), strdup("collides with local group sudo"), NULL, false};
 }
 
 static int setup(void **state)

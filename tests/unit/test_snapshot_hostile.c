@@ -84,7 +84,8 @@ static void make_small_model(struct dir_model *m)
 					  false};
 	m->nexcluded = 1;
 	m->excluded = calloc(1, sizeof(*m->excluded));
-	m->excluded[0] = (struct dir_excluded){sdup("user"), sdup("root"), sdup("local")};
+	m->excluded[0] =
+	    (struct dir_excluded){sdup("user"), sdup("root"), sdup("local"), NULL, false};
 }
 
 static void put32(uint8_t *p, uint32_t v)

@@ -13,28 +13,28 @@
 
 static void install_help(FILE *f)
 {
-	fprintf(f,
-		"Usage: iam-login install [--quiet]\n"
-		"\n"
-		"The privileged half of a sync (run as root; the systemd unit runs it right\n"
-		"after 'iam-login sync' as the service user). Reads the candidate snapshot the\n"
-		"unprivileged sync wrote to <state_dir>/sync/directory, copies it, checks every\n"
-		"record against this config and the host's own /etc/passwd and /etc/group, and\n"
-		"only then installs it as <state_dir>/directory, owned by root, atomically.\n"
-		"\n"
-		"Refused (the installed snapshot stays as it is) when: <state_dir> is not owned by\n"
-		"root or writable by others; the candidate is not a well-formed snapshot; its\n"
-		"generation is not above the installed one; a uid is outside uid_min..uid_max or\n"
-		"a gid outside gid_min..gid_max (or below 65536); a name, uid or gid belongs to a\n"
-		"local account or group; a group carries a local gid that merge_groups does not\n"
-		"name. Whoever runs the network-facing sync can propose users, never root, a local\n"
-		"uid or membership in sudo, shadow or disk.\n"
-		"\n"
-		"Options:\n"
-		"  -q, --quiet   print nothing on success\n"
-		"  -h, --help    this text\n"
-		"\n"
-		"Exit status: 0 installed; 1 refused or failed; 2 usage.\n");
+	fprintf(
+	    f, "Usage: iam-login install [--quiet]\n"
+	       "\n"
+	       "The privileged half of a sync (run as root; the systemd unit runs it right\n"
+	       "after 'iam-login sync' as the service user). Reads the candidate snapshot the\n"
+	       "unprivileged sync wrote to <state_dir>/sync/directory, copies it, checks every\n"
+	       "record against this config and the host's own /etc/passwd and /etc/group, and\n"
+	       "only then installs it as <state_dir>/directory, owned by root, atomically.\n"
+	       "\n"
+	       "Refused (the installed snapshot stays as it is) when: <state_dir> is not owned by\n"
+	       "root or writable by others; the candidate is not a well-formed snapshot; its\n"
+	       "generation is not above the installed one; a uid is outside uid_min..uid_max or\n"
+	       "a gid outside gid_min..gid_max (or below 65536); a name, uid or gid belongs to a\n"
+	       "local account or group; a group carries a local gid that merge_groups does not\n"
+	       "name. Whoever runs the network-facing sync can propose users, never root, a local\n"
+	       "uid or membership in sudo, shadow or disk.\n"
+	       "\n"
+	       "Options:\n"
+	       "  -q, --quiet   print nothing on success\n"
+	       "  -h, --help    this text\n"
+	       "\n"
+	       "Exit status: 0 installed; 1 refused or failed; 2 usage.\n");
 }
 
 int cli_install_candidate(const struct iam_config *cfg, bool quiet, const char *progname)
