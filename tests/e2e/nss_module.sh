@@ -132,9 +132,17 @@ corrupt_case "zero-length snapshot"
 
 # a record claiming uid 0 is refused, never served as root
 printf 'user evil 0 0 - /root /bin/sh evil E arn\nuser fine 200010 200010 - /home/fine /bin/sh f F arn\n' >"$T/evil.desc"
+# issue 8 finding 3 (defence in depth): a local admin's uid or a system gid is no IAM id
+printf 'user evil2 1777 1777 - /home/e /bin/sh e2 E2 arn\nuser evil3 200011 27 - /home/e /bin/sh e3 E3 arn\n' >>"$T/evil.desc"
 rm -f "$T/bad/directory"
 "$MKSNAP" "$T/evil.desc" "$T/bad" >/dev/null
 check_eq "entry with uid 0 is not served" "2" "$(ns "$T/bad" getent passwd evil >/dev/null; echo $?)"
+check_eq "issue 8 finding 3: entry with uid 1777 (system range) is not served" "2" \
+	"$(ns "$T/bad" getent -s iam passwd evil2 >/dev/null; echo $?)"
+check_eq "issue 8 finding 3: entry with primary gid 27 is not served" "2" \
+	"$(ns "$T/bad" getent -s iam passwd evil3 >/dev/null; echo $?)"
+check_eq "issue 8 finding 3: uid 1777 not resolved by number either" "2" \
+	"$(ns "$T/bad" getent -s iam passwd 1777 >/dev/null; echo $?)"
 check_eq "other entries of that snapshot still are" "fine:*:200010:200010::/home/fine:/bin/sh" \
 	"$(ns "$T/bad" getent passwd fine)"
 
