@@ -22,6 +22,16 @@ struct iam_config;
 int keys_find_user(const struct iam_config *cfg, const char *user, struct snap **snap,
 		   struct snap_user *u);
 
+/*
+ * May sshd get this IAM user's keys now? 0: yes; -ESTALE: the snapshot is
+ * older than [pam] max_snapshot_age (or from the future), as pam_iam refuses;
+ * -EPERM: the account NSS resolves for the name is not the snapshot's (a local
+ * account of the same name, created after the last sync: issue 8 finding 7).
+ * A name NSS does not resolve at all has no account to take over: 0.
+ */
+int keys_check_login(const struct iam_config *cfg, const struct snap *snap,
+		     const struct snap_user *u, long *age);
+
 struct keyfetch_ctx {
 	const struct iam_config *cfg;
 	const char *iam_name; /* IAM UserName */

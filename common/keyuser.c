@@ -2,6 +2,10 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,6 +39,38 @@ int keys_find_user(const struct iam_config *cfg, const char *user, struct snap *
 		snap_close(*snap);
 		*snap = NULL;
 	}
+	return r;
+}
+
+int keys_check_login(const struct iam_config *cfg, const struct snap *snap,
+		     const struct snap_user *u, long *age)
+{
+	struct snap_info info;
+	struct passwd pw, *res = NULL;
+	char *buf;
+	long n;
+	int r;
+
+	snap_get_info(snap, &info);
+	*age = (long)(time(NULL) - info.created);
+	/* Like pam_iam: an old snapshot may still list revoked users. */
+	if (cfg->max_snapshot_age > 0 && (*age > cfg->max_snapshot_age || *age < -300))
+		return -ESTALE;
+	/* sshd logs into the account getpwnam() gives: it must be the IAM one. */
+	n = sysconf(_SC_GETPW_R_SIZE_MAX);
+	if (n < 16384)
+		n = 16384;
+	buf = malloc((size_t)n);
+	if (!buf)
+		return -ENOMEM;
+	r = getpwnam_r(u->name, &pw, buf, (size_t)n, &res);
+	if (r != 0)
+		r = -r;
+	else if (!res)
+		r = 0; /* nothing NSS knows to take over; sshd refuses such a name */
+	else if (pw.pw_uid != (uid_t)u->uid)
+		r = -EPERM;
+	free(buf);
 	return r;
 }
 

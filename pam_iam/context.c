@@ -10,6 +10,7 @@
 #include <syslog.h>
 #include <time.h>
 #include <security/pam_ext.h>
+#include <security/pam_modutil.h>
 
 #include "log.h"
 #include "pam_iam.h"
@@ -222,6 +223,26 @@ int pam_iam_begin(struct pam_iam_ctx *ctx, pam_handle_t *pamh, const char *phase
 	}
 	if (r < 0)
 		return unavailable(ctx, unavail, "directory snapshot entry damaged");
+	{
+		/*
+		 * The account the service logs into is the one NSS resolves. A local
+		 * account created under an IAM name after the last sync comes first
+		 * (files before iam) and has another uid: it is not the IAM user and
+		 * gets nothing of theirs (issue 8 finding 7).
+		 */
+		const struct passwd *pw = pam_modutil_getpwnam(pamh, ctx->pam_user);
+
+		/* No account at all: nothing to take over, the service refuses anyway. */
+		if (pw && pw->pw_uid != (uid_t)ctx->user.uid) {
+			log_clean(ctx->arn_c, sizeof(ctx->arn_c),
+				  ctx->user.iam_arn ? ctx->user.iam_arn : "");
+			pam_iam_audit(ctx, LOG_WARNING, "ignored",
+				      "local account has the IAM user's name but another uid: "
+				      "not treated as the IAM user");
+			ctx->arn_c[0] = '\0';
+			return PAM_SUCCESS; /* is_iam stays false: the stack decides */
+		}
+	}
 	ctx->is_iam = true;
 	log_clean(ctx->arn_c, sizeof(ctx->arn_c), ctx->user.iam_arn ? ctx->user.iam_arn : "");
 

@@ -54,6 +54,7 @@ IAMID[huge]=AIDAHUGE000000000001 ARN[huge]=arn:aws:iam::123456789012:user/huge
 IAMID[ghost]=AIDAGHOST00000000001 ARN[ghost]=arn:aws:iam::123456789012:user/ghost
 {
 	echo "account 123456789012"
+	echo "created $(date +%s)" # the key command refuses a snapshot older than max_snapshot_age
 	i=1
 	for u in alice bob carol dave erin mallory huge ghost; do
 		echo "user $u $((200000 + i)) $((200000 + i)) - /home/$u /bin/sh $u ${IAMID[$u]} ${ARN[$u]}"
