@@ -178,17 +178,19 @@ static int answer(const struct iam_config *cfg, const char *config_file, const c
 		r = keys_check_login(cfg, snap, &u, &age);
 		if (r == -ESTALE) {
 			audit_log(LOG_WARNING,
-				  "user=%s arn=%s result=refused reason=\"directory snapshot is %lds old\"",
+				  "user=%s arn=%s result=refused reason=\"directory snapshot is "
+				  "%lds old\"",
 				  cuser, carn, age);
 			snap_close(snap);
 			return 0;
 		}
 		if (r < 0) {
 			/* issue 8 finding 7: a local account took the name since the sync */
-			audit_log(LOG_WARNING,
-				  "user=%s arn=%s result=refused reason=\"account resolved by NSS is "
-				  "not the IAM user's (%s)\"",
-				  cuser, carn, r == -EPERM ? "uid differs" : strerror(-r));
+			audit_log(
+			    LOG_WARNING,
+			    "user=%s arn=%s result=refused reason=\"account resolved by NSS is "
+			    "not the IAM user's (%s)\"",
+			    cuser, carn, r == -EPERM ? "uid differs" : strerror(-r));
 			snap_close(snap);
 			return 0;
 		}
