@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "fileutil.h"
@@ -152,46 +153,44 @@ static bool code_shape_ok(const char *code, unsigned digits)
 }
 
 /*
- * liboath serialises its own rewrites of the usersfile with "FILE.lock":
- * fopen(w) + fcntl lock, unlinked afterwards. Take the same lock so an
- * enrolment and a login's update of the last-used code cannot lose each other.
- * Like liboath, an existing lock file is not a held lock (a process killed
- * while holding it leaves the file behind; O_EXCL would then lock everyone
- * out for good): only the fcntl lock counts, and only on the file that is
- * still at the path, since the holder unlinks it when done.
+ * One persistent lock file, "FILE.iam-lock", serialises every read-check-write
+ * of the usersfile (verify, enrol, remove). It is never unlinked and never
+ * opened O_EXCL: liboath's "FILE.lock" is O_EXCL since the CVE-2024-47191 fix,
+ * so a process killed while holding it locked TOTP out for the whole host
+ * (issue 8 finding 5). An fcntl lock dies with its holder, so a killed sudo
+ * releases it. The lock is never held across a PAM conversation, so waiting
+ * for it (F_SETLKW) is bounded by one file rewrite. Only root may own it:
+ * anybody else able to open it could hold the lock and stop every login.
  */
 static int lock_usersfile(const char *path, char *lockpath, size_t n)
 {
 	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	struct stat st;
+	int fd;
 
-	if (snprintf(lockpath, n, "%s.lock", path) >= (int)n)
+	if (snprintf(lockpath, n, "%s.iam-lock", path) >= (int)n)
 		return -ENAMETOOLONG;
-	for (int i = 0; i < 100; i++) {
-		struct stat held, at_path;
-		int fd =
-		    open(lockpath, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
-
-		if (fd < 0)
-			return errno == ELOOP ? -EPERM : -errno;
-		if (fcntl(fd, F_SETLK, &fl) < 0) {
-			int e = errno;
-			close(fd);
-			if (e != EAGAIN && e != EACCES)
-				return -e;
-			usleep(20000);
-			continue;
-		}
-		if (fstat(fd, &held) == 0 && lstat(lockpath, &at_path) == 0 &&
-		    held.st_dev == at_path.st_dev && held.st_ino == at_path.st_ino)
-			return fd;
-		close(fd); /* locked a file its holder had just removed: again */
+	fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK,
+		  0600);
+	if (fd < 0)
+		return errno == ELOOP ? -EPERM : -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 077)) {
+		close(fd);
+		return -EPERM;
 	}
-	return -EBUSY;
+	while (fcntl(fd, F_SETLKW, &fl) < 0) {
+		int e = errno;
+		if (e != EINTR) {
+			close(fd);
+			return -e;
+		}
+	}
+	return fd;
 }
 
 static void unlock_usersfile(int fd, const char *lockpath)
 {
-	unlink(lockpath);
+	(void)lockpath; /* persistent: unlinking would let two holders lock two files */
 	close(fd);
 }
 
@@ -316,18 +315,21 @@ static time_t parse_stamp(const char *s)
 }
 
 /*
- * Verify a secret too long for liboath's usersfile parser, under liboath's lock:
- * find the line, check the code, refuse a step not later than the recorded one,
- * record the accepted step in liboath's field layout (counter, otp, time).
+ * Verify every secret here, in one critical section under the project's lock
+ * (issue 8 findings 5, 6): read the file, find the line, check the code with
+ * liboath's oath_totp_validate2(), refuse a step not later than the recorded
+ * one, record the accepted step in liboath's field layout (counter, otp, time)
+ * with an atomic rewrite, unlock. liboath's usersfile authentication is not
+ * used: it takes its own O_EXCL lock and checks outside ours.
  */
-static int verify_long(const char *usersfile, const char *user, const char *code, unsigned window)
+static int verify_locked(const char *usersfile, const char *user, const char *code,
+			 unsigned window, time_t now)
 {
 	unsigned char secret[TOTP_MAX_SECRET_BYTES];
 	char lockpath[PATH_MAX], line[96 + TOTP_MAX_USER + 2 * TOTP_MAX_SECRET_BYTES];
 	char *data = NULL, *cur, *save = NULL, stamp[32];
 	size_t len = 0, slen = 0;
 	int lockfd, r, pos = 0;
-	time_t now = time(NULL);
 
 	lockfd = lock_usersfile(usersfile, lockpath, sizeof(lockpath));
 	if (lockfd < 0)
@@ -377,6 +379,19 @@ static int verify_long(const char *usersfile, const char *user, const char *code
 			break;
 		}
 		step = (long long)(now / (time_t)period) + pos;
+		/*
+		 * A recorded step beyond now + window was accepted while the clock
+		 * was ahead (issue 8 finding 13). Honouring it would refuse every
+		 * code as "already used" until the clock catches up: log the clock
+		 * error (no secret) and judge this code on its own.
+		 */
+		if (last_step > (long long)(now / (time_t)period) + (long long)window) {
+			syslog(LOG_AUTHPRIV | LOG_WARNING,
+			       "iam-login: totp: last accepted step for %s is %lld steps in "
+			       "the future; clock was ahead, ignoring it",
+			       user, last_step - (long long)(now / (time_t)period));
+			last_step = -1;
+		}
 		if (step <= last_step) {
 			r = -EALREADY;
 			break;
@@ -408,10 +423,10 @@ out:
 	return r;
 }
 
-int totp_verify(const char *usersfile, const char *user, const char *code, unsigned window)
+int totp_verify_at(const char *usersfile, const char *user, const char *code, unsigned window,
+		  time_t now)
 {
 	struct totp_status st;
-	time_t last = 0;
 	int r;
 
 	r = totp_status(usersfile, user, &st);
@@ -419,27 +434,12 @@ int totp_verify(const char *usersfile, const char *user, const char *code, unsig
 		return r;
 	if (!code || !code_shape_ok(code, st.digits))
 		return -EINVAL;
-	if (st.secret_bytes > 32)
-		return verify_long(usersfile, user, code, window);
-	if (oath_init() != OATH_OK)
-		return -EIO;
-	/* The PIN field is "-" in lines we write, so the password is empty. */
-	r = oath_authenticate_usersfile(usersfile, user, code, window, "", &last);
-	oath_done();
-	switch (r) {
-	case OATH_OK:
-		return 0;
-	case OATH_REPLAYED_OTP:
-		return -EALREADY;
-	case OATH_INVALID_OTP:
-	case OATH_BAD_PASSWORD:
-		return -EACCES;
-	case OATH_UNKNOWN_USER:
-	case OATH_NO_SUCH_FILE:
-		return -ENOENT;
-	default:
-		return -EIO;
-	}
+	return verify_locked(usersfile, user, code, window, now);
+}
+
+int totp_verify(const char *usersfile, const char *user, const char *code, unsigned window)
+{
+	return totp_verify_at(usersfile, user, code, window, time(NULL));
 }
 
 int totp_enrol(const char *usersfile, const char *user, const unsigned char *secret,

@@ -51,6 +51,10 @@ int totp_status(const char *usersfile, const char *user, struct totp_status *out
  */
 int totp_verify(const char *usersfile, const char *user, const char *code, unsigned window);
 
+/* totp_verify at time now (tests inject the clock). */
+int totp_verify_at(const char *usersfile, const char *user, const char *code, unsigned window,
+		  time_t now);
+
 /*
  * Store (or replace) user's secret as a TOTP line with digits/period, keeping
  * every other line as it was. Creates the file (root, 0600) when missing. Takes

@@ -203,8 +203,7 @@ static int authenticate(struct pam_iam_ctx *ctx)
 		return PAM_SUCCESS;
 	case -EALREADY:
 		pam_iam_audit(ctx, LOG_WARNING, "failed", "totp code replayed");
-		pam_iam_tell(ctx, "That verification code was already used. "
-				  "Wait for the next one and try again.");
+		pam_iam_tell(ctx, "This code was already used; wait for the next one.");
 		return PAM_AUTH_ERR;
 	case -EACCES:
 	case -EINVAL:

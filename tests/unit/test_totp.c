@@ -415,51 +415,132 @@ static void test_verify_long_secret(void **state)
  * which also unblocks liboath's O_EXCL lock), while a lock another process
  * really holds still makes them wait and give up.
  */
+/*
+ * issue 8 finding 5: a lock file left by a killed process (liboath's O_EXCL
+ * "FILE.lock", or our own lock held by a process killed with SIGKILL) must
+ * not stop verification, enrolment or removal.
+ */
 static void test_stale_lock_file(void **state)
 {
 	struct tmp *t = *state;
 	unsigned char secret[40];
-	char lock[128], code[16];
+	char lock[128], ourlock[128], code[16];
 	struct totp_status st;
 	int fd, pfd[2];
 	pid_t pid;
 	char c;
 
 	snprintf(lock, sizeof(lock), "%s.lock", t->file);
+	snprintf(ourlock, sizeof(ourlock), "%s.iam-lock", t->file);
 	assert_int_equal(totp_new_secret(secret, sizeof(secret)), 0);
-	spit(lock, "", 0600);
+	spit(lock, "", 0600); /* liboath's leftover: irrelevant to us */
 	assert_int_equal(totp_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), 0);
-	assert_int_equal(access(lock, F_OK), -1);
 	assert_int_equal(totp_status(t->file, "alice", &st), 0);
-
-	spit(lock, "", 0600);
 	assert_int_equal(totp_code_at(secret, sizeof(secret), time(NULL), 6, 30, code, 16), 0);
 	assert_int_equal(totp_verify(t->file, "alice", code, 1), 0);
-	assert_int_equal(access(lock, F_OK), -1);
 
-	spit(lock, "", 0600);
-	assert_int_equal(totp_remove(t->file, "alice"), 0);
-	assert_int_equal(access(lock, F_OK), -1);
-
-	/* held by another process: still exclusive */
+	/* our lock held by another process, which is then killed: the kernel frees it */
 	assert_int_equal(pipe(pfd), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-		fd = open(lock, O_WRONLY | O_CREAT, 0600);
+		fd = open(ourlock, O_RDWR);
 		if (fd < 0 || fcntl(fd, F_SETLK, &fl) < 0)
 			_exit(1);
 		(void)!write(pfd[1], "x", 1);
-		sleep(5);
+		pause();
 		_exit(0);
 	}
 	close(pfd[1]);
 	assert_int_equal(read(pfd[0], &c, 1), 1);
 	close(pfd[0]);
-	assert_int_equal(totp_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), -EBUSY);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
+	assert_int_equal(totp_code_at(secret, sizeof(secret), time(NULL) + 30, 6, 30, code, 16),
+			 0);
+	assert_int_equal(totp_verify(t->file, "alice", code, 1), 0);
+	assert_int_equal(totp_remove(t->file, "alice"), 0);
+	/* a lock file root does not own exclusively is refused, not used */
+	assert_int_equal(chmod(ourlock, 0644), 0);
+	assert_int_equal(totp_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), -EPERM);
+	explicit_bzero(secret, sizeof(secret));
+}
+
+/* Fork n children that each verify (user i or user 0) with code; count accepted. */
+static int race_verify(const char *file, int n, bool same_user, const char *code, time_t now)
+{
+	pid_t pids[32];
+	int ok = 0, pfd[2];
+
+	assert_true(n <= 32);
+	assert_int_equal(pipe(pfd), 0);
+	for (int i = 0; i < n; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			char user[16], ch;
+			snprintf(user, sizeof(user), "u%d", same_user ? 0 : i);
+			close(pfd[1]);
+			(void)!read(pfd[0], &ch, 1); /* start together */
+			_exit(totp_verify_at(file, user, code, 1, now) == 0 ? 0 : 1);
+		}
+	}
+	close(pfd[0]);
+	close(pfd[1]); /* EOF releases every child at once */
+	for (int i = 0; i < n; i++) {
+		int st;
+		assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+			ok++;
+	}
+	return ok;
+}
+
+/* issue 8 finding 6: one code accepted once; simultaneous correct codes all accepted. */
+static void test_verify_concurrent(void **state)
+{
+	struct tmp *t = *state;
+	unsigned char secret[TOTP_SECRET_BYTES];
+	char code[16], user[16];
+	time_t now = 1800000000;
+
+	assert_int_equal(totp_new_secret(secret, sizeof(secret)), 0);
+	for (int i = 0; i < 16; i++) {
+		snprintf(user, sizeof(user), "u%d", i);
+		assert_int_equal(totp_enrol(t->file, user, secret, sizeof(secret), 6, 30), 0);
+	}
+	assert_int_equal(totp_code_at(secret, sizeof(secret), now, 6, 30, code, 16), 0);
+	assert_int_equal(race_verify(t->file, 16, true, code, now), 1);
+	assert_int_equal(totp_code_at(secret, sizeof(secret), now + 30, 6, 30, code, 16), 0);
+	assert_int_equal(race_verify(t->file, 16, false, code, now + 30), 16);
+	explicit_bzero(secret, sizeof(secret));
+}
+
+/*
+ * issue 8 finding 13: a code accepted while the clock was 2 h ahead must not
+ * make every code "already used" once the clock is right again.
+ */
+static void test_clock_went_back(void **state)
+{
+	struct tmp *t = *state;
+	unsigned char secret[40];
+	char code[16];
+	time_t now = 1800000000, ahead = now + 7200;
+
+	assert_int_equal(totp_new_secret(secret, sizeof(secret)), 0);
+	for (size_t len = 20; len <= 40; len += 20) {
+		assert_int_equal(totp_enrol(t->file, "alice", secret, len, 6, 30), 0);
+		assert_int_equal(totp_code_at(secret, len, ahead, 6, 30, code, 16), 0);
+		assert_int_equal(totp_verify_at(t->file, "alice", code, 1, ahead), 0);
+		assert_int_equal(totp_code_at(secret, len, now, 6, 30, code, 16), 0);
+		assert_int_equal(totp_verify_at(t->file, "alice", code, 1, now), 0);
+		/* and the replay rule holds again from the corrected step on */
+		assert_int_equal(totp_verify_at(t->file, "alice", code, 1, now), -EALREADY);
+		/* a recorded step inside the window is still a replay guard */
+		assert_int_equal(totp_code_at(secret, len, now - 30, 6, 30, code, 16), 0);
+		assert_int_equal(totp_verify_at(t->file, "alice", code, 1, now), -EALREADY);
+	}
 	explicit_bzero(secret, sizeof(secret));
 }
 
@@ -576,6 +657,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_verify_long_secret, tmp_setup, tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_hostile_lines, tmp_setup, tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_stale_lock_file, tmp_setup, tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_verify_concurrent, tmp_setup, tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_clock_went_back, tmp_setup, tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_long_secret_line_rules, tmp_setup, tmp_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
