@@ -67,8 +67,17 @@ static void check_snapshot(struct doctor *d, const struct iam_config *cfg)
 
 	snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, IAM_SNAPSHOT_NAME);
 	r = snap_open(path, &s);
+	if (r == -EPERM) {
+		/* what a host set up before root installed the snapshot looks like */
+		report(d, "FAIL",
+		       "snapshot %s is not owned by root (or writable by others): every reader "
+		       "ignores it; run 'iam-login sync' as root, which installs a root-owned one",
+		       path);
+		return;
+	}
 	if (r < 0) {
-		report(d, "FAIL", "snapshot %s: %s (run 'iam-login sync')", path, strerror(-r));
+		report(d, "FAIL", "snapshot %s: %s (run 'iam-login sync' as root)", path,
+		       strerror(-r));
 		return;
 	}
 	snap_get_info(s, &info);
