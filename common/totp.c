@@ -315,6 +315,86 @@ static time_t parse_stamp(const char *s)
 }
 
 /*
+ * Per-user throttle (RFC 6238 section 5.2, issue 8 finding 2): at most
+ * TOTP_MAX_FAILS failed codes per user per time step; after that the code is
+ * refused without being checked. The counts live in "FILE.attempts" (root,
+ * 0600, same checks as the usersfile) and change only under the usersfile
+ * lock, so parallel logins cannot race past the limit whatever the PAM stack
+ * says. Lines are "user step count"; only the current step's lines are kept.
+ */
+static int attempts_path(const char *usersfile, char *out, size_t n)
+{
+	return snprintf(out, n, "%s.attempts", usersfile) >= (int)n ? -ENAMETOOLONG : 0;
+}
+
+/* Failures recorded for user in step; 0 when none. Negative errno. */
+static int attempts_get(const char *usersfile, const char *user, long long step)
+{
+	char path[PATH_MAX], *data = NULL, *cur, *save = NULL;
+	size_t len = 0;
+	int r = attempts_path(usersfile, path, sizeof(path)), count = 0;
+
+	if (r == 0)
+		r = load_usersfile(path, &data, &len);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	for (cur = strtok_r(data, "\n", &save); cur; cur = strtok_r(NULL, "\n", &save)) {
+		char *f[4];
+		if (split_fields(cur, f, 4) == 3 && strcmp(f[0], user) == 0 &&
+		    strtoll(f[1], NULL, 10) == step)
+			count = (int)strtol(f[2], NULL, 10);
+	}
+	free(data);
+	return count < 0 ? 0 : count;
+}
+
+/*
+ * Record one more failure for user in step (or, with clear, forget user's
+ * failures after an accepted code, as pam_faillock does), dropping other
+ * steps' lines.
+ */
+static int attempts_update(const char *usersfile, const char *user, long long step, bool clear)
+{
+	char path[PATH_MAX], dbuf[PATH_MAX], bbuf[PATH_MAX], *data = NULL, *cur, *save = NULL;
+	char line[TOTP_MAX_USER + 48];
+	struct sbuf out = {0};
+	size_t len = 0;
+	int r = attempts_path(usersfile, path, sizeof(path)), count = 0;
+
+	if (r < 0)
+		return r;
+	snprintf(dbuf, sizeof(dbuf), "%s", path);
+	snprintf(bbuf, sizeof(bbuf), "%s", path);
+	r = load_usersfile(path, &data, &len);
+	if (r == -ENOENT)
+		r = 0;
+	for (cur = data ? strtok_r(data, "\n", &save) : NULL; r == 0 && cur;
+	     cur = strtok_r(NULL, "\n", &save)) {
+		char *f[4];
+		if (split_fields(cur, f, 4) != 3 || strtoll(f[1], NULL, 10) != step)
+			continue;
+		if (strcmp(f[0], user) == 0) {
+			count = (int)strtol(f[2], NULL, 10);
+			continue;
+		}
+		snprintf(line, sizeof(line), "%s %s %s\n", f[0], f[1], f[2]);
+		r = sbuf_add(&out, line, strlen(line));
+	}
+	if (r == 0 && !clear) {
+		snprintf(line, sizeof(line), "%s %lld %d\n", user, step, count + 1);
+		r = sbuf_add(&out, line, strlen(line));
+	}
+	if (r == 0)
+		r = atomic_write_file(dirname(dbuf), basename(bbuf), out.p ? out.p : "", out.len,
+				      0600, 0, 0);
+	free(data);
+	free(out.p);
+	return r;
+}
+
+/*
  * Verify every secret here, in one critical section under the project's lock
  * (issue 8 findings 5, 6): read the file, find the line, check the code with
  * liboath's oath_totp_validate2(), refuse a step not later than the recorded
@@ -342,7 +422,7 @@ static int verify_locked(const char *usersfile, const char *user, const char *co
 		char *f[8];
 		unsigned period, digits;
 		size_t n;
-		long long last_step = -1, step;
+		long long last_step = -1, step, now_step;
 
 		if (cur[0] == '#')
 			continue;
@@ -367,6 +447,14 @@ static int verify_locked(const char *usersfile, const char *user, const char *co
 			}
 			last_step = (long long)(t / (time_t)period);
 		}
+		now_step = (long long)(now / (time_t)period);
+		r = attempts_get(usersfile, user, now_step);
+		if (r < 0)
+			break;
+		if (r >= TOTP_MAX_FAILS) {
+			r = -EUSERS; /* throttled: the code is not looked at */
+			break;
+		}
 		if (oath_init() != OATH_OK) {
 			r = -EIO;
 			break;
@@ -375,7 +463,7 @@ static int verify_locked(const char *usersfile, const char *user, const char *co
 					code);
 		oath_done();
 		if (r < 0) {
-			r = -EACCES;
+			r = attempts_update(usersfile, user, now_step, false) ?: -EACCES;
 			break;
 		}
 		step = (long long)(now / (time_t)period) + pos;
@@ -393,7 +481,7 @@ static int verify_locked(const char *usersfile, const char *user, const char *co
 			last_step = -1;
 		}
 		if (step <= last_step) {
-			r = -EALREADY;
+			r = attempts_update(usersfile, user, now_step, false) ?: -EALREADY;
 			break;
 		}
 		{
@@ -414,6 +502,8 @@ static int verify_locked(const char *usersfile, const char *user, const char *co
 		}
 		r = rewrite_locked(usersfile, user, line);
 		explicit_bzero(line, sizeof(line));
+		if (r == 0 && attempts_get(usersfile, user, now_step) > 0)
+			(void)attempts_update(usersfile, user, now_step, true); /* best effort */
 		break;
 	}
 out:

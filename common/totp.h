@@ -1,9 +1,10 @@
 /*
  * TOTP (RFC 6238) secrets in liboath's usersfile format, shared by pam_iam and
  * `iam-login mfa`. The usersfile must be a regular file owned by root with no
- * group/other permissions; anything else is refused (-EPERM). Verification goes
- * through oath_authenticate_usersfile(), which records the last code used and so
- * refuses a replayed code. Secrets are zeroed after use and never logged.
+ * group/other permissions; anything else is refused (-EPERM). Codes are computed
+ * with liboath's TOTP functions (not its usersfile authentication); the last step
+ * used is recorded in the file under the project's own fcntl lock, so a replayed
+ * code is refused. Secrets are zeroed after use and never logged.
  *
  * Every function returns 0 or a negative errno.
  */
@@ -20,6 +21,7 @@
 #define TOTP_MAX_DIGITS 8
 #define TOTP_DEFAULT_PERIOD 30
 #define TOTP_MAX_USER 64		 /* longest user name accepted in the file */
+#define TOTP_MAX_FAILS 3 /* failed codes per user per step, then refused unchecked */
 #define TOTP_MAX_FILE (4u * 1024 * 1024) /* larger usersfiles are refused */
 
 /* What the usersfile says about one user (no secret). */
@@ -41,13 +43,15 @@ int totp_status(const char *usersfile, const char *user, struct totp_status *out
 
 /*
  * Check code for user with window steps either side of now, and record it so it
- * cannot be used again. Secrets of up to 32 bytes go through liboath's
- * oath_authenticate_usersfile(); longer ones (IAM's virtual MFA seeds are 40
- * bytes, more than liboath's usersfile parser takes) are checked here with
- * oath_totp_validate2() and the same lock, line format and replay rule: a code
- * is accepted only for a time step later than the last accepted one. 0 (accepted), -EACCES (wrong
+ * cannot be used again: one read-check-write under "FILE.iam-lock" (a
+ * persistent fcntl lock, freed by the kernel if its holder dies), checked with
+ * oath_totp_validate2(); a code is accepted only for a time step later than the
+ * last accepted one, unless that one lies beyond now + window (a clock that was
+ * ahead: logged and ignored). 0 (accepted), -EACCES (wrong
  * code or outside the window), -EALREADY (replayed: this or a later code was already used), -ENOENT
- * (user has no entry), -EINVAL (code is not digits of the right length), -EPERM, -EIO.
+ * (user has no entry), -EINVAL (code is not digits of the right length), -EPERM, -EIO,
+ * -EUSERS (TOTP_MAX_FAILS codes already failed for user in this step: refused
+ * without checking; issue 8 finding 2).
  */
 int totp_verify(const char *usersfile, const char *user, const char *code, unsigned window);
 
@@ -58,7 +62,7 @@ int totp_verify_at(const char *usersfile, const char *user, const char *code, un
 /*
  * Store (or replace) user's secret as a TOTP line with digits/period, keeping
  * every other line as it was. Creates the file (root, 0600) when missing. Takes
- * liboath's lock file so it does not race a login updating the file. 0 or -errno.
+ * the same lock as totp_verify so it does not race a login updating the file. 0 or -errno.
  */
 int totp_enrol(const char *usersfile, const char *user, const unsigned char *secret,
 	       size_t secret_len, unsigned digits, unsigned period);

@@ -205,6 +205,10 @@ static int authenticate(struct pam_iam_ctx *ctx)
 		pam_iam_audit(ctx, LOG_WARNING, "failed", "totp code replayed");
 		pam_iam_tell(ctx, "This code was already used; wait for the next one.");
 		return PAM_AUTH_ERR;
+	case -EUSERS:
+		pam_iam_audit(ctx, LOG_WARNING, "failed", "totp throttled: too many attempts");
+		pam_iam_tell(ctx, "Too many attempts; wait for the next code.");
+		return PAM_MAXTRIES;
 	case -EACCES:
 	case -EINVAL:
 		pam_iam_audit(ctx, LOG_WARNING, "failed", "totp code wrong or outside the window");

@@ -517,6 +517,50 @@ static void test_verify_concurrent(void **state)
 	explicit_bzero(secret, sizeof(secret));
 }
 
+/* issue 8 finding 2: TOTP_MAX_FAILS wrong codes in a step, then refused unchecked. */
+static void test_throttle(void **state)
+{
+	struct tmp *t = *state;
+	unsigned char secret[TOTP_SECRET_BYTES];
+	char code[16], bad[8], path[160];
+	time_t now = 1800000000; /* step start: now + 29 is the same step */
+	pid_t pids[8];
+	int accepted = 0;
+
+	assert_int_equal(totp_new_secret(secret, sizeof(secret)), 0);
+	assert_int_equal(totp_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), 0);
+	assert_int_equal(totp_enrol(t->file, "bob", secret, sizeof(secret), 6, 30), 0);
+	wrong_code(secret, now, bad);
+	for (int i = 0; i < TOTP_MAX_FAILS; i++)
+		assert_int_equal(totp_verify_at(t->file, "alice", bad, 1, now), -EACCES);
+	assert_int_equal(totp_code_at(secret, sizeof(secret), now, 6, 30, code, 16), 0);
+	assert_int_equal(totp_verify_at(t->file, "alice", code, 1, now + 29), -EUSERS);
+	/* another user is not affected, and the state is root-only */
+	assert_int_equal(totp_verify_at(t->file, "bob", code, 1, now), 0);
+	snprintf(path, sizeof(path), "%s.attempts", t->file);
+	assert_int_equal(totp_usersfile_check(path), 0);
+	/* the next step brings new attempts */
+	assert_int_equal(totp_code_at(secret, sizeof(secret), now + 30, 6, 30, code, 16), 0);
+	assert_int_equal(totp_verify_at(t->file, "alice", code, 1, now + 30), 0);
+
+	/* in parallel: 8 guessers in one step get at most TOTP_MAX_FAILS checked */
+	wrong_code(secret, now + 90, bad);
+	for (int i = 0; i < 8; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0)
+			_exit(totp_verify_at(t->file, "alice", bad, 1, now + 90) == -EACCES ? 0
+											     : 1);
+	}
+	for (int i = 0; i < 8; i++) {
+		int st;
+		assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+		accepted += WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	}
+	assert_int_equal(accepted, TOTP_MAX_FAILS);
+	explicit_bzero(secret, sizeof(secret));
+}
+
 /*
  * issue 8 finding 13: a code accepted while the clock was 2 h ahead must not
  * make every code "already used" once the clock is right again.
@@ -658,6 +702,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_hostile_lines, tmp_setup, tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_stale_lock_file, tmp_setup, tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_verify_concurrent, tmp_setup, tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_throttle, tmp_setup, tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_clock_went_back, tmp_setup, tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_long_secret_line_rules, tmp_setup, tmp_teardown),
 	};
