@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# issue 8 findings 5 and 6 with the real pamtester and pam_iam.so:
+# issue 8 findings 2, 5 and 6 with the real pamtester and pam_iam.so:
 #  - finding 5: a killed login (liboath's O_EXCL "totp.users.lock" left behind,
 #    or our fcntl lock held by a process killed with SIGKILL) must not disable
 #    TOTP: the next code still works.
@@ -88,6 +88,7 @@ timeout 10 bash -c "printf '%s\n' $(oathtool --totp -b "${SEC[u2]}") | pamtester
 check_eq "finding 5: code accepted after the lock holder was killed -9" 0 "$?"
 
 # ---- finding 6 ---------------------------------------------------------------
+rm -f "$USERS.lock" # measure the race, not finding 5
 wait_fresh_step
 CODE=$(oathtool --totp -b "${SEC[u3]}")
 for n in $(seq 12); do ( auth u3 "$CODE" && echo ok >>"$T/same" ) & done
@@ -99,3 +100,17 @@ for i in 4 5 6 7 8; do ( auth "u$i" "$(oathtool --totp -b "${SEC[u$i]}")" && ech
 wait
 check_eq "finding 6: 5 users with correct codes at once: all accepted" 5 "$(wc -l <"$T/diff" 2>/dev/null || echo 0)"
 
+
+# ---- finding 2 ---------------------------------------------------------------
+# 10 parallel wrong guesses for u1 in one step: at most 3 get checked, then
+# even the right code is refused unchecked with a clear message.
+wait_fresh_step
+GOOD=$(oathtool --totp -b "${SEC[u1]}")
+BAD=$(printf '%06d' $(( (10#$GOOD + 500000) % 1000000 )))
+for n in $(seq 10); do ( auth u1 "$BAD" ) & done
+wait
+check_eq "finding 2: 3 failures recorded for the step, no more" 3 "$(awk '$1=="u1"{print $3}' "$USERS.attempts")"
+check_eq "finding 2: attempts state is root 0600" "0 600" "$(stat -c '%u %a' "$USERS.attempts")"
+OUT=$(printf '%s\n' "$GOOD" | pamtester iamtest u1 authenticate 2>&1)
+check_eq "finding 2: right code refused once throttled" 1 "$?"
+check_match "finding 2: user told to wait" "Too many attempts; wait for the next code" "$OUT"
