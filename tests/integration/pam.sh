@@ -160,6 +160,7 @@ pt iamtest bob "$(code $BOB_KEY -150)" authenticate
 check_eq "code 5 steps old (outside window 1): refused" 1 "$RC"
 pt iamtest bob "$(code $BOB_KEY 150)" authenticate
 check_eq "code 5 steps ahead (outside window 1): refused" 1 "$RC"
+rm -f "$USERS.attempts" # 3 failures above: pam_iam's throttle (issue 8 finding 2) would refuse the next
 wait_step
 pt iamtest bob "$(code $BOB_KEY -30)" authenticate
 check_eq "previous step's code (inside window 1): accepted" 0 "$RC"
