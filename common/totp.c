@@ -170,8 +170,8 @@ static int lock_usersfile(const char *path, char *lockpath, size_t n)
 
 	if (snprintf(lockpath, n, "%s.iam-lock", path) >= (int)n)
 		return -ENAMETOOLONG;
-	fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK,
-		  0600);
+	fd =
+	    open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0600);
 	if (fd < 0)
 		return errno == ELOOP ? -EPERM : -errno;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 077)) {
@@ -402,8 +402,8 @@ static int attempts_update(const char *usersfile, const char *user, long long st
  * with an atomic rewrite, unlock. liboath's usersfile authentication is not
  * used: it takes its own O_EXCL lock and checks outside ours.
  */
-static int verify_locked(const char *usersfile, const char *user, const char *code,
-			 unsigned window, time_t now)
+static int verify_locked(const char *usersfile, const char *user, const char *code, unsigned window,
+			 time_t now)
 {
 	unsigned char secret[TOTP_MAX_SECRET_BYTES];
 	char lockpath[PATH_MAX], line[96 + TOTP_MAX_USER + 2 * TOTP_MAX_SECRET_BYTES];
@@ -514,7 +514,7 @@ out:
 }
 
 int totp_verify_at(const char *usersfile, const char *user, const char *code, unsigned window,
-		  time_t now)
+		   time_t now)
 {
 	struct totp_status st;
 	int r;

@@ -20,7 +20,7 @@
 #define TOTP_MIN_DIGITS 6
 #define TOTP_MAX_DIGITS 8
 #define TOTP_DEFAULT_PERIOD 30
-#define TOTP_MAX_USER 64		 /* longest user name accepted in the file */
+#define TOTP_MAX_USER 64 /* longest user name accepted in the file */
 #define TOTP_MAX_FAILS 3 /* failed codes per user per step, then refused unchecked */
 #define TOTP_MAX_FILE (4u * 1024 * 1024) /* larger usersfiles are refused */
 
@@ -57,7 +57,7 @@ int totp_verify(const char *usersfile, const char *user, const char *code, unsig
 
 /* totp_verify at time now (tests inject the clock). */
 int totp_verify_at(const char *usersfile, const char *user, const char *code, unsigned window,
-		  time_t now);
+		   time_t now);
 
 /*
  * Store (or replace) user's secret as a TOTP line with digits/period, keeping

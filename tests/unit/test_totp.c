@@ -457,8 +457,7 @@ static void test_stale_lock_file(void **state)
 	close(pfd[0]);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
-	assert_int_equal(totp_code_at(secret, sizeof(secret), time(NULL) + 30, 6, 30, code, 16),
-			 0);
+	assert_int_equal(totp_code_at(secret, sizeof(secret), time(NULL) + 30, 6, 30, code, 16), 0);
 	assert_int_equal(totp_verify(t->file, "alice", code, 1), 0);
 	assert_int_equal(totp_remove(t->file, "alice"), 0);
 	/* a lock file root does not own exclusively is refused, not used */
@@ -550,7 +549,7 @@ static void test_throttle(void **state)
 		assert_true(pids[i] >= 0);
 		if (pids[i] == 0)
 			_exit(totp_verify_at(t->file, "alice", bad, 1, now + 90) == -EACCES ? 0
-											     : 1);
+											    : 1);
 	}
 	for (int i = 0; i < 8; i++) {
 		int st;
