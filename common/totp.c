@@ -293,6 +293,70 @@ static int rewrite_usersfile(const char *path, const char *user, const char *new
 	return r;
 }
 
+/* user_from's lines keyed as user_to instead (lock held). -ENOENT, -EEXIST. */
+static int rekey_locked(const char *path, const char *from, const char *to)
+{
+	char dbuf[PATH_MAX], bbuf[PATH_MAX];
+	struct sbuf out = {0};
+	char *data = NULL;
+	size_t len = 0;
+	bool found = false, has_to = false;
+	int r;
+
+	if (snprintf(dbuf, sizeof(dbuf), "%s", path) >= (int)sizeof(dbuf) ||
+	    snprintf(bbuf, sizeof(bbuf), "%s", path) >= (int)sizeof(bbuf))
+		return -ENAMETOOLONG;
+	r = load_usersfile(path, &data, &len);
+	for (size_t i = 0; r == 0 && i < len;) {
+		const char *line = data + i, *nl = memchr(line, '\n', len - i);
+		size_t n = nl ? (size_t)(nl - line) : len - i, t = 0;
+
+		if (line_is_user(line, n, to)) {
+			has_to = true;
+			r = sbuf_add(&out, line, n) ?: sbuf_add(&out, "\n", 1);
+		} else if (line_is_user(line, n, from)) {
+			found = true;
+			while (t < n && line[t] != ' ' && line[t] != '\t')
+				t++;
+			/* type, one tab, the new key, then everything after the old key */
+			r = sbuf_add(&out, line, t) ?: sbuf_add(&out, "\t", 1)
+				?: sbuf_add(&out, to, strlen(to));
+			while (t < n && (line[t] == ' ' || line[t] == '\t'))
+				t++;
+			t += strlen(from);
+			r = r ?: sbuf_add(&out, line + t, n - t) ?: sbuf_add(&out, "\n", 1);
+		} else if (n > 0) {
+			r = sbuf_add(&out, line, n) ?: sbuf_add(&out, "\n", 1);
+		}
+		i += n + 1;
+	}
+	if (r == 0 && !found)
+		r = -ENOENT;
+	if (r == 0 && has_to)
+		r = -EEXIST; /* two secrets for one identity: an operator decides */
+	if (r == 0)
+		r = atomic_write_file(dirname(dbuf), basename(bbuf), out.p ? out.p : "", out.len,
+				      0600, 0, 0);
+	free_secret(data, len);
+	free_secret(out.p, out.cap);
+	return r;
+}
+
+int totp_rekey(const char *usersfile, const char *from, const char *to)
+{
+	char lockpath[PATH_MAX];
+	int lockfd, r;
+
+	if (!totp_valid_user(from) || !totp_valid_user(to))
+		return -EINVAL;
+	lockfd = lock_usersfile(usersfile, lockpath, sizeof(lockpath));
+	if (lockfd < 0)
+		return lockfd;
+	r = rekey_locked(usersfile, from, to);
+	unlock_usersfile(lockfd, lockpath);
+	return r;
+}
+
 /*
  * The time field of lines we check ourselves: UTC, "2026-12-01T03:58:30Z"
  * (liboath writes local time with an "L", which repeats an hour when daylight

@@ -67,6 +67,13 @@ int totp_verify_at(const char *usersfile, const char *user, const char *code, un
 int totp_enrol(const char *usersfile, const char *user, const unsigned char *secret,
 	       size_t secret_len, unsigned digits, unsigned period);
 
+/*
+ * Key from's line(s) as to instead, secret and replay state kept (migrating an
+ * entry keyed by a Linux name to the IAM UserId). 0, -ENOENT (no line for
+ * from), -EEXIST (to already has one), -EINVAL, -EPERM, -errno.
+ */
+int totp_rekey(const char *usersfile, const char *from, const char *to);
+
 /* Remove user's line(s). 0, -ENOENT (not enrolled), -EPERM, -errno. */
 int totp_remove(const char *usersfile, const char *user);
 

@@ -180,7 +180,9 @@ static int authenticate(struct pam_iam_ctx *ctx)
 		pam_fail_delay(ctx->pamh, 2000000);
 	if (policy == MFA_OFF)
 		return no_own_factor(ctx, "mfa off");
-	r = totp_status(usersfile, ctx->pam_user, &st);
+	/* keyed by the immutable IAM UserId, never the name: a new IAM user under an
+	 * old name must not inherit the old user's secret (issue 8 finding 9) */
+	r = totp_status(usersfile, ctx->user.iam_id, &st);
 	/* -ENOENT: no usersfile yet, or no line for this user */
 	if (r == -ENOENT)
 		return not_enrolled(ctx, policy);
@@ -195,7 +197,7 @@ static int authenticate(struct pam_iam_ctx *ctx)
 	r = read_code(ctx, st.digits, code, sizeof(code));
 	if (r != PAM_SUCCESS)
 		return r;
-	r = totp_verify(usersfile, ctx->pam_user, code, pam_iam_window(ctx));
+	r = totp_verify(usersfile, ctx->user.iam_id, code, pam_iam_window(ctx));
 	explicit_bzero(code, sizeof(code));
 	switch (r) {
 	case 0:

@@ -31,7 +31,7 @@ writeconf() { # writeconf MAX_SNAPSHOT_AGE
 }
 writeconf 3600
 sandbox_service_creds "$HOST_AK" "$HOST_SK"
-check_match "iam-login sync" "^synced" "$(as_service /usr/sbin/iam-login sync 2>&1)"
+check_match "iam-login sync" "^synced" "$(sandbox_sync 2>&1)"
 IAMUID=$(getent passwd jenkins | cut -d: -f3)
 check_match "NSS: IAM jenkins" "^[0-9]+$" "$IAMUID"
 

@@ -109,7 +109,7 @@ GOOD=$(oathtool --totp -b "${SEC[u1]}")
 BAD=$(printf '%06d' $(( (10#$GOOD + 500000) % 1000000 )))
 for n in $(seq 10); do ( auth u1 "$BAD" ) & done
 wait
-check_eq "finding 2: 3 failures recorded for the step, no more" 3 "$(awk '$1=="u1"{print $3}' "$USERS.attempts")"
+check_eq "finding 2: 3 failures recorded for the step, no more" 3 "$(awk '$1=="AIDAUSER000000000001"{print $3}' "$USERS.attempts")"
 check_eq "finding 2: attempts state is root 0600" "0 600" "$(stat -c '%u %a' "$USERS.attempts")"
 OUT=$(printf '%s\n' "$GOOD" | pamtester iamtest u1 authenticate 2>&1)
 check_eq "finding 2: right code refused once throttled" 1 "$?"

@@ -76,7 +76,7 @@ SECRET=$(secret_of "$OUT")
 check_eq "usersfile is root 0600" "0 600" "$(stat -c '%u %a' "$USERS")"
 check_eq "usersfile holds the URI's secret (hex) for alice" \
 	"$(b32hex "$SECRET")" \
-	"$(awk '$2=="alice"{print $4}' "$USERS")"
+	"$(awk '$2=="AIDAALICE00000000001"{print $4}' "$USERS")"
 OUT=$(mfa status alice)
 check_eq "status enrolled: exit 0" 0 "$?"
 check_match "status: enrolled, never used" "TOTP: enrolled \(6 digits, 30 s steps\).*last code accepted: never" "$(echo $OUT)"
@@ -96,7 +96,7 @@ check_nomatch "secret never logged" "$SECRET" "$(cat "$LOG")"
 mfa enroll alice --no-confirm >/dev/null 2>"$T/err"
 check_eq "enroll an enrolled user without --force: exit 1" 1 "$?"
 check_match "... says why" "already has a secret; use --force" "$(cat "$T/err")"
-check_eq "... secret unchanged" "$(b32hex "$SECRET")" "$(awk '$2=="alice"{print $4}' "$USERS")"
+check_eq "... secret unchanged" "$(b32hex "$SECRET")" "$(awk '$2=="AIDAALICE00000000001"{print $4}' "$USERS")"
 mfa enroll nosuchuser --no-confirm >/dev/null 2>"$T/err"
 check_eq "enroll a user not in the IAM directory: exit 1" 1 "$?"
 check_match "... says why" "not an IAM user on this host" "$(cat "$T/err")"
@@ -113,12 +113,12 @@ check_match "--help describes every subcommand" "enroll USER.*status USER.*remov
 
 OUT=$(mfa enroll bob --no-confirm --issuer "Example Co" 2>/dev/null)
 check_match "--issuer is percent-encoded in label and parameter" "^otpauth://totp/Example%20Co:bob%40.*&issuer=Example%20Co&" "$OUT"
-BOBLINE=$(grep -P '\tbob\t' "$USERS")
+BOBLINE=$(grep -P '\tAIDABOB0000000000002\t' "$USERS")
 OUT=$(mfa enroll alice --no-confirm --force 2>/dev/null)
 check_eq "enroll --force replaces the secret" 0 "$?"
 NEWSECRET=$(secret_of "$OUT")
 check_nomatch "... with a different secret" "^$SECRET$" "$NEWSECRET"
-check_eq "... other users' lines kept byte for byte" "$BOBLINE" "$(grep -P '\tbob\t' "$USERS")"
+check_eq "... other users' lines kept byte for byte" "$BOBLINE" "$(grep -P '\tAIDABOB0000000000002\t' "$USERS")"
 wait_step
 auth alice "$(oathtool --totp -b "$SECRET" -N "@$(($(date +%s) + 30))")"
 check_eq "... the old secret no longer works" 1 "$?"
@@ -140,7 +140,7 @@ oathtool --totp -b "$CSECRET" >&"${ENR[1]}"
 read -r -t 10 RCLINE <&"${ENR[0]}"
 wait "$ENR_PID" 2>/dev/null
 check_eq "confirmation with the right code: enrolled" "rc=0" "$RCLINE"
-check_eq "... carol's line is in the usersfile" 1 "$(awk '$2=="carol"' "$USERS" | wc -l)"
+check_eq "... carol's line is in the usersfile" 1 "$(awk '$2=="AIDACAROL00000000003"' "$USERS" | wc -l)"
 
 # ---- QR code on a terminal ---------------------------------------------------
 if command -v script >/dev/null; then
@@ -170,7 +170,7 @@ mfa remove alice >/dev/null
 check_eq "remove: exit 0" 0 "$?"
 mfa status alice >/dev/null
 check_eq "status after remove: exit 3" 3 "$?"
-check_eq "remove keeps other lines" "$BOBLINE" "$(grep -P '\tbob\t' "$USERS")"
+check_eq "remove keeps other lines" "$BOBLINE" "$(grep -P '\tAIDABOB0000000000002\t' "$USERS")"
 auth alice ""
 check_eq "after remove, alice has no factor: pam_iam ignores her, the fallback pam_deny refuses" 1 "$?"
 mfa remove alice >/dev/null 2>&1
@@ -198,7 +198,7 @@ host_env=(AWS_ACCESS_KEY_ID="$HOST_AK" AWS_SECRET_ACCESS_KEY="$HOST_SK" AWS_CONF
 OUT=$(env "${host_env[@]}" "$IAML" --config "$CONF" mfa enroll alice --iam --no-confirm 2>"$T/err")
 check_eq "--iam with the host identity (no iam:CreateVirtualMFADevice): exit 1" 1 "$?"
 check_match "... AccessDenied reported" "AccessDenied" "$(cat "$T/err")"
-check_eq "... nothing stored locally" "" "$(awk '$2=="alice"' "$USERS")"
+check_eq "... nothing stored locally" "" "$(awk '$2=="AIDAALICE00000000001"' "$USERS")"
 
 OUT=$(env "${admin_env[@]}" SYSLOG_CAPTURE=$LOG LD_PRELOAD=$SHIM "$IAML" --config "$CONF" mfa enroll alice --iam --no-confirm 2>"$T/err")
 check_eq "--iam as admin: exit 0" 0 "$?"
@@ -208,7 +208,7 @@ DEVS=$(aws_admin iam list-mfa-devices --user-name alice --query 'MFADevices[].Se
 check_eq "--iam: IAM has the virtual device enabled for alice" "arn:aws:iam::$ACCOUNT:mfa/alice" "$DEVS"
 check_eq "--iam: the same seed is stored locally" \
 	"$(b32hex "$ISECRET")" \
-	"$(awk '$2=="alice"{print $4}' "$USERS")"
+	"$(awk '$2=="AIDAALICE00000000001"{print $4}' "$USERS")"
 wait_step
 auth alice "$(oathtool --totp -b "$ISECRET" -N "@$(($(date +%s) + 30))")"
 check_eq "--iam: a code from the IAM seed logs in on the host" 0 "$?"
@@ -220,7 +220,7 @@ check_eq "--iam when IAM already has a device of that name: exit 1" 1 "$?"
 check_match "... IAM's error is shown" "EntityAlreadyExists|already exists" "$(cat "$T/err")"
 check_eq "... the local secret is unchanged" \
 	"$(b32hex "$ISECRET")" \
-	"$(awk '$2=="alice"{print $4}' "$USERS")"
+	"$(awk '$2=="AIDAALICE00000000001"{print $4}' "$USERS")"
 
 # ---- iam_mfa_check: if-enrolled also counts an IAM MFA device ---------------------
 mfa remove alice >/dev/null

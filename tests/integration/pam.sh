@@ -50,7 +50,7 @@ BOB_KEY=00112233445566778899aabbccddeeff00112233
 DAVE_KEY=ffeeddccbbaa99887766554433221100ffeeddcc
 USERS=$T/etc/totp.users
 write_usersfile() {
-	printf 'HOTP/T30/6\talice\t-\t%s\nHOTP/T30/6\tbob\t-\t%s\nHOTP/T30/6\tdave\t-\t%s\n' \
+	printf 'HOTP/T30/6\tAIDAALICE00000000001\t-\t%s\nHOTP/T30/6\tAIDABOB0000000000002\t-\t%s\nHOTP/T30/6\tAIDADAVE000000000004\t-\t%s\n' \
 		"$ALICE_KEY" "$BOB_KEY" "$DAVE_KEY" >"$USERS"
 	chmod 0600 "$USERS"
 }
@@ -304,5 +304,39 @@ check_eq "misspelt argument (mfa=requried): fails closed even for root" 1 "$RC"
 pt iamtest alice "<closed>" open_session close_session
 check_eq "session hooks succeed" 0 "$RC"
 check_match "session audit lines" 'pam_iam\(iamtest:session\): opened user=alice' "$LASTLOG"
+
+# ---- issue 8 finding 9: secrets follow the IAM UserId, not the name ----------------
+# alice (AIDAALICE...) renamed to alicia in IAM; a new IAM user took the name alice.
+mkdir -p "$T/renamed"
+cat <<EOF | "$MKSNAP" - "$T/renamed" >/dev/null || not_ok "mksnap renamed"
+account 123456789012
+created $NOW
+user alicia 200000001 200000001 Alicia /home/alicia /bin/bash alicia AIDAALICE00000000001 arn:aws:iam::123456789012:user/alicia
+user alice 200000009 200000009 New /home/alice /bin/bash alice AIDANEWALICE00000009 arn:aws:iam::123456789012:user/alice
+EOF
+conf "$T/renamed.conf" "$T/renamed"
+service iamtest-renamed pam_deny.so config=$T/renamed.conf nodelay
+write_usersfile
+wait_step
+pt iamtest-renamed alicia "$(code $ALICE_KEY)" authenticate
+check_eq "renamed IAM user keeps her enrolment (finding 9)" 0 "$RC"
+pt iamtest-renamed alice "$(code $ALICE_KEY 30)" authenticate
+check_eq "a new IAM user under the old name gets no secret: not asked, ignored, refused by the fallback (finding 9)" 1 "$RC"
+check_nomatch "... never asked for the old user's code" "Verification code" "$OUT"
+# Upgrade: a line keyed by the Linux name (older versions) is ignored until migrated.
+printf 'HOTP/T30/6\tbob\t-\t%s\n' "$BOB_KEY" >"$USERS"
+chmod 0600 "$USERS"
+IAML=$BUILD/iam-login
+pt iamtest bob "<closed>" authenticate
+check_eq "a name-keyed line is not bob's enrolment" 1 "$RC"
+check_match "mfa status says how to migrate" "mfa migrate bob" "$(IAM_LOGIN_TEST_MODE=1 "$IAML" --config "$CONF" mfa status bob 2>&1)"
+check_match "mfa migrate bob re-keys the line to the UserId" "now keyed by IAM UserId AIDABOB0000000000002" \
+	"$(IAM_LOGIN_TEST_MODE=1 "$IAML" --config "$CONF" mfa migrate bob 2>&1)"
+check_match "migrate again: nothing to do" "already keyed" "$(IAM_LOGIN_TEST_MODE=1 "$IAML" --config "$CONF" mfa migrate bob 2>&1)"
+check_eq "the migrated line keeps the secret" "$BOB_KEY" "$(awk '$2=="AIDABOB0000000000002"{print $4}' "$USERS")"
+wait_step
+pt iamtest bob "$(code $BOB_KEY)" authenticate
+check_eq "after migrate bob's code is accepted" 0 "$RC"
+write_usersfile
 
 [ "$TAP_FAILED" -eq 0 ]

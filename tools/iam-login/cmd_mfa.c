@@ -25,6 +25,7 @@ static const char mfa_help[] =
     "                             [--issuer NAME]\n"
     "       iam-login mfa status USER [--iam]\n"
     "       iam-login mfa remove USER\n"
+    "       iam-login mfa migrate USER\n"
     "\n"
     "Manage the TOTP secrets pam_iam(8) checks. Secrets live in the [mfa] usersfile\n"
     "(default /etc/iam-login/totp.users), liboath's usersfile format, which must be\n"
@@ -61,6 +62,13 @@ static const char mfa_help[] =
     "remove USER\n"
     "  Delete USER's secret from the usersfile (works for users no longer in IAM).\n"
     "  IAM MFA devices are not touched.\n"
+    "\n"
+    "migrate USER\n"
+    "  Secrets are keyed by the IAM UserId, so a renamed user keeps theirs and a new\n"
+    "  user under an old name gets nothing. Older versions keyed them by Linux name;\n"
+    "  pam_iam ignores such a line. migrate re-keys USER's line to the UserId this\n"
+    "  host's snapshot gives USER, keeping the secret and its replay state. Run it\n"
+    "  once per enrolled user after upgrading; running it again changes nothing.\n"
     "\n"
     "Exit status: 0 success, 1 failure, 2 usage error (status: 3 not enrolled).\n"
     "Example:\n"
@@ -247,7 +255,9 @@ static int do_enroll(const struct iam_config *cfg, const char *user, const struc
 	}
 	if (find_iam_user(cfg, user, &snap, &u) < 0)
 		return 1;
-	r = totp_status(cfg->mfa_usersfile, user, &st);
+	/* keyed by the immutable IAM UserId: a rename keeps the enrolment, a new
+	 * user under an old name does not inherit it (issue 8 finding 9) */
+	r = totp_status(cfg->mfa_usersfile, u.iam_id, &st);
 	if (r == 0 && !o->force) {
 		fprintf(stderr,
 			"iam-login mfa: %s already has a secret; use --force to replace it\n",
@@ -273,7 +283,7 @@ static int do_enroll(const struct iam_config *cfg, const char *user, const struc
 					     cfg->mfa_window);
 	}
 	if (r == 0) {
-		r = totp_enrol(cfg->mfa_usersfile, user, secret, len, digits, period);
+		r = totp_enrol(cfg->mfa_usersfile, u.iam_id, secret, len, digits, period);
 		if (r < 0)
 			fprintf(stderr, "iam-login mfa: cannot write %s: %s\n", cfg->mfa_usersfile,
 				strerror(-r));
@@ -356,15 +366,21 @@ static int do_status(const struct iam_config *cfg, const char *user, bool iam)
 	struct snap_user u;
 	char path[PATH_MAX];
 	bool in_snap = false;
-	int r, rc;
+	int r, rc = 1;
 
 	snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, IAM_SNAPSHOT_NAME);
 	if (snap_open(path, &snap) == 0 && snap_user_by_name(snap, user, &u) == 0)
 		in_snap = true;
 	printf("user: %s\n", user);
 	printf("IAM: %s\n", in_snap ? (u.iam_arn ? u.iam_arn : "?") : "not in the directory");
-	r = totp_status(cfg->mfa_usersfile, user, &st);
-	if (r == 0) {
+	/* not in the directory: a raw key (an old name line, a UserId) may still be shown */
+	r = totp_status(cfg->mfa_usersfile, in_snap ? u.iam_id : user, &st);
+	if (r == -ENOENT && in_snap && totp_status(cfg->mfa_usersfile, user, &st) == 0) {
+		printf("TOTP: not enrolled (a line keyed by the name %s is ignored: run 'iam-login "
+		       "mfa migrate %s')\n",
+		       user, user);
+		rc = 3;
+	} else if (r == 0) {
 		printf("TOTP: enrolled (%u digits, %u s steps)\n", st.digits, st.period);
 		printf("last code accepted: %s\n", st.last_used[0] ? st.last_used : "never");
 		rc = 0;
@@ -383,9 +399,54 @@ static int do_status(const struct iam_config *cfg, const char *user, bool iam)
 	return rc;
 }
 
+/* Re-key USER's line from the Linux name to the IAM UserId (idempotent). */
+static int do_migrate(const struct iam_config *cfg, const char *user)
+{
+	struct snap *snap = NULL;
+	struct snap_user u;
+	int r;
+
+	if (find_iam_user(cfg, user, &snap, &u) < 0)
+		return 1;
+	r = totp_rekey(cfg->mfa_usersfile, user, u.iam_id);
+	if (r == -ENOENT) {
+		struct totp_status st;
+		bool done = totp_status(cfg->mfa_usersfile, u.iam_id, &st) == 0;
+
+		printf("%s: %s\n", user,
+		       done ? "already keyed by its IAM UserId" : "no secret to migrate");
+		snap_close(snap);
+		return done ? 0 : 1;
+	}
+	if (r < 0) {
+		fprintf(stderr, "iam-login mfa migrate: %s: %s%s\n", cfg->mfa_usersfile,
+			strerror(-r),
+			r == -EEXIST ? " (the UserId already has a secret; remove one)" : "");
+		snap_close(snap);
+		return 1;
+	}
+	audit_log(LOG_NOTICE, "iam-login mfa: migrated user=%s to its UserId arn=%s", user,
+		  u.iam_arn ? u.iam_arn : "-");
+	printf("%s: now keyed by IAM UserId %s\n", user, u.iam_id);
+	snap_close(snap);
+	return 0;
+}
+
 static int do_remove(const struct iam_config *cfg, const char *user)
 {
-	int r = totp_remove(cfg->mfa_usersfile, user);
+	struct snap *snap = NULL;
+	struct snap_user u;
+	char path[PATH_MAX];
+	int r = -ENOENT;
+
+	snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, IAM_SNAPSHOT_NAME);
+	if (snap_open(path, &snap) == 0 && snap_user_by_name(snap, user, &u) == 0)
+		r = totp_remove(cfg->mfa_usersfile, u.iam_id);
+	/* a user gone from IAM, an old name-keyed line, or a raw UserId */
+	if (r == -ENOENT)
+		r = totp_remove(cfg->mfa_usersfile, user);
+	if (snap)
+		snap_close(snap);
 
 	if (r == -ENOENT) {
 		fprintf(stderr, "iam-login mfa: %s has no secret on this host\n", user);
@@ -454,8 +515,9 @@ int cmd_mfa(int argc, char **argv, const struct cli_ctx *ctx)
 	}
 	user = argv[optind + 1];
 	if (strcmp(sub, "enroll") != 0 && strcmp(sub, "status") != 0 &&
-	    strcmp(sub, "remove") != 0) {
-		fprintf(stderr, "iam-login mfa: unknown subcommand (enroll, status, remove)\n");
+	    strcmp(sub, "remove") != 0 && strcmp(sub, "migrate") != 0) {
+		fprintf(stderr,
+			"iam-login mfa: unknown subcommand (enroll, status, remove, migrate)\n");
 		return 2;
 	}
 	if (strcmp(sub, "enroll") != 0 && (o.force || o.issuer || !o.confirm || !o.qr)) {
@@ -478,6 +540,8 @@ int cmd_mfa(int argc, char **argv, const struct cli_ctx *ctx)
 		rc = do_iam_count(&cfg, user);
 	else if (strcmp(sub, "status") == 0)
 		rc = do_status(&cfg, user, o.iam);
+	else if (strcmp(sub, "migrate") == 0)
+		rc = do_migrate(&cfg, user);
 	else
 		rc = do_remove(&cfg, user);
 	config_free(&cfg);
