@@ -26,6 +26,9 @@ int keys_find_user(const struct iam_config *cfg, const char *user, struct snap *
 	if (r < 0)
 		return r;
 	r = snap_user_by_name(*snap, user, u);
+	/* install checked the ranges; a reader re-checks them against root's config */
+	if (r == 0 && (u->uid < cfg->uid_min || u->uid > cfg->uid_max || u->gid != u->uid))
+		r = -EBADMSG;
 	if (r == 0 && cfg->login_groups.n > 0) {
 		r = -EACCES;
 		for (i = 0; i < cfg->login_groups.n; i++)

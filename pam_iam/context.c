@@ -223,6 +223,11 @@ int pam_iam_begin(struct pam_iam_ctx *ctx, pam_handle_t *pamh, const char *phase
 	}
 	if (r < 0)
 		return unavailable(ctx, unavail, "directory snapshot entry damaged");
+	/* install checked the ranges; a reader re-checks them against root's config */
+	if (ctx->user.uid < ctx->cfg.uid_min || ctx->user.uid > ctx->cfg.uid_max ||
+	    ctx->user.gid != ctx->user.uid)
+		return unavailable(ctx, unavail,
+				   "directory snapshot entry outside uid_min..uid_max");
 	{
 		/*
 		 * The account the service logs into is the one NSS resolves. A local

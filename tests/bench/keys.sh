@@ -37,7 +37,7 @@ chmod 0700 "$T/cache"
 # A realistic directory: 1,000 generated users plus alice.
 "$MKSNAP" --generate 1000 50 "$T/gen" "$T/gen.passwd" "$T/gen.group" >/dev/null 2>&1
 echo "user alice 200001 200001 - /home/alice /bin/sh alice $iam_id $arn" | "$MKSNAP" - "$T/state" >/dev/null
-moto_config "$T/c.conf" "[directory]" "state_dir = $T/state" "[keys]" "cache_dir = $T/cache" \
+moto_config "$T/c.conf" "[directory]" "state_dir = $T/state" "uid_min = 65536" "uid_max = 2147483647" "[keys]" "cache_dir = $T/cache" \
 	"allow_root = yes" "ttl = 3600"
 export IAM_LOGIN_TEST_MODE=1
 eval "export $(host_env)"

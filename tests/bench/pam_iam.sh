@@ -16,7 +16,7 @@ T=$(mktemp -d /tmp/pam-bench.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 mkdir -p "$T/state" "$T/pd"
 "$BUILD/tests/tools/mksnap" --generate 10000 200 "$T/state" >/dev/null
-printf '[directory]\nstate_dir = %s\n[mfa]\nusersfile = %s/users\n' "$T/state" "$T" >"$T/conf"
+printf '[directory]\nstate_dir = %s\nuid_min = 65536\nuid_max = 2147483647\n[mfa]\nusersfile = %s/users\n' "$T/state" "$T" >"$T/conf"
 chmod 0644 "$T/conf"
 cat >"$T/pd/iam" <<EOT
 auth    [success=done ignore=ignore default=die] $BUILD/pam_iam.so config=$T/conf mfa=off

@@ -66,7 +66,7 @@ IAMID[ghost]=AIDAGHOST00000000001 ARN[ghost]=arn:aws:iam::123456789012:user/ghos
 conf() {
 	local f=$T/$1.conf ep=$2
 	shift 2
-	MOTO_URL=$ep moto_config "$f" "[directory]" "state_dir = $T/state" \
+	MOTO_URL=$ep moto_config "$f" "[directory]" "state_dir = $T/state" "uid_min = 100000" \
 		"[keys]" "cache_dir = $T/cache" "$@"
 	echo "$f"
 }
