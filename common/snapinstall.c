@@ -124,18 +124,6 @@ static int check_snapshot(const struct iam_config *cfg, const struct local_db *l
 	return 0;
 }
 
-static uint64_t installed_generation(const char *path)
-{
-	struct snap *s = NULL;
-	struct snap_info info;
-
-	if (snap_open(path, &s) < 0)
-		return 0;
-	snap_get_info(s, &info);
-	snap_close(s);
-	return info.generation;
-}
-
 /* The state dir holds root's file: nobody else may rename files in it. */
 static int check_state_dir(const char *dir, struct install_result *res)
 {
@@ -219,7 +207,7 @@ int snapshot_install(const struct iam_config *cfg, const char *passwd_path, cons
 	local_db_free(&local);
 	if (r < 0)
 		goto out;
-	prev = installed_generation(dst);
+	prev = snap_file_generation(dst);
 	if (res->generation <= prev) {
 		r = refuse(res, "candidate generation %llu is not above the installed %llu",
 			   (unsigned long long)res->generation, (unsigned long long)prev);

@@ -66,6 +66,8 @@ void snap_close(struct snap *s);
 bool snap_is_stale(const struct snap *s, const char *path);
 
 void snap_get_info(const struct snap *s, struct snap_info *out);
+/* The generation of the snapshot at path; 0 when there is none usable. */
+uint64_t snap_file_generation(const char *path);
 
 /* Each returns 0, -ENOENT (not there) or -EBADMSG (damaged entry). */
 int snap_user_by_name(const struct snap *s, const char *name, struct snap_user *out);

@@ -189,6 +189,18 @@ int snap_open(const char *path, struct snap **out)
 	return 0;
 }
 
+uint64_t snap_file_generation(const char *path)
+{
+	struct snap *s = NULL;
+	struct snap_info info;
+
+	if (snap_open(path, &s) < 0)
+		return 0;
+	snap_get_info(s, &info);
+	snap_close(s);
+	return info.generation;
+}
+
 void snap_close(struct snap *s)
 {
 	if (!s)

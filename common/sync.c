@@ -163,18 +163,6 @@ static int count_removed(const char *path, const struct dir_model *m, size_t *re
 	return 0;
 }
 
-static uint64_t previous_generation(const char *path)
-{
-	struct snap *s = NULL;
-	struct snap_info info;
-
-	if (snap_open(path, &s) < 0)
-		return 0;
-	snap_get_info(s, &info);
-	snap_close(s);
-	return info.generation;
-}
-
 /*
  * Serialize syncs on one state dir: a second one fails at once instead of
  * racing. The lock lives in the sync's own 0700 directory, mode 0600: a lock
@@ -383,7 +371,7 @@ int sync_run(const struct iam_config *cfg, const struct sync_options *opt, struc
 		res->outcome = SYNC_FAILED;
 		return -ENAMETOOLONG;
 	}
-	res->generation = previous_generation(snap_path);
+	res->generation = snap_file_generation(snap_path);
 	if (!opt->dry_run) {
 		/* StateDirectory=iam-login/sync makes it under systemd; a first
 		 * manual run by root may not (the state dir itself is root's) */
