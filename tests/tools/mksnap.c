@@ -151,6 +151,7 @@ static int parse_desc(FILE *f, struct dir_model *m)
 			}
 			m->excluded =
 			    xrealloc(m->excluded, (m->nexcluded + 1) * sizeof(*m->excluded));
+			memset(&m->excluded[m->nexcluded], 0, sizeof(*m->excluded));
 			m->excluded[m->nexcluded].kind = decode(kind);
 			m->excluded[m->nexcluded].iam_name = decode(name);
 			m->excluded[m->nexcluded].reason = xstrdup(p + 8 + used);
