@@ -9,6 +9,8 @@
 #     AuthenticationMethods line: keyboard-interactive alone lets no IAM user in;
 #     with AuthenticationMethods publickey,keyboard-interactive an unenrolled IAM
 #     user (mfa = if-enrolled) gets in because sshd proves the key (ExposeAuthInfo).
+#   - finding 2's second half: the profile stacks pam_faillock, so wrong codes
+#     lock the account (deny = 3) while PAM_IGNORE answers are not counted.
 # The snapshot is built with mksnap: no IAM is needed.
 source "$(dirname "$0")/../lib/tap.sh"
 source "$(dirname "$0")/../lib/sandbox.sh"
@@ -79,6 +81,29 @@ OUT=$(printf 'lena-pass-1\n' | as_local 5001 timeout 20 su lena -c 'id -un' 2>&1
 check_match "su to local lena with her password: unchanged" "lena$" "$(tail -1 <<<"$OUT")"
 OUT=$(printf 'wrong\n' | as_local 5001 timeout 20 su lena -c 'id -un' 2>&1)
 check_nomatch "su to lena with a wrong password: refused" "^lena$" "$OUT"
+
+# ---- pam_faillock in the shipped profile (finding 2): IAM code failures lock the account --
+check_match "common-auth from the profile stacks pam_faillock around pam_iam" \
+	"pam_faillock.so preauth.*pam_iam.so.*pam_faillock.so authfail.*pam_faillock.so authsucc" \
+	"$(grep -v '^#' /etc/pam.d/common-auth | tr '\n' ' ')"
+mkdir -p /run/faillock
+printf 'dir = /run/faillock\ndeny = 3\nunlock_time = 600\n' >/etc/security/faillock.conf
+tally() { faillock --dir /run/faillock --user "$1" | grep -cE '^[0-9]{4}-'; }
+check_eq "alice's wrong code was counted by faillock" "1" "$(tally alice)"
+check_eq "su to unenrolled frank (PAM_IGNORE) and lena's bad password are not counted as IAM failures" \
+	"0 0" "$(tally frank) $(tally lena)"
+for i in 1 2; do printf '000000\n' | as_local 5001 timeout 20 su alice -c true >/dev/null 2>&1; done
+check_eq "three wrong codes: three failures on record" "3" "$(tally alice)"
+s=$(($(date +%s) % 30))
+sleep $((31 - s)) # the next step: pam_iam's own throttle (3 per step) is over
+OUT=$(code | as_local 5001 timeout 20 su alice -c 'id -un' 2>&1)
+check_nomatch "after deny = 3 failures alice's correct code is refused: faillock holds the account" \
+	"^alice$" "$OUT"
+check_match "... and su says why" "locked" "$OUT"
+faillock --dir /run/faillock --user alice --reset
+OUT=$(code | as_local 5001 timeout 20 su alice -c 'id -un' 2>&1)
+check_match "after faillock --reset the same code lets her in" "alice$" "$(tail -1 <<<"$OUT")"
+check_eq "... and the success reset her record (authsucc)" "0" "$(tally alice)"
 
 # ---- sshd --------------------------------------------------------------------------------
 install -m 0644 "$TOP/conf/pam.d/sshd-iam-login" /etc/pam.d/sshd
