@@ -428,7 +428,7 @@ int keycache_write(const char *dir, const char *user, const struct kc_entry *e)
 	r = keycache_encode(e, &buf, &len);
 	if (r < 0)
 		return r;
-	/* root (iam-login keys --refresh) leaves files the service user can replace */
+	/* root (iam-login keys --refresh) leaves files the cache's owner can replace */
 	if (geteuid() == 0 && stat(dir, &st) == 0) {
 		uid = st.st_uid;
 		gid = st.st_gid;
@@ -447,7 +447,7 @@ static int check_dir(const char *dir)
 		return -errno;
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
-	/* root (iam-login keys) may use the service user's directory */
+	/* root (iam-login keys) may use the key command user's directory */
 	if (st.st_uid != 0 && st.st_uid != geteuid() && geteuid() != 0)
 		return -EPERM;
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
@@ -466,7 +466,7 @@ static void give_to_dir_owner(int fd, const char *dir)
 
 /*
  * Open (creating) a lock or marker file in the cache directory. Root
- * (iam-login keys --refresh) writes into the service user's directory, where
+ * (iam-login keys --refresh) writes into the key command user's directory, where
  * that user may have planted the name: a hard link to a root-owned file would
  * be truncated and handed to the user by give_to_dir_owner, a FIFO would hang.
  * Only a regular file with one link is used. -EPERM otherwise.

@@ -36,7 +36,7 @@ IAMUID=$(getent passwd jenkins | cut -d: -f3)
 check_match "NSS: IAM jenkins" "^[0-9]+$" "$IAMUID"
 
 sshd_start "AuthorizedKeysCommand /usr/sbin/iam-authorized-keys %u" \
-	"AuthorizedKeysCommandUser $SB_SVC_USER" || { not_ok "sshd_start" "$(cat "$SSHD_LOG")"; exit 1; }
+	"AuthorizedKeysCommandUser $SB_KEYS_USER" || { not_ok "sshd_start" "$(cat "$SSHD_LOG")"; exit 1; }
 check_eq "control: IAM jenkins logs in with the IAM key" "$IAMUID" "$(ssh_as jenkins "$JKEY" id -u 2>/dev/null)"
 
 # A local jenkins appears after the sync: files comes before iam in nsswitch.
@@ -47,7 +47,7 @@ OUT=$(ssh_as jenkins "$JKEY" id -u 2>&1)
 check_nomatch "issue 8 finding 7: IAM jenkins' key does not log into the local jenkins" "^$LUID\$" "$OUT"
 check_match "... refused" "Permission denied" "$OUT"
 check_eq "issue 8 finding 7: the key command prints nothing for the local jenkins" "" \
-	"$(as_service /usr/sbin/iam-authorized-keys jenkins 2>/dev/null)"
+	"$(as_keys /usr/sbin/iam-authorized-keys jenkins 2>/dev/null)"
 
 # pam_iam: the local jenkins is not the IAM user (pam_permit stands for the stack).
 printf 'auth [success=done ignore=ignore default=die] %s nodelay\nauth required pam_deny.so\n' \
@@ -60,11 +60,11 @@ check_match "issue 8 finding 7: pam_iam: local jenkins with another uid is not t
 
 # finding 4: the key command applies max_snapshot_age.
 check_eq "control: olga's key printed with a fresh snapshot" "1" \
-	"$(as_service /usr/sbin/iam-authorized-keys olga 2>/dev/null | grep -c ssh-ed25519)"
+	"$(as_keys /usr/sbin/iam-authorized-keys olga 2>/dev/null | grep -c ssh-ed25519)"
 sleep 2
 writeconf 1
 check_eq "issue 8 finding 4: snapshot older than max_snapshot_age: no keys" "" \
-	"$(as_service /usr/sbin/iam-authorized-keys olga 2>/dev/null)"
+	"$(as_keys /usr/sbin/iam-authorized-keys olga 2>/dev/null)"
 check_nomatch "issue 8 finding 4: ... and sshd refuses olga" "^[0-9]+$" "$(ssh_as olga "$OKEY" id -u 2>&1)"
 sshd_stop
 

@@ -12,7 +12,10 @@ ok "sandbox_setup"
 
 check_eq "nsswitch.conf replaced inside" "passwd:         files iam" "$(grep '^passwd:' /etc/nsswitch.conf)"
 check "service user resolves" getent passwd iam-login
-check_eq "cache dir owned by the service user, 0700" "$SB_SVC_USER 700" "$(stat -c '%U %a' "$SB_CACHE")"
+check_eq "cache dir owned by the key command's user, 0700" "$SB_KEYS_USER 700" "$(stat -c '%U %a' "$SB_CACHE")"
+check_eq "sync dir owned by the sync's user, 0700" "$SB_SVC_USER 700" "$(stat -c '%U %a' "$SB_STATE/sync")"
+check_eq "as_keys runs as the key command's user" "$SB_KEYS_UID" "$(as_keys id -u)"
+check "the two service users differ" test "$SB_KEYS_UID" != "$SB_SVC_UID"
 check_eq "as_service runs as the service user" "$SB_SVC_UID" "$(as_service id -u)"
 check_eq "as_service gives sshd's minimal env" "HOME=$SB_SVC_HOME" "$(as_service env | grep '^HOME=')"
 [ -f "$BUILD/libnss_iam.so.2" ] && check "libnss_iam.so.2 in the system lib dir" test -f "$SB_LIBDIR/libnss_iam.so.2"
@@ -23,7 +26,7 @@ key=$(sandbox_keygen sbtest)
 install -m 0755 /dev/null /usr/sbin/sb-test-keys
 printf '#!/bin/sh\n[ "$1" = sbtest ] && cat %s.pub\nexit 0\n' "$key" >/usr/sbin/sb-test-keys
 chmod 0644 "$key.pub"
-sshd_start "AuthorizedKeysCommand /usr/sbin/sb-test-keys %u" "AuthorizedKeysCommandUser $SB_SVC_USER" ||
+sshd_start "AuthorizedKeysCommand /usr/sbin/sb-test-keys %u" "AuthorizedKeysCommandUser $SB_KEYS_USER" ||
 	{ not_ok "sshd_start" "$(cat "$SSHD_LOG")"; exit 1; }
 ok "sshd_start on port $SSHD_PORT"
 check_eq "ssh login with the command's key runs as the user" "4242" "$(ssh_as sbtest "$key" id -u 2>&1)"

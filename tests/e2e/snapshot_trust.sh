@@ -7,6 +7,8 @@
 #      root does not own, and ids below 65536 even in a root-owned one.
 #   4: a local user cannot open (so cannot hold) the sync lock.
 #   8: the snapshot is root's: its writer cannot truncate it under the readers' maps.
+# And decision 13's three identities: the sync's user and the key command's user
+# (iam-login-keys) cannot write what the other one (or root) trusts.
 source "$(dirname "$0")/../lib/tap.sh"
 source "$(dirname "$0")/../lib/sandbox.sh"
 sandbox_enter "$@"
@@ -94,5 +96,18 @@ check_fails "a local user cannot open the sync lock (finding 4)" \
 	as_local flock -n "$SB_STATE/sync/.sync.lock" true
 check_fails "... nor plant one where the state dir is" as_local flock -n "$SB_STATE/.sync.lock" true
 check_eq "the sync's directory is the service user's, 0700" "$SB_SVC_USER 700" "$(stat -c '%U %a' "$SB_STATE/sync")"
+
+# ---- decision 13: three identities, none can write what another one trusts ---------------
+install -m 0755 "$BUILD/iam-authorized-keys" /usr/sbin/iam-authorized-keys
+check_fails "the key command's user cannot write a candidate" \
+	as_keys sh -c "echo x >$SB_STATE/sync/directory"
+check_fails "... nor read the sync's directory" as_keys ls "$SB_STATE/sync"
+check_fails "... nor write the installed snapshot" as_keys sh -c "echo x >$SB_STATE/directory"
+check_fails "the sync's user cannot plant a key cache entry" \
+	as_service sh -c "echo x >$SB_CACHE/u_alice.keys"
+check_fails "... nor list the key cache" as_service ls "$SB_CACHE"
+OUT=$(as_service /usr/sbin/iam-authorized-keys alice 2>&1 >"$SB/keys.out")
+check_eq "the key command run as the sync's user prints no key" "" "$(cat "$SB/keys.out")"
+check_match "... and says the cache is not its own" "cache directory .* unusable" "$OUT"
 
 [ "$TAP_FAILED" -eq 0 ]

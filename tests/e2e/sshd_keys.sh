@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End to end: Debian's sshd with the iam-login drop-in, the built
-# iam-authorized-keys as AuthorizedKeysCommand (run as the iam-login service
-# user with ~/.aws/credentials), libnss_iam from the snapshot `iam-login sync`
+# iam-authorized-keys as AuthorizedKeysCommand (run as the iam-login-keys user
+# with ~/.aws/credentials), libnss_iam from the snapshot `iam-login sync`
 # writes (as the service user), moto as IAM
 # behind the counting proxy, and the real ssh client.
 source "$(dirname "$0")/../lib/tap.sh"
@@ -82,11 +82,11 @@ check "audit: names the RSA key id and fingerprint" contains "$alice_rsa_id=$(fp
 check_match "audit: later answers are cache hits" "user=alice arn=.* cache=hit" "$(cat "$SB_SYSLOG")"
 check_eq "bob logs in" "$UID_BOB" "$(login bob "$bob_key")"
 
-# root (an operator) looks at the service user's cache and refreshes it.
+# root (an operator) looks at the key command user's cache and refreshes it.
 out=$(env $(host_env) /usr/sbin/iam-login keys --refresh alice 2>&1)
-check_match "iam-login keys --refresh as root on the service user's cache" "cache +miss" "$out"
+check_match "iam-login keys --refresh as root on the key command user's cache" "cache +miss" "$out"
 check_match "iam-login keys shows both of alice's key ids" "$alice_ed_id.*Active.*ssh-ed25519" "$out"
-check_eq "files root wrote stay the service user's" "iam-login iam-login" \
+check_eq "files root wrote stay the key command user's" "iam-login-keys iam-login-keys" \
 	"$(stat -c %U "$SB_CACHE/u_alice.keys") $(stat -c %U "$SB_CACHE/u_alice.lock")"
 check_eq "alice still logs in after root's refresh" "$UID_ALICE" "$(login alice "$alice_ed")"
 check_eq "alice with bob's key is refused" "" "$(login alice "$bob_key")"
@@ -109,7 +109,7 @@ check_eq "alice's Active key still works" "$UID_ALICE" "$(login alice "$alice_ed
 aws_admin iam delete-ssh-public-key --user-name alice --ssh-public-key-id "$alice_ed_id"
 sleep 2.2
 check_eq "alice's deleted key is refused" "" "$(login alice "$alice_ed")"
-out=$(as_service /usr/sbin/iam-authorized-keys alice)
+out=$(as_keys /usr/sbin/iam-authorized-keys alice)
 check_eq "alice now has no key offered" "" "$out"
 
 # bob removed from the login group, then a new snapshot.
@@ -120,11 +120,11 @@ check_eq "bob, removed from the login group (after sync), is refused" "" "$(logi
 # What sshd would have passed through: the command's stdout has only key lines.
 aws_admin iam update-ssh-public-key --user-name alice --ssh-public-key-id "$alice_rsa_id" --status Active
 sleep 2.2
-out=$(as_service /usr/sbin/iam-authorized-keys alice)
+out=$(as_keys /usr/sbin/iam-authorized-keys alice)
 check_eq "the command prints exactly alice's active key, reduced" \
 	"$(cut -d' ' -f1-3 "$alice_rsa.pub")" "$out"
 check_eq "re-activated key logs in again" "$UID_ALICE" "$(login alice "$alice_rsa")"
-check_match "sshd ran the command as the service user and accepted the key" \
+check_match "sshd ran the command as iam-login-keys and accepted the key" \
 	"Accepted publickey for alice" "$(cat "$SSHD_LOG")"
 check_nomatch "sshd saw no unsafe-command complaints" "Unsafe AuthorizedKeysCommand|bad ownership" \
 	"$(cat "$SSHD_LOG")"

@@ -79,7 +79,7 @@ export SYSLOG_CAPTURE=$AUDIT LD_PRELOAD=$BUILD/tests/tools/syslog_capture.so
 sshd_start "UsePAM yes" "KbdInteractiveAuthentication yes" \
 	"AuthenticationMethods publickey,keyboard-interactive:pam" \
 	"AuthorizedKeysCommand /usr/sbin/iam-authorized-keys %u" \
-	"AuthorizedKeysCommandUser $SB_SVC_USER" || { not_ok "sshd_start" "$(cat "$SSHD_LOG")"; exit 1; }
+	"AuthorizedKeysCommandUser $SB_KEYS_USER" || { not_ok "sshd_start" "$(cat "$SSHD_LOG")"; exit 1; }
 unset SYSLOG_CAPTURE LD_PRELOAD
 ACCOUNT=$(aws_admin sts get-caller-identity --query Account --output text)
 

@@ -19,8 +19,11 @@
 #   /usr/sbin/iam-authorized-keys, /usr/sbin/iam-login   the built tools (root, 0755)
 #   /etc/iam-login/iam-login.conf  ($SB_CONF) written by sandbox_config / moto_config
 #   /var/lib/iam-login           state dir (snapshot "directory"), root's; sync/ owned by iam-login
-#   /var/cache/iam-login/keys    key cache, owner iam-login, 0700
-#   iam-login                    system user/group (SB_SVC_UID/SB_SVC_GID), home /var/lib/iam-login
+#   /var/cache/iam-login/keys    key cache, owner iam-login-keys, 0700
+#   iam-login                    the sync's system user/group (SB_SVC_UID/SB_SVC_GID),
+#                                home /var/lib/iam-login; as_service runs as it
+#   iam-login-keys               the key command's user (SB_KEYS_UID/SB_KEYS_GID),
+#                                home /var/lib/iam-login-keys; as_keys runs as it
 #   /run/sshd                    for sshd's privilege separation
 # Optional: sandbox_syslog collects syslog (audit lines) into $SB_SYSLOG.
 # SB is the sandbox's scratch directory (tmpfs, 0755).
@@ -31,6 +34,8 @@ SB_STATE=/var/lib/iam-login
 SB_CACHE=/var/cache/iam-login/keys
 SB_SVC_USER=iam-login
 SB_SVC_HOME=/var/lib/iam-login
+SB_KEYS_USER=iam-login-keys
+SB_KEYS_HOME=/var/lib/iam-login-keys
 SB_LIBDIR=/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 SB_NSS_SERVICES=${SB_NSS_SERVICES:-files iam}
 SSHD_PID=
@@ -65,6 +70,15 @@ _sb_free_id() {
 	return 1
 }
 
+# _sb_system_user NAME HOME GECOS: a nologin system user with its own group.
+_sb_system_user() {
+	local name=$1 home=$2 gecos=$3 uid gid
+	getent -s files passwd "$name" >/dev/null && return 0
+	gid=$(_sb_free_id group) && uid=$(_sb_free_id passwd) || return 1
+	echo "$name:x:$gid:" >>/etc/group
+	echo "$name:x:$uid:$gid:$gecos:$home:/usr/sbin/nologin" >>/etc/passwd
+}
+
 sandbox_setup() {
 	[ -n "${IAM_SANDBOX:-}" ] || { echo "sandbox_setup: call sandbox_enter first" >&2; return 1; }
 	SB=$(mktemp -d /tmp/iam-sandbox.XXXXXX) || return 1
@@ -89,22 +103,24 @@ EOF
 		[ -f "$BUILD/$t" ] && install -m 0755 -o root -g root "$BUILD/$t" "/usr/sbin/$t"
 	done
 
-	if ! getent -s files passwd "$SB_SVC_USER" >/dev/null; then
-		SB_SVC_GID=$(_sb_free_id group) && SB_SVC_UID=$(_sb_free_id passwd) || return 1
-		echo "$SB_SVC_USER:x:$SB_SVC_GID:" >>/etc/group
-		echo "$SB_SVC_USER:x:$SB_SVC_UID:$SB_SVC_GID:iam-login service:$SB_SVC_HOME:/usr/sbin/nologin" >>/etc/passwd
-	fi
+	_sb_system_user "$SB_SVC_USER" "$SB_SVC_HOME" "iam-login sync" || return 1
+	_sb_system_user "$SB_KEYS_USER" "$SB_KEYS_HOME" "iam-login SSH keys" || return 1
 	SB_SVC_UID=$(getent -s files passwd "$SB_SVC_USER" | cut -d: -f3)
 	SB_SVC_GID=$(getent -s files passwd "$SB_SVC_USER" | cut -d: -f4)
+	SB_KEYS_UID=$(getent -s files passwd "$SB_KEYS_USER" | cut -d: -f3)
+	SB_KEYS_GID=$(getent -s files passwd "$SB_KEYS_USER" | cut -d: -f4)
 
 	install -d -m 0755 -o root -g root /etc/iam-login /run/sshd
 	# decision 13: the state dir and the snapshot are root's; the sync writes
-	# only its candidate, status and lock in its own sync/ subdirectory
+	# only its candidate, status and lock in its own sync/ subdirectory; the key
+	# command writes only the key cache
 	install -d -m 0755 -o root -g root "$SB_STATE"
 	install -d -m 0700 -o "$SB_SVC_UID" -g "$SB_SVC_GID" "$SB_STATE/sync"
-	install -d -m 0755 -o "$SB_SVC_UID" -g "$SB_SVC_GID" /var/cache/iam-login
-	install -d -m 0700 -o "$SB_SVC_UID" -g "$SB_SVC_GID" "$SB_CACHE"
+	install -d -m 0700 -o "$SB_KEYS_UID" -g "$SB_KEYS_GID" "$SB_KEYS_HOME"
+	install -d -m 0755 -o root -g root /var/cache/iam-login
+	install -d -m 0700 -o "$SB_KEYS_UID" -g "$SB_KEYS_GID" "$SB_CACHE"
 	export SB SB_CONF SB_STATE SB_CACHE SB_SVC_USER SB_SVC_UID SB_SVC_GID SB_SVC_HOME SB_LIBDIR
+	export SB_KEYS_USER SB_KEYS_UID SB_KEYS_GID SB_KEYS_HOME
 }
 
 # Write $SB_CONF (root, 0644) from the given lines (a whole INI file).
@@ -114,24 +130,34 @@ sandbox_config() {
 	chmod 0644 "$SB_CONF"
 }
 
-# Give the service user AWS credentials the SDK way: ~/.aws/credentials (0600).
+# Give both service users AWS credentials the SDK way: ~/.aws/credentials (0600).
 # sshd runs AuthorizedKeysCommand with HOME from the passwd entry.
 sandbox_service_creds() {
-	local ak=$1 sk=$2
-	install -d -m 0700 -o "$SB_SVC_UID" -g "$SB_SVC_GID" "$SB_SVC_HOME/.aws"
-	printf '[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n' "$ak" "$sk" \
-		>"$SB_SVC_HOME/.aws/credentials"
-	printf '[default]\nregion = us-east-1\n' >"$SB_SVC_HOME/.aws/config"
-	chown "$SB_SVC_UID:$SB_SVC_GID" "$SB_SVC_HOME/.aws/credentials" "$SB_SVC_HOME/.aws/config"
-	chmod 0600 "$SB_SVC_HOME/.aws/credentials" "$SB_SVC_HOME/.aws/config"
+	local ak=$1 sk=$2 who
+	for who in "$SB_SVC_UID:$SB_SVC_GID:$SB_SVC_HOME" "$SB_KEYS_UID:$SB_KEYS_GID:$SB_KEYS_HOME"; do
+		local own=${who%:*} home=${who##*:}
+		install -d -m 0700 -o "${own%:*}" -g "${own#*:}" "$home/.aws"
+		printf '[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n' "$ak" "$sk" \
+			>"$home/.aws/credentials"
+		printf '[default]\nregion = us-east-1\n' >"$home/.aws/config"
+		chown "$own" "$home/.aws/credentials" "$home/.aws/config"
+		chmod 0600 "$home/.aws/credentials" "$home/.aws/config"
+	done
 }
 
-# Run a command as the service user with the minimal environment sshd gives
-# an AuthorizedKeysCommand (PATH, USER, LOGNAME, HOME).
+# Run a command as the sync's service user with the minimal environment sshd
+# gives an AuthorizedKeysCommand (PATH, USER, LOGNAME, HOME).
 as_service() {
 	setpriv --reuid "$SB_SVC_UID" --regid "$SB_SVC_GID" --init-groups \
 		env -i PATH=/usr/bin:/bin:/usr/sbin:/sbin USER="$SB_SVC_USER" LOGNAME="$SB_SVC_USER" \
 		HOME="$SB_SVC_HOME" "$@"
+}
+
+# The same as the key command's user (AuthorizedKeysCommandUser iam-login-keys).
+as_keys() {
+	setpriv --reuid "$SB_KEYS_UID" --regid "$SB_KEYS_GID" --init-groups \
+		env -i PATH=/usr/bin:/bin:/usr/sbin:/sbin USER="$SB_KEYS_USER" LOGNAME="$SB_KEYS_USER" \
+		HOME="$SB_KEYS_HOME" "$@"
 }
 
 # sandbox_sync [ARGS]: the two halves the systemd unit runs: the sync as the

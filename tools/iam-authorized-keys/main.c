@@ -29,7 +29,7 @@ static const char usage_text[] =
     "AuthorizedKeysCommand. Meant to run as an unprivileged user:\n"
     "\n"
     "    AuthorizedKeysCommand /usr/sbin/iam-authorized-keys %u\n"
-    "    AuthorizedKeysCommandUser iam-login\n"
+    "    AuthorizedKeysCommandUser iam-login-keys\n"
     "\n"
     "USER must be an IAM user in the directory snapshot (state_dir/directory,\n"
     "written by `iam-login sync`) and, when [keys] login_groups is set, a member\n"
