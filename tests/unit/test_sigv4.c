@@ -1,5 +1,5 @@
 /*
- * SigV4 against AWS's test suite (../shared/vectors/aws4_testsuite, or
+ * SigV4 against AWS's test suite (tests/vectors/aws4_testsuite, or
  * $SIGV4_VECTORS): every case's .req is parsed at run time and our canonical
  * request, string to sign and Authorization header are compared byte for byte
  * with .creq, .sts and .authz. Plus the IAM vector from the vectors README.
@@ -273,6 +273,8 @@ static int cmp_case(const void *a, const void *b)
 	return strcmp(((const struct vcase *)a)->dir, ((const struct vcase *)b)->dir);
 }
 
+#define VECTORS_REL "tests/vectors/aws4_testsuite"
+
 static int find_vectors(void)
 {
 	char exe[PATH_MAX], cand[PATH_MAX];
@@ -286,7 +288,7 @@ static int find_vectors(void)
 		return access(vectors_dir, R_OK) == 0 ? 0 : -1;
 	}
 	if (top) {
-		snprintf(cand, sizeof(cand), "%s/../shared/vectors/aws4_testsuite", top);
+		snprintf(cand, sizeof(cand), "%s/" VECTORS_REL, top);
 		if (access(cand, R_OK) == 0)
 			goto found;
 	}
@@ -299,21 +301,18 @@ static int find_vectors(void)
 			if (!slash)
 				break;
 			*slash = '\0';
-			snprintf(cand, sizeof(cand), "%s/../shared/vectors/aws4_testsuite", exe);
+			snprintf(cand, sizeof(cand), "%s/" VECTORS_REL, exe);
 			if (access(cand, R_OK) == 0)
 				goto found;
 		}
 	}
-	snprintf(cand, sizeof(cand), "../shared/vectors/aws4_testsuite");
-	if (access(cand, R_OK) == 0)
-		goto found;
 	return -1;
 found:
 	snprintf(vectors_dir, sizeof(vectors_dir), "%s", cand);
 	return 0;
 }
 
-/* The IAM-shaped vector from shared/vectors/README.md. */
+/* The IAM-shaped vector from tests/vectors/README.md. */
 static void test_iam_vector(void **state)
 {
 	const struct sigv4_params p = {
@@ -385,8 +384,7 @@ static void test_helpers(void **state)
 static void vectors_missing(void **state)
 {
 	(void)state;
-	print_error("aws4_testsuite not found: set SIGV4_VECTORS or put shared/ beside the "
-		    "checkout\n");
+	print_error("tests/vectors/aws4_testsuite not found: set SIGV4_VECTORS to its path\n");
 	fail();
 }
 
