@@ -173,7 +173,7 @@ bench: deps
 
 demo: deps
 	@$(MAKE) --no-print-directory all $(TESTTOOL_BINS)
-	@BUILD=$(BUILD) sh scripts/demo
+	@BUILD=$(BUILD) bash scripts/demo
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PAMDIR) \
