@@ -90,7 +90,7 @@ all: $(TARGETS)
 
 help:
 	@echo "make            build everything into $(BUILD)/"
-	@echo "make deps       install missing Debian build/test packages (root)"
+	@echo "make deps       install missing packages (root) and moto into build/moto-venv"
 	@echo "make check      install deps, build, run every test; ends with 'N passed, N failed'"
 	@echo "make check-san  the same tests built with ASan+UBSan (in build-san/)"
 	@echo "make demo       local IAM emulator with sample users, then real getent/ssh/sudo"
@@ -98,7 +98,7 @@ help:
 	@echo "make install    install (PREFIX=$(PREFIX) DESTDIR=...)"
 
 deps:
-	@sh scripts/install-deps
+	@BUILD=$(BUILD) sh scripts/install-deps
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

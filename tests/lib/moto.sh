@@ -1,9 +1,12 @@
 # Start moto_server on a free loopback port with signature checks and IAM policy
-# enforcement, and bootstrap two identities (recipe in shared/TESTING.md):
+# enforcement, and bootstrap two identities (recipe in the project's shared TESTING.md):
 #   admin: inline "Action":"*"      -> ADMIN_AK / ADMIN_SK (seeding via aws_admin)
 #   host:  conf/iam-policy.json only -> HOST_AK / HOST_SK   (what iam-login uses)
 # Source tests/lib/tap.sh first. moto_start [POLICY_FILE]; moto_stop is trapped.
 MOTO_PID=
+# scripts/install-deps puts moto and the AWS CLI here when the machine has none;
+# appended, so a machine's own copy on PATH wins.
+[ -d "$BUILD/moto-venv/bin" ] && PATH=$PATH:$BUILD/moto-venv/bin
 moto_available() { command -v moto_server >/dev/null 2>&1 && command -v aws >/dev/null 2>&1; }
 
 moto_stop() {
