@@ -20,7 +20,7 @@ done
 moto_available || { echo "keys bench: moto_server or aws CLI missing"; exit 0; }
 command -v hyperfine >/dev/null || { echo "keys bench: hyperfine missing"; exit 0; }
 
-T=$(mktemp -d /tmp/keys-bench.XXXXXX)
+T=$(mktemp -d -t keys-bench.XXXXXX)
 trap 'moto_stop; rm -rf "$T"' EXIT
 moto_start >/dev/null || { echo "keys bench: moto_start failed"; exit 1; }
 trap 'moto_stop; rm -rf "$T"' EXIT

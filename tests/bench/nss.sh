@@ -21,7 +21,7 @@ for f in "$BENCH" "$BUILD/tests/tools/mksnap" "$BUILD/libnss_iam.so.2" "$BUILD/t
 	[ -e "$f" ] || { echo "nss bench: missing $f (make tests-build)"; exit 1; }
 done
 
-T=$(mktemp -d /tmp/nss_bench.XXXXXX)
+T=$(mktemp -d -t nss_bench.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 mkdir -p "$T/state" "$T/lib" /var/lib/iam-login
 chmod 755 "$T" "$T/state"

@@ -12,7 +12,7 @@ case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
 if [ -z "${IN_PAM_NS:-}" ]; then
 	exec env IN_PAM_NS=1 unshare -m --propagation private bash "$0" "$@"
 fi
-T=$(mktemp -d /tmp/pam-bench.XXXXXX)
+T=$(mktemp -d -t pam-bench.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 mkdir -p "$T/state" "$T/pd"
 "$BUILD/tests/tools/mksnap" --generate 10000 200 "$T/state" >/dev/null

@@ -9,7 +9,7 @@ source "$(dirname "$0")/../lib/moto.sh"
 NU=${SYNC_BENCH_USERS:-5000}
 NG=${SYNC_BENCH_GROUPS:-300}
 moto_available || { echo "moto_server/aws CLI missing: skipped"; exit 0; }
-WORK=$(mktemp -d /tmp/iam-sync-bench.XXXXXX)
+WORK=$(mktemp -d -t iam-sync-bench.XXXXXX)
 chmod 0755 "$WORK"
 moto_start || { echo "moto did not start"; exit 1; }
 PAGER_PORT=$(free_port)

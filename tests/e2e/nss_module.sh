@@ -19,7 +19,7 @@ if ! unshare -m --propagation private true 2>/dev/null; then
 	exit 0
 fi
 
-T=$(mktemp -d /tmp/nss_module.XXXXXX)
+T=$(mktemp -d -t nss_module.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 mkdir -p "$T/state" "$T/empty" "$T/bad" /var/lib/iam-login
 chmod 755 "$T" "$T/state" "$T/empty" "$T/bad"

@@ -22,7 +22,7 @@ MKSNAP=$BUILD/tests/tools/mksnap
 for f in "$IAML" "$PAM_SO" "$MKSNAP"; do
 	[ -e "$f" ] || { not_ok "built: $f"; exit 1; }
 done
-T=$(mktemp -d /tmp/totp-conc.XXXXXX)
+T=$(mktemp -d -t totp-conc.XXXXXX)
 trap '[ -n "${KEEP_TMP:-}" ] || rm -rf "$T"' EXIT
 chmod 0755 "$T"
 mkdir -p "$T/state" "$T/etc" "$T/pam.d"

@@ -13,7 +13,7 @@ fi
 [ -x "$IAM_LOGIN" ] || { not_ok "iam-login built" "missing $IAM_LOGIN"; exit 1; }
 moto_start || { not_ok "moto starts"; exit 1; }
 
-WORK=$(mktemp -d /tmp/aws_core.XXXXXX)
+WORK=$(mktemp -d -t aws_core.XXXXXX)
 trap 'proxy_stop; moto_stop; rm -rf "$WORK"' EXIT
 IMDS_PID= IMDS1_PID=
 export IAM_LOGIN_TEST_MODE=1

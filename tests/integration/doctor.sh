@@ -43,3 +43,22 @@ check_eq "bad config: exit 1" 1 "$?"
 check_match "bad config: file:line and the key" "bad.conf:2: unknown key 'bogus'" "$OUT"
 OUT=$("$BUILD/iam-login" doctor --bogus 2>&1)
 check_eq "unknown option: exit 2" 2 "$?"
+
+# Root without AWS credentials (issue 9): the error says whose they are and the
+# command to run as that user. Instance metadata is a closed loopback port.
+if [ "$(id -u)" = 0 ]; then
+	printf '[aws]\nimds_endpoint = http://127.0.0.1:9\nregion = us-east-1\n[directory]\nstate_dir = %s/state\nsync_user = svc-sync\n' "$T" >"$T/nocreds.conf"
+	for cmd in whoami users; do
+		OUT=$(env -i HOME="$T" PATH=/usr/bin:/bin "$BUILD/iam-login" --config "$T/nocreds.conf" $cmd 2>&1)
+		check_match "root without credentials: $cmd names the sync user's command" \
+			"root has no AWS credentials of its own; on this host they are the sync user's \(~svc-sync/.aws\): run it as that user: sudo -u svc-sync iam-login $cmd" "$OUT"
+	done
+	OUT=$(env -i HOME="$T" PATH=/usr/bin:/bin "$BUILD/iam-login" --config "$T/nocreds.conf" doctor 2>&1)
+	check_match "root without credentials: doctor hints too" "^hint  root has no AWS credentials.*sudo -u svc-sync iam-login doctor" "$OUT"
+	chmod 0755 "$T"
+	OUT=$(env -i HOME="$T" PATH=/usr/bin:/bin setpriv --reuid=65534 --regid=65534 --clear-groups "$BUILD/iam-login" --config "$T/nocreds.conf" whoami 2>&1)
+	check_match "another user without credentials: the error itself" "NoCredentials" "$OUT"
+	check_nomatch "another user without credentials gets no root hint" "root has no AWS" "$OUT"
+else
+	skip "root without credentials hint" "needs root"
+fi

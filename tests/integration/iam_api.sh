@@ -19,7 +19,7 @@ if [ ! -x "$PROBE" ]; then
 	exit 1
 fi
 
-WORK=$(mktemp -d /tmp/iam_api.XXXXXX)
+WORK=$(mktemp -d -t iam_api.XXXXXX)
 PAGER_PID=
 cleanup() {
 	[ -n "$PAGER_PID" ] && kill "$PAGER_PID" 2>/dev/null && wait "$PAGER_PID" 2>/dev/null

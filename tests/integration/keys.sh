@@ -14,7 +14,7 @@ for f in "$AK" "$MKSNAP"; do
 done
 moto_available || { skip "keys" "moto_server or aws CLI missing"; exit 0; }
 
-T=$(mktemp -d /tmp/keys-it.XXXXXX)
+T=$(mktemp -d -t keys-it.XXXXXX)
 FAKE_PID=
 cleanup() {
 	[ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null

@@ -23,7 +23,7 @@ for f in "$IAML" "$PAM_SO" "$MKSNAP" "$SHIM"; do
 	[ -e "$f" ] || { not_ok "built: $f"; exit 1; }
 done
 
-T=$(mktemp -d /tmp/mfa-test.XXXXXX)
+T=$(mktemp -d -t mfa-test.XXXXXX)
 trap '[ -n "${KEEP_TMP:-}" ] || rm -rf "$T"; moto_stop' EXIT
 chmod 0755 "$T"
 mkdir -p "$T/state" "$T/etc" "$T/pam.d"

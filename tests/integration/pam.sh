@@ -22,7 +22,7 @@ for f in "$PAM_SO" "$MKSNAP" "$SHIM"; do
 	[ -e "$f" ] || { not_ok "built: $f"; exit 1; }
 done
 
-T=$(mktemp -d /tmp/pam-test.XXXXXX)
+T=$(mktemp -d -t pam-test.XXXXXX)
 trap '[ -n "${KEEP_TMP:-}" ] || rm -rf "$T"' EXIT
 chmod 0755 "$T"
 mkdir -p "$T/state" "$T/stale" "$T/nosnap" "$T/etc" "$T/pam.d"

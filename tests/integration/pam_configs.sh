@@ -13,7 +13,7 @@ fi
 if [ -z "${IN_PAM_NS:-}" ]; then
 	exec env IN_PAM_NS=1 unshare -m --propagation private bash "$0" "$@"
 fi
-T=$(mktemp -d /tmp/pam-configs.XXXXXX)
+T=$(mktemp -d -t pam-configs.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 mkdir -p "$T/pc" "$T/pd" "$T/var"
 cp -a /usr/share/pam-configs/. "$T/pc/"

@@ -12,7 +12,7 @@ for f in "$BUILD/iam-login" "$BUILD/libnss_iam.so.2"; do
 	[ -e "$f" ] || { not_ok "built $f"; exit 1; }
 done
 
-WORK=$(mktemp -d /tmp/iam-sync-test.XXXXXX)
+WORK=$(mktemp -d -t iam-sync-test.XXXXXX)
 chmod 0755 "$WORK"
 moto_start || { not_ok "moto starts"; exit 1; }
 # moto answers list calls in one piece; tests/lib/iampager.py pages them as IAM does

@@ -29,7 +29,7 @@ moto_start() {
 	local policy=${1:-$TOP/conf/iam-policy.json}
 	MOTO_PORT=$(free_port)
 	MOTO_URL=http://127.0.0.1:$MOTO_PORT
-	MOTO_LOG=${MOTO_LOG:-$(mktemp /tmp/moto.XXXXXX.log)}
+	MOTO_LOG=${MOTO_LOG:-$(mktemp -t moto.XXXXXX.log)}
 	INITIAL_NO_AUTH_ACTION_COUNT=6 moto_server -H 127.0.0.1 -p "$MOTO_PORT" >"$MOTO_LOG" 2>&1 &
 	MOTO_PID=$!
 	trap moto_stop EXIT
@@ -88,8 +88,8 @@ PROXY_PID=
 proxy_start() {
 	PROXY_PORT=$(free_port)
 	PROXY_URL=http://127.0.0.1:$PROXY_PORT
-	PROXY_LOG=$(mktemp /tmp/iamproxy.XXXXXX.log)
-	PROXY_CONTROL=$(mktemp /tmp/iamproxy.XXXXXX.json)
+	PROXY_LOG=$(mktemp -t iamproxy.XXXXXX.log)
+	PROXY_CONTROL=$(mktemp -t iamproxy.XXXXXX.json)
 	echo '{}' >"$PROXY_CONTROL"
 	python3 "$TOP/tests/lib/iamproxy.py" --port "$PROXY_PORT" --upstream "$MOTO_URL" \
 		--log "$PROXY_LOG" --control "$PROXY_CONTROL" &

@@ -81,12 +81,18 @@ _sb_system_user() {
 
 sandbox_setup() {
 	[ -n "${IAM_SANDBOX:-}" ] || { echo "sandbox_setup: call sandbox_enter first" >&2; return 1; }
-	SB=$(mktemp -d /tmp/iam-sandbox.XXXXXX) || return 1
+	SB=$(mktemp -d -t iam-sandbox.XXXXXX) || return 1
 	mount -t tmpfs -o mode=0755 tmpfs "$SB" || return 1
 	local d
 	for d in /etc /run /var/lib /var/cache /usr/sbin "$SB_LIBDIR"; do
 		_sb_overlay "$d" || { echo "sandbox_setup: overlay on $d failed" >&2; return 1; }
 	done
+	# A private /tmp: what sshd, sudo and the tools write there stays in the
+	# namespace (the sandbox itself lives under TMPDIR, in the build folder).
+	case $SB in
+	/tmp/*) ;;
+	*) mount -t tmpfs -o mode=1777 tmpfs /tmp || return 1 ;;
+	esac
 	trap sandbox_cleanup EXIT
 
 	cat >/etc/nsswitch.conf <<EOF

@@ -12,10 +12,12 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "tmppath.h"
 
 static char *write_conf(const char *text, mode_t mode)
 {
-	char *path = strdup("/tmp/iam-login-test-conf.XXXXXX");
+	char buf[4096];
+	char *path = strdup(tmp_template(buf, sizeof(buf), "iam-login-test-conf"));
 	int fd = mkstemp(path);
 
 	assert_true(fd >= 0);

@@ -13,8 +13,9 @@
 #include "aws.h"
 #include "config.h"
 #include "creds.h"
+#include "tmppath.h"
 
-static char dir[] = "/tmp/test_creds.XXXXXX";
+static char dir[200];
 static char cred_path[256], conf_path[256];
 
 static void write_file(const char *path, const char *text)
@@ -29,7 +30,7 @@ static void write_file(const char *path, const char *text)
 static int setup(void **state)
 {
 	(void)state;
-	if (!mkdtemp(dir))
+	if (!mkdtemp(tmp_template(dir, sizeof(dir), "test_creds")))
 		return -1;
 	snprintf(cred_path, sizeof(cred_path), "%s/credentials", dir);
 	snprintf(conf_path, sizeof(conf_path), "%s/config", dir);

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "dirbuild.h"
 #include "ids.h"
+#include "tmppath.h"
 
 #define MAXU 16
 #define MAXG 8
@@ -76,7 +77,8 @@ static void join(struct iam_user *u, const char *group)
 
 static char *write_tmp(const char *text)
 {
-	char *path = strdup("/tmp/iam-dirbuild-test.XXXXXX");
+	char buf[4096];
+	char *path = strdup(tmp_template(buf, sizeof(buf), "iam-dirbuild-test"));
 	int fd = mkstemp(path);
 
 	assert_true(fd >= 0);

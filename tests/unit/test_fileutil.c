@@ -23,6 +23,7 @@
 
 #include "fileutil.h"
 #include "http.h"
+#include "tmppath.h"
 
 #define MARKER "SECRET-MARKER-0123456789abcdef"
 
@@ -66,10 +67,10 @@ static void write_big_file(const char *path, size_t size)
 
 static void test_read_grows_without_leaving_content(void **state)
 {
-	char path[] = "/tmp/test_fileutil.XXXXXX";
+	char path[4096];
 	char *data = NULL;
 	size_t len = 0;
-	int fd = mkstemp(path);
+	int fd = mkstemp(tmp_template(path, sizeof(path), "test_fileutil"));
 
 	(void)state;
 	assert_true(fd >= 0);

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "keycache.h"
+#include "tmppath.h"
 
 #define ED "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEMnxRZ0xqOkUfTYNQW2c0ofbnZDTe7q96UUTISbDvFk"
 #define ED_FP "SHA256:/6XzuAO2VV3xrSb15lhNWxo8jGZI6eU48XPEteBKkeo"
@@ -209,7 +210,7 @@ static long count_calls(struct fake *f)
 }
 
 struct env {
-	char dir[64];
+	char dir[200];
 	struct fake fake;
 	struct kc_request req;
 };
@@ -218,7 +219,7 @@ static int setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
 
-	strcpy(e->dir, "/tmp/kc-test.XXXXXX");
+	tmp_template(e->dir, sizeof(e->dir), "kc-test");
 	if (!mkdtemp(e->dir))
 		return -1;
 	chmod(e->dir, 0700);
@@ -241,7 +242,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct env *e = *state;
-	char cmd[400];
+	char cmd[600];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", e->dir, e->fake.countfile);
 	if (system(cmd) != 0)
@@ -364,7 +365,7 @@ static void test_get_foreign_and_corrupt(void **state)
 	struct env *e = *state;
 	struct kc_result res;
 	struct kc_entry other;
-	char path[128];
+	char path[300];
 	FILE *f;
 
 	/* an entry of another IAM user with the same Linux name is not used */
@@ -417,7 +418,7 @@ static void test_root_planted_links(void **state)
 	struct env *e = *state;
 	const char *names[] = {"u_alice.fail", "u_alice.lock"};
 	struct kc_result res;
-	char victim[128], link_path[128], buf[32];
+	char victim[300], link_path[300], buf[32];
 	struct stat st;
 
 	if (geteuid() != 0) {
@@ -456,7 +457,7 @@ static void test_fifo_entry(void **state)
 {
 	struct env *e = *state;
 	struct kc_result res;
-	char path[128];
+	char path[300];
 
 	snprintf(path, sizeof(path), "%s/u_alice.keys", e->dir);
 	assert_int_equal(mkfifo(path, 0644), 0);

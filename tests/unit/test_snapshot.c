@@ -15,8 +15,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "tmppath.h"
 
-static char tmpdir[] = "/tmp/test_snapshot.XXXXXX";
+static char tmpdir[200];
 static char snappath[256];
 
 static uint32_t *idx_list(size_t n, const uint32_t *v)
@@ -119,7 +120,7 @@ static void make_model(struct dir_model *m)
 static int setup(void **state)
 {
 	(void)state;
-	if (!mkdtemp(tmpdir))
+	if (!mkdtemp(tmp_template(tmpdir, sizeof(tmpdir), "test_snapshot")))
 		return -1;
 	snprintf(snappath, sizeof(snappath), "%s/%s", tmpdir, IAM_SNAPSHOT_NAME);
 	return 0;

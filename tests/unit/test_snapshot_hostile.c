@@ -22,8 +22,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "tmppath.h"
 
-static char tmpdir[] = "/tmp/test_snapshot_hostile.XXXXXX";
+static char tmpdir[200];
 static char path[256];
 static uint8_t *base_img;
 static size_t base_len;
@@ -220,7 +221,7 @@ static int setup(void **state)
 	long n;
 
 	(void)state;
-	if (!mkdtemp(tmpdir))
+	if (!mkdtemp(tmp_template(tmpdir, sizeof(tmpdir), "test_snapshot_hostile")))
 		return -1;
 	snprintf(path, sizeof(path), "%s/%s", tmpdir, IAM_SNAPSHOT_NAME);
 	make_small_model(&m);

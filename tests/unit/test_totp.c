@@ -18,13 +18,14 @@
 
 #include "fileutil.h"
 #include "totp.h"
+#include "tmppath.h"
 
 /* RFC 6238 appendix B: the SHA-1 seed is the ASCII string "12345678901234567890". */
 static const unsigned char rfc_seed[] = "12345678901234567890";
 
 struct tmp {
-	char dir[64];
-	char file[96];
+	char dir[200];
+	char file[256];
 };
 
 static int tmp_setup(void **state)
@@ -32,7 +33,7 @@ static int tmp_setup(void **state)
 	struct tmp *t = calloc(1, sizeof(*t));
 
 	assert_non_null(t);
-	snprintf(t->dir, sizeof(t->dir), "/tmp/test_totp.XXXXXX");
+	tmp_template(t->dir, sizeof(t->dir), "test_totp");
 	assert_non_null(mkdtemp(t->dir));
 	snprintf(t->file, sizeof(t->file), "%s/totp.users", t->dir);
 	*state = t;
@@ -42,7 +43,7 @@ static int tmp_setup(void **state)
 static int tmp_teardown(void **state)
 {
 	struct tmp *t = *state;
-	char cmd[128];
+	char cmd[600];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
 	if (system(cmd) != 0)
@@ -218,7 +219,7 @@ static void test_enrol_preserves_other_lines(void **state)
 	assert_int_equal(sb.st_uid, 0);
 	/* no lock file left behind */
 	{
-		char lock[128];
+		char lock[300];
 		snprintf(lock, sizeof(lock), "%s.lock", t->file);
 		assert_int_equal(access(lock, F_OK), -1);
 	}
@@ -269,7 +270,7 @@ static void test_refuses_insecure_file(void **state)
 	struct tmp *t = *state;
 	unsigned char secret[TOTP_SECRET_BYTES] = {1};
 	struct totp_status st;
-	char link[128];
+	char link[300];
 
 	spit(t->file, "HOTP/T30/6\talice\t-\t1111111111111111111111111111111111111111\n", 0644);
 	assert_int_equal(totp_usersfile_check(t->file), -EPERM);
@@ -424,7 +425,7 @@ static void test_stale_lock_file(void **state)
 {
 	struct tmp *t = *state;
 	unsigned char secret[40];
-	char lock[128], ourlock[128], code[16];
+	char lock[300], ourlock[300], code[16];
 	struct totp_status st;
 	int fd, pfd[2];
 	pid_t pid;
@@ -521,7 +522,7 @@ static void test_throttle(void **state)
 {
 	struct tmp *t = *state;
 	unsigned char secret[TOTP_SECRET_BYTES];
-	char code[16], bad[8], path[160];
+	char code[16], bad[8], path[300];
 	time_t now = 1800000000; /* step start: now + 29 is the same step */
 	pid_t pids[8];
 	int accepted = 0;

@@ -1,5 +1,6 @@
 /* iam-login doctor: check this host's setup end to end and say what to fix. */
 #include "aws.h"
+#include "cli_hint.h"
 #include "commands.h"
 #include "config.h"
 #include "iam_api.h"
@@ -105,6 +106,8 @@ static void check_aws(struct doctor *d, const struct iam_config *cfg)
 
 	if (aws_client_new(cfg, 0, &c, &err) < 0) {
 		report(d, "FAIL", "AWS credentials: %s", aws_error_str(&err, buf, sizeof(buf)));
+		if (*cli_creds_hint(cfg, &err, "doctor", buf, sizeof(buf)))
+			report(d, "hint", "%s", buf);
 		return;
 	}
 	if (sts_get_caller_identity(c, &id, &err) < 0)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "aws.h"
+#include "cli_hint.h"
 #include "commands.h"
 #include "config.h"
 #include "iam_api.h"
@@ -50,8 +51,11 @@ static int identity(const struct iam_config *cfg, unsigned flags, struct sts_ide
 		if (assumed)
 			*assumed = aws_client_assumed_role_arn(c) != NULL;
 	}
-	if (r < 0)
+	if (r < 0) {
 		fprintf(stderr, "iam-login: whoami: %s\n", aws_error_str(&err, msg, sizeof(msg)));
+		if (*cli_creds_hint(cfg, &err, "whoami", msg, sizeof(msg)))
+			fprintf(stderr, "iam-login: whoami: %s\n", msg);
+	}
 	aws_client_free(c);
 	return r;
 }

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "aws.h"
+#include "cli_hint.h"
 #include "config.h"
 #include "log.h"
 
@@ -92,13 +93,16 @@ int listing_fetch(const struct cli_ctx *ctx, const char *cmd, const struct listi
 		rc = o->gaad ? iam_get_account_authorization_details(c, page_size, d, &err)
 			     : iam_list_directory(c, page_size, d, &err);
 	aws_client_free(c);
-	config_free(&cfg);
 	if (rc < 0) {
 		/* The message came from the network: no control characters on the terminal. */
 		log_clean(clean, sizeof(clean), aws_error_str(&err, msg, sizeof(msg)));
 		fprintf(stderr, "iam-login %s: %s\n", cmd, clean);
+		if (*cli_creds_hint(&cfg, &err, cmd, msg, sizeof(msg)))
+			fprintf(stderr, "iam-login %s: %s\n", cmd, msg);
+		config_free(&cfg);
 		return 1;
 	}
+	config_free(&cfg);
 	return 0;
 }
 
