@@ -89,6 +89,13 @@ check_match "iam-login keys shows both of alice's key ids" "$alice_ed_id.*Active
 check_eq "files root wrote stay the key command user's" "iam-login-keys iam-login-keys" \
 	"$(stat -c %U "$SB_CACHE/u_alice.keys") $(stat -c %U "$SB_CACHE/u_alice.lock")"
 check_eq "alice still logs in after root's refresh" "$UID_ALICE" "$(login alice "$alice_ed")"
+# issue 9: root has no AWS credentials of its own; `iam-login keys` runs as the
+# key command's user with that user's ~/.aws, and leaves no failure marker.
+out=$(env -i PATH=/usr/sbin:/usr/bin:/bin HOME=/root /usr/sbin/iam-login keys --refresh bob 2>&1)
+check_match "root without credentials: keys fetched with the key command user's credentials" "cache +miss" "$out"
+check_eq "root without credentials: no failure marker, the entry is the key command user's" "iam-login-keys" \
+	"$(stat -c %U "$SB_CACHE/u_bob.keys"; ls "$SB_CACHE" | grep -i fail)"
+check_eq "bob logs in right after root's look" "$UID_BOB" "$(login bob "$bob_key")"
 check_eq "alice with bob's key is refused" "" "$(login alice "$bob_key")"
 check_eq "alice with a key not in IAM is refused" "" "$(login alice "$stranger")"
 before=$(calls)

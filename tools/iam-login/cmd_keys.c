@@ -6,7 +6,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "cli_privs.h"
 #include "commands.h"
 #include "config.h"
 #include "keycache.h"
@@ -30,6 +32,11 @@ static const char keys_help[] =
     "Options:\n"
     "  -r, --refresh  ignore a fresh cache entry: fetch from IAM now and store it\n"
     "  -h, --help     show this help\n"
+    "\n"
+    "Privileges: run by root, it becomes the owner of the cache directory (the\n"
+    "key command's user, AuthorizedKeysCommandUser, e.g. iam-login-keys) with\n"
+    "that user's HOME and AWS credentials, so it fetches exactly what sshd would\n"
+    "and every file in the cache is written by that one user.\n"
     "\n"
     "Exit status: 0 keys shown (possibly none), 1 USER may not log in with IAM\n"
     "keys here or they could not be had, 2 usage error.\n";
@@ -103,6 +110,7 @@ static int show(const struct iam_config *cfg, const char *user, bool refresh)
 	printf("%-9s %s %s\n", "iam", u.iam_name, u.iam_arn ? u.iam_arn : "");
 	keys_request_init(&req, cfg, &u, &fctx);
 	req.force_refresh = refresh;
+	/* the key command's user may create its cache below a directory of its own */
 	(void)mkdir(cfg->keys_cache_dir, 0700);
 	r = keycache_get(&req, &res);
 	now = (int64_t)time(NULL);
@@ -171,6 +179,36 @@ static int fetch_entry(const struct iam_config *cfg, const char *user, long budg
 	return fflush(stdout) == 0 && r == 0 ? 0 : 1;
 }
 
+/*
+ * Root's `keys`: run as the key command's user, the owner of the cache
+ * directory, with its HOME and AWS credentials. The answer is then what sshd
+ * gets, and every file in the cache (entries, locks, failure markers) is
+ * written by that one identity: root without credentials cannot leave a
+ * failure marker that refuses the user's next login.
+ */
+static int become_cache_owner(const struct iam_config *cfg, const char *progname)
+{
+	struct stat st;
+	struct passwd *pw;
+
+	if (stat(cfg->keys_cache_dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr,
+			"%s keys: the key cache %s is missing; create it for the key command's "
+			"user (install -d -m 0700 -o iam-login-keys -g iam-login-keys %s)\n",
+			progname, cfg->keys_cache_dir, cfg->keys_cache_dir);
+		return -ENOENT;
+	}
+	if (st.st_uid == 0)
+		return 0; /* a cache of root's own: the key command runs as root too */
+	pw = getpwuid(st.st_uid);
+	if (!pw) {
+		fprintf(stderr, "%s keys: %s belongs to uid %u, which has no passwd entry\n",
+			progname, cfg->keys_cache_dir, (unsigned)st.st_uid);
+		return -ENOENT;
+	}
+	return cli_become(pw, progname, "keys");
+}
+
 int cmd_keys(int argc, char **argv, const struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
@@ -213,6 +251,10 @@ int cmd_keys(int argc, char **argv, const struct cli_ctx *ctx)
 	}
 	if (cli_load_config(ctx, &cfg) < 0)
 		return 1;
+	if (!fetch && geteuid() == 0 && become_cache_owner(&cfg, ctx->progname) < 0) {
+		config_free(&cfg);
+		return 1;
+	}
 	r = fetch ? fetch_entry(&cfg, argv[optind], budget) : show(&cfg, argv[optind], refresh);
 	config_free(&cfg);
 	return r;

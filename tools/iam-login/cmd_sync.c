@@ -1,4 +1,5 @@
 /* iam-login sync: fetch the IAM directory and replace the local snapshot. */
+#include "cli_privs.h"
 #include "commands.h"
 #include "config.h"
 #include "sync.h"
@@ -165,16 +166,9 @@ static int sync_as_root(const struct iam_config *cfg, struct sync_options *opt, 
 		return 1;
 	}
 	if (pid == 0) {
-		if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0 ||
-		    setuid(0) == 0) {
-			fprintf(stderr, "%s sync: cannot drop to %s: %s\n", progname,
-				cfg->sync_user, strerror(errno));
-			_exit(1);
-		}
 		/* the service user's shared AWS files, not root's */
-		setenv("HOME", pw->pw_dir ? pw->pw_dir : "/", 1);
-		setenv("USER", pw->pw_name, 1);
-		setenv("LOGNAME", pw->pw_name, 1);
+		if (cli_become(pw, progname, "sync") < 0)
+			_exit(1);
 		_exit(sync_once(cfg, opt, quiet, progname));
 	}
 	while (waitpid(pid, &status, 0) < 0)
