@@ -85,6 +85,8 @@ int pam_iam_parse_args(pam_handle_t *pamh, int argc, const char **argv, struct p
 			args->debug = true;
 		} else if (strcmp(a, "quiet") == 0) {
 			args->quiet = true;
+		} else if (strcmp(a, "tell_silent") == 0) {
+			args->tell_silent = true;
 		} else {
 			pam_syslog(pamh, LOG_ERR, "unknown argument: %.64s", a);
 			return PAM_SERVICE_ERR;

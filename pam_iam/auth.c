@@ -165,6 +165,7 @@ static int authenticate(struct pam_iam_ctx *ctx)
 	const char *usersfile = ctx->cfg.mfa_usersfile;
 	struct totp_status st;
 	char code[TOTP_MAX_DIGITS + 1] = {0};
+	bool had_rule;
 	int r;
 
 	if (ctx->stale) {
@@ -175,6 +176,10 @@ static int authenticate(struct pam_iam_ctx *ctx)
 				  "IAM logins are refused until it is synced.");
 		return PAM_AUTHINFO_UNAVAIL;
 	}
+	/* Someone the service's group rule shuts out is told so before any code is asked
+	 * for (the account phase refuses them too, whatever the stack). */
+	if (pam_iam_gate(ctx, &had_rule) < 0)
+		return PAM_PERM_DENIED;
 	/* Like pam_unix: ask libpam to delay a failure answer (it randomises the delay). */
 	if (!ctx->args.nodelay)
 		pam_fail_delay(ctx->pamh, 2000000);

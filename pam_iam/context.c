@@ -50,7 +50,7 @@ void pam_iam_tell(const struct pam_iam_ctx *ctx, const char *fmt, ...)
 	char msg[512];
 	va_list ap;
 
-	if ((ctx->flags & PAM_SILENT) || ctx->args.quiet)
+	if (ctx->args.quiet || ((ctx->flags & PAM_SILENT) && !ctx->args.tell_silent))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);

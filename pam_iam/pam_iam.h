@@ -27,7 +27,9 @@ struct pam_iam_args {
 				       iam-login */
 	bool nodelay;		    /* no failure delay request (pam_fail_delay) */
 	bool debug;
-	bool quiet; /* no messages to the user, no log line for non-IAM users */
+	bool quiet;	  /* no messages to the user, no log line for non-IAM users */
+	bool tell_silent; /* tell the user why even under PAM_SILENT (sudo < 1.9.16 always sets it)
+			   */
 };
 
 /* One invocation: the config, the snapshot and what it says about the user. */
@@ -83,7 +85,7 @@ unsigned pam_iam_window(const struct pam_iam_ctx *ctx);
  */
 void pam_iam_audit(const struct pam_iam_ctx *ctx, int prio, const char *result, const char *reason);
 
-/* A message to the user (PAM_ERROR_MSG) unless PAM_SILENT or quiet. */
+/* A message to the user (PAM_ERROR_MSG) unless quiet, or PAM_SILENT without tell_silent. */
 void pam_iam_tell(const struct pam_iam_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -94,6 +96,13 @@ void pam_iam_debug(const struct pam_iam_ctx *ctx, const char *fmt, ...)
 /* Is the IAM user a member of one of the groups (IAM name, case-insensitive, or Linux name)? */
 bool pam_iam_user_in_groups(const struct pam_iam_ctx *ctx, const char *const *groups,
 			    size_t ngroups);
+
+/*
+ * The service's group gate ([pam] service.NAME, groups=, login_groups for
+ * sshd). 0 when the user may use the service (*had_rule says whether a rule
+ * applied); -1 after logging the denial and telling the user who may.
+ */
+int pam_iam_gate(const struct pam_iam_ctx *ctx, bool *had_rule);
 
 /*
  * Does IAM list an MFA device for the user? Asks `iam-login mfa status USER

@@ -252,11 +252,17 @@ check_match "sshd: allowed audit line" 'pam_iam\(sshd:account\): allowed user=bo
 pt sshd carol "<closed>" acct_mgmt
 check_eq "sshd: user outside login_groups denied" 1 "$RC"
 check_match "sshd: denied with reason" 'pam_iam\(sshd:account\): denied user=carol .*reason="not in an allowed IAM group"' "$LASTLOG"
-check_match "sshd: user told" "not in an IAM group allowed to use sshd" "$OUT"
+check_match "sshd: user told who may" "carol may not use sshd on this host \(IAM group devs\)" "$OUT"
 pt sudo alice "<closed>" acct_mgmt
 check_eq "sudo: service.sudo = admins allows alice" 0 "$RC"
 pt sudo bob "<closed>" acct_mgmt
 check_eq "sudo: bob (devs only) denied" 1 "$RC"
+# issue 9: the auth phase applies the same gate first, so bob is never asked for a code
+pt sudo bob "000000" authenticate
+check_eq "sudo auth: bob (devs only) refused" 1 "$RC"
+check_match "sudo auth: told before any code, naming the group" "bob may not use sudo on this host \(IAM group admins\)" "$OUT"
+check_nomatch "sudo auth: no code prompt for bob" "Verification code" "$OUT"
+check_match "sudo auth: audit line" 'pam_iam\(sudo:auth\): denied user=bob .*reason="not in an allowed IAM group"' "$LASTLOG"
 pt iamtest-groups alice "<closed>" acct_mgmt
 check_eq "groups= argument (Linux name iam-admins) allows alice" 0 "$RC"
 pt iamtest-groups bob "<closed>" acct_mgmt
