@@ -61,6 +61,7 @@ static const struct key_spec keys[] = {
     {"directory", "gid_max", V_UINT, F(gid_max), 65536, 2147483647},
     {"directory", "group_prefix", V_STRING, F(group_prefix), 0, 0},
     {"directory", "sync_user", V_STRING, F(sync_user), 0, 0},
+    {"directory", "users_group", V_STRING, F(users_group), 0, 0},
     {"directory", "strip_suffixes", V_LIST, F(strip_suffixes), 0, 0},
     {"directory", "visible_groups", V_LIST, F(visible_groups), 0, 0},
     {"directory", "path_prefix", V_STRING, F(path_prefix), 0, 0},
@@ -448,6 +449,15 @@ static int check_consistency(struct iam_config *cfg, struct config_error *err)
 		set_error(err, 0, "group_prefix must match [a-z_][a-z0-9_.-]{0,15}");
 		return -EINVAL;
 	}
+	/* sshd matches on it (Match Group): a portable Linux group name, or empty for none */
+	if (cfg->users_group[0] &&
+	    (strlen(cfg->users_group) > 32 ||
+	     strspn(cfg->users_group, "abcdefghijklmnopqrstuvwxyz0123456789_.-") !=
+		 strlen(cfg->users_group) ||
+	     !(islower((unsigned char)cfg->users_group[0]) || cfg->users_group[0] == '_'))) {
+		set_error(err, 0, "users_group must match [a-z_][a-z0-9_.-]{0,31} (or be empty)");
+		return -EINVAL;
+	}
 	if (strspn(cfg->region, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(cfg->region) ||
 	    !cfg->region[0] || strlen(cfg->region) > 32) {
 		set_error(err, 0, "region '%s' is not a valid AWS region name", cfg->region);
@@ -537,6 +547,7 @@ int config_defaults(struct iam_config *cfg)
 	    {&cfg->state_dir, IAM_DEFAULT_STATE_DIR},
 	    {&cfg->group_prefix, "iam-"},
 	    {&cfg->sync_user, "iam-login"},
+	    {&cfg->users_group, "iam-users"},
 	    {&cfg->path_prefix, "/"},
 	    {&cfg->home_base, "/home"},
 	    {&cfg->default_shell, "/bin/bash"},
@@ -629,7 +640,7 @@ void config_free(struct iam_config *cfg)
 			 &cfg->home_base,      &cfg->default_shell, &cfg->gecos_tag,
 			 &cfg->shell_tag,      &cfg->uid_tag,	    &cfg->gid_tag,
 			 &cfg->keys_cache_dir, &cfg->mfa_usersfile, &cfg->mfa_issuer,
-			 &cfg->sync_user};
+			 &cfg->sync_user,      &cfg->users_group};
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);

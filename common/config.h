@@ -44,11 +44,12 @@ struct iam_config {
 	unsigned page_size;	 /* MaxItems per IAM page, default 1000 (tests use 2) */
 
 	/* [directory] */
-	char *state_dir;		/* default /var/lib/iam-login */
-	uint32_t uid_min, uid_max;	/* default 200000000..299999999 */
-	uint32_t gid_min, gid_max;	/* default same as uid */
-	char *group_prefix;		/* default "iam-" */
-	char *sync_user;		/* root's `sync` fetches as this user; default iam-login */
+	char *state_dir;	   /* default /var/lib/iam-login */
+	uint32_t uid_min, uid_max; /* default 200000000..299999999 */
+	uint32_t gid_min, gid_max; /* default same as uid */
+	char *group_prefix;	   /* default "iam-" */
+	char *sync_user;	   /* root's `sync` fetches as this user; default iam-login */
+	char *users_group;	   /* Linux group of every IAM user; default iam-users, "" none */
 	struct str_list strip_suffixes; /* e.g. "@example.com" */
 	struct str_list visible_groups; /* IAM group names; empty: everyone */
 	char *path_prefix;		/* IAM path prefix filter, default "/" */

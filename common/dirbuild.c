@@ -2,6 +2,7 @@
 #include "dirbuild.h"
 #include "ids.h"
 #include "names.h"
+#include "users_group.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -143,6 +144,12 @@ static void map_names(struct build *b)
 		char bare[LINUX_NAME_MAX + 1];
 		const struct local_ent *le;
 
+		if (users_group_is(&b->d->groups[j])) {
+			/* the configured Linux name, checked by the config: no prefix */
+			snprintf(s->name, sizeof(s->name), "%s", cfg->users_group);
+			s->named = true;
+			continue;
+		}
 		if (name_map_group(b->d->groups[j].name, "", bare, sizeof(bare), NULL, 0) == 0 &&
 		    str_list_contains(&cfg->merge_groups, bare) &&
 		    (le = local_group_by_name(b->local, bare)) != NULL) {
@@ -293,6 +300,13 @@ static void exclude_runs(struct build *b, struct name_ref *refs, size_t n, const
 
 			if (k == keep)
 				continue;
+			if (!winner->user && users_group_is(&b->d->groups[winner->idx])) {
+				exclude(b, ref_reason(b, &refs[k]),
+					"%s name %s is the group of all IAM users ([directory] "
+					"users_group)",
+					space, refs[k].name);
+				continue;
+			}
 			exclude(b, ref_reason(b, &refs[k]),
 				"%s name %s collides with older IAM %s %s", space, refs[k].name,
 				winner->user ? "user" : "group", wname);
@@ -643,9 +657,9 @@ done:
 	return b->err;
 }
 
-int dir_build(const struct iam_config *cfg, const struct iam_directory *d,
-	      const struct local_db *local, int64_t now, struct dir_model *out,
-	      struct dir_warnings *warnings)
+static int build_model(const struct iam_config *cfg, const struct iam_directory *d,
+		       const struct local_db *local, int64_t now, struct dir_model *out,
+		       struct dir_warnings *warnings)
 {
 	struct build b = {.cfg = cfg, .d = d, .local = local, .warn = warnings};
 	int r;
@@ -686,5 +700,27 @@ out:
 	free(b.gs);
 	if (r < 0)
 		dir_model_free(out);
+	return r;
+}
+
+int dir_build(const struct iam_config *cfg, const struct iam_directory *d,
+	      const struct local_db *local, int64_t now, struct dir_model *out,
+	      struct dir_warnings *warnings)
+{
+	struct iam_directory view;
+	int r;
+
+	if (!cfg->users_group || !cfg->users_group[0])
+		return build_model(cfg, d, local, now, out, warnings);
+	for (size_t j = 0; j < d->ngroups; j++)
+		if (!d->groups[j].id || users_group_is(&d->groups[j]))
+			return -EINVAL; /* IAM never sends it: someone built this by hand */
+	r = users_group_view(d, &view);
+	if (r < 0) {
+		memset(out, 0, sizeof(*out));
+		return r;
+	}
+	r = build_model(cfg, &view, local, now, out, warnings);
+	users_group_view_free(&view);
 	return r;
 }

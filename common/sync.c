@@ -1,5 +1,6 @@
 /* One sync run: fetch, map, guard, write, record (see sync.h). */
 #include "sync.h"
+#include "users_group.h"
 #include "aws.h"
 #include "dirbuild.h"
 #include "fileutil.h"
@@ -321,8 +322,11 @@ static int run(const struct iam_config *cfg, const struct sync_options *opt,
 	}
 	res->nusers = model.nusers;
 	res->nexcluded = model.nexcluded;
+	/* IAM's groups: not the private ones, not the users group */
 	for (size_t i = 0; i < model.ngroups; i++)
-		res->ngroups += !model.groups[i].user_private;
+		res->ngroups += !model.groups[i].user_private &&
+				!(model.groups[i].iam_id &&
+				  strcmp(model.groups[i].iam_id, USERS_GROUP_IAM_ID) == 0);
 	res->nwarnings = warnings->n;
 
 	progress(opt, SYNC_STAGE_GUARD, NULL);

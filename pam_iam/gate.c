@@ -40,8 +40,8 @@ int pam_iam_gate(const struct pam_iam_ctx *ctx, bool *had_rule)
 	pam_iam_audit(ctx, LOG_WARNING, "denied", "not in an allowed IAM group");
 	/* the names come from root's config or module arguments, not from IAM */
 	for (i = 0; i < n && used < sizeof(names); i++) {
-		int w = snprintf(names + used, sizeof(names) - used, "%s%s", i ? ", " : "",
-				 groups[i]);
+		int w =
+		    snprintf(names + used, sizeof(names) - used, "%s%s", i ? ", " : "", groups[i]);
 		if (w < 0)
 			break;
 		used += (size_t)w;

@@ -14,6 +14,7 @@
 #include "dirbuild.h"
 #include "ids.h"
 #include "tmppath.h"
+#include "users_group.h"
 
 #define MAXU 16
 #define MAXG 8
@@ -208,15 +209,16 @@ static void test_awkward_directory(void **state)
 	assert_int_equal(u->uid, u->gid);
 	assert_int_equal(u->uid, ids_slot(carol->id, 200000000, 299999999));
 	assert_string_equal(u->iam_name, "Carol.Jones@example.com");
-	assert_int_equal(u->ngroups, 1);
+	assert_int_equal(u->ngroups, 2);
 	assert_string_equal(m.groups[u->group_idx[0]].name, "admins");
+	assert_string_equal(m.groups[u->group_idx[1]].name, "iam-users");
 
 	u = find_user(&m, "dave_ops");
 	assert_non_null(u);
 	assert_string_equal(u->shell, "/bin/zsh");
 	assert_string_equal(u->gecos, "dave+ops");
-	/* ADMINS and admins are one IAM group; sudo is excluded (local group) */
-	assert_int_equal(u->ngroups, 1);
+	/* ADMINS and admins are one IAM group; sudo is excluded (local group); iam-users */
+	assert_int_equal(u->ngroups, 2);
 	u = find_user(&m, "x_y");
 	assert_string_equal(u->shell, "/bin/bash"); /* relative shell tag ignored */
 	u = find_user(&m, "a_b");
@@ -268,8 +270,9 @@ static void test_awkward_directory(void **state)
 	assert_true(g->user_private);
 	assert_int_equal(g->gid, find_user(&m, "dave_ops")->uid);
 	assert_int_equal(g->nmembers, 0);
-	/* 7 private + admins + wheel */
-	assert_int_equal(m.ngroups, 9);
+	/* 7 private + admins + wheel + iam-users (all 7 users) */
+	assert_int_equal(m.ngroups, 10);
+	assert_int_equal(find_group(&m, "iam-users")->nmembers, 7);
 	/* sorted by name */
 	for (size_t i = 1; i < m.nusers; i++)
 		assert_true(strcmp(m.users[i - 1].name, m.users[i].name) < 0);
@@ -307,7 +310,7 @@ static void test_prefix_and_private_group_collision(void **state)
 			    "group name iam-ops collides with older IAM group ops");
 	assert_null(reason(&m, "group", "ops"));
 	assert_int_equal(m.nusers, 2);
-	assert_int_equal(m.ngroups, 3);
+	assert_int_equal(m.ngroups, 4); /* 2 private, ops, iam-users */
 	assert_true(find_group(&m, "iam-admins")->user_private);
 	assert_false(find_group(&m, "iam-ops")->user_private);
 	dir_model_free(&m);
@@ -437,6 +440,64 @@ static void test_local_id_and_pins(void **state)
 	teardown_fixture(f);
 }
 
+/*
+ * Every IAM user is in [directory] users_group (decision 6): sshd's
+ * "Match Group iam-users" means "is an IAM user". Its gid is the same on
+ * every host and whatever else the directory holds; it keeps its name against
+ * a real IAM group mapping onto it; an empty setting turns it off.
+ */
+static void test_users_group(void **state)
+{
+	struct fixture *f = setup_fixture();
+	struct dir_model m, other;
+	const struct dir_group *g;
+	uint32_t gid;
+
+	(void)state;
+	join(add_user(f, "alice", "/", 10), "users");
+	add_user(f, "bob", "/", 20);
+	add_group(f, "users"); /* maps onto iam-users as well: the real group gives way */
+	assert_int_equal(dir_build(&f->cfg, &f->d, &f->local, 1, &m, NULL), 0);
+	g = find_group(&m, "iam-users");
+	assert_non_null(g);
+	assert_false(g->user_private);
+	assert_false(g->merged);
+	assert_int_equal(g->nmembers, 2);
+	assert_true(g->gid >= f->cfg.gid_min && g->gid <= f->cfg.gid_max);
+	gid = g->gid;
+	assert_int_equal(gid, ids_slot(USERS_GROUP_IAM_ID, f->cfg.gid_min, f->cfg.gid_max));
+	assert_string_equal(reason(&m, "group", "users"),
+			    "group name iam-users is the group of all IAM users ([directory] "
+			    "users_group)");
+	assert_int_equal(find_user(&m, "alice")->ngroups, 1);
+	dir_model_free(&m);
+
+	/* another host with other users and a custom name: the same gid */
+	f->d.nusers = f->d.ngroups = 0;
+	memset(&f->users[0], 0, sizeof(f->users[0]));
+	add_user(f, "carl", "/", 30);
+	free(f->cfg.users_group);
+	f->cfg.users_group = strdup("everyone");
+	assert_int_equal(dir_build(&f->cfg, &f->d, &f->local, 1, &other, NULL), 0);
+	g = find_group(&other, "everyone");
+	assert_non_null(g);
+	assert_int_equal(g->gid, gid);
+	assert_int_equal(g->nmembers, 1);
+	dir_model_free(&other);
+
+	/* off: no such group, and users have only their own groups */
+	f->cfg.users_group[0] = '\0';
+	assert_int_equal(dir_build(&f->cfg, &f->d, &f->local, 1, &other, NULL), 0);
+	assert_null(find_group(&other, "everyone"));
+	assert_int_equal(other.ngroups, 1);
+	assert_int_equal(find_user(&other, "carl")->ngroups, 0);
+	dir_model_free(&other);
+	f->cfg.strip_suffixes.items = NULL;
+	f->cfg.strip_suffixes.n = 0;
+	free(f->suffix[0]);
+	teardown_fixture(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -445,6 +506,7 @@ int main(void)
 	    cmocka_unit_test(test_visibility),
 	    cmocka_unit_test(test_lookalike_cannot_evict),
 	    cmocka_unit_test(test_local_id_and_pins),
+	    cmocka_unit_test(test_users_group),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
