@@ -143,7 +143,7 @@ install -m 0644 "$KEY.pub" /etc/ssh/test-keys/frank
 sshd_start "UsePAM yes" "KbdInteractiveAuthentication yes" \
 	"AuthenticationMethods publickey,keyboard-interactive:pam" \
 	"AuthorizedKeysFile /etc/ssh/test-keys/%u" \
-	"Include $TOP/conf/sshd_config.d/iam-login.conf" || { not_ok "sshd_start" "$(cat "$SSHD_LOG")"; exit 1; }
+	"Include $TOP/conf/sshd_config.d/iam-login-mfa.conf" || { not_ok "sshd_start" "$(cat "$SSHD_LOG")"; exit 1; }
 OUT=$(ssh_kbd frank "" publickey,keyboard-interactive "$KEY")
 check_eq "key + keyboard-interactive, unenrolled frank (if-enrolled): allowed, sshd proved the key" "frank" "$OUT"
 OUT=$(ssh_kbd frank "" keyboard-interactive "$KEY")

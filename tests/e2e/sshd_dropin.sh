@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The shipped sshd drop-in (conf/sshd_config.d/iam-login.conf) under Debian's own
+# The shipped sshd drop-ins (conf/sshd_config.d/iam-login{,-mfa}.conf) under Debian's own
 # /etc/ssh/sshd_config, nothing else edited, with the shipped conf/pam.d/sshd
 # file, real sshd and ssh (issue 9 item 5, issue 12 item 1):
 #   - a local key-only account keeps logging in with its key alone, never asked
@@ -62,6 +62,7 @@ install -m 0644 "$TOP/conf/pam.d/sshd-iam-login" /etc/pam.d/sshd
 mkdir -p /run/faillock /etc/ssh/sshd_config.d /run/sshd
 printf 'dir = /run/faillock\ndeny = 3\nunlock_time = 900\n' >/etc/security/faillock.conf
 install -m 0644 "$TOP/conf/sshd_config.d/iam-login.conf" /etc/ssh/sshd_config.d/iam-login.conf
+install -m 0644 "$TOP/conf/sshd_config.d/iam-login-mfa.conf" /etc/ssh/sshd_config.d/iam-login-mfa.conf
 sed -i 's/^AuthorizedKeysCommandUser .*/AuthorizedKeysCommandUser '"$SB_KEYS_USER"'/' /etc/ssh/sshd_config.d/iam-login.conf
 mkdir -p "$SB/ssh" && ssh-keygen -q -t ed25519 -N '' -f "$SB/ssh/host_ed25519"
 SSHD_PORT=$(free_port)
@@ -81,13 +82,17 @@ check_eq "effective for alice: no authorized_keys file" "authorizedkeysfile none
 check_eq "effective for alice: keyboard-interactive on" "kbdinteractiveauthentication yes" "$(eff alice kbdinteractiveauthentication)"
 
 SSHD_LOG=$SB/ssh/sshd.log
-/usr/sbin/sshd -D -e -f /etc/ssh/sshd_config >>"$SSHD_LOG" 2>&1 &
-SSHD_PID=$!
-for i in $(seq 1 100); do
-	python3 -c "import socket; socket.create_connection(('127.0.0.1', $SSHD_PORT), 1)" 2>/dev/null && break
-	sleep 0.05
-done
-export SSHD_PORT SSHD_PID
+start_sshd() {
+	[ -n "${SSHD_PID:-}" ] && kill "$SSHD_PID" 2>/dev/null && wait "$SSHD_PID" 2>/dev/null
+	/usr/sbin/sshd -D -e -f /etc/ssh/sshd_config >>"$SSHD_LOG" 2>&1 &
+	SSHD_PID=$!
+	for i in $(seq 1 100); do
+		python3 -c "import socket; socket.create_connection(('127.0.0.1', $SSHD_PORT), 1)" 2>/dev/null && break
+		sleep 0.05
+	done
+	export SSHD_PORT SSHD_PID
+}
+start_sshd
 
 cat >"$SB/askpass" <<EOF
 #!/bin/sh
@@ -124,6 +129,35 @@ check_eq "a key planted in alice's authorized_keys: refused, even with a right c
 check_eq "frank (IAM, not enrolled, if-enrolled) logs in with his IAM key alone" "frank" \
 	"$(ssh_kbd frank "${KEY[frank]}" 000000 id -un 2>/dev/null)"
 check_eq "... never asked for a code" "" "$(cat "$SB/prompts")"
+
+# ---- iam-login doctor reads the same effective settings --------------------------
+doctor() { /usr/sbin/iam-login doctor --offline 2>&1; }
+OUT=$(doctor)
+check_match "doctor, shipped setup: key command and its user" "^ok    sshd gets keys from /usr/sbin/iam-authorized-keys %u as $SB_KEYS_USER" "$OUT"
+check_match "doctor, shipped setup: IAM users get key then PAM" "^ok    sshd asks IAM users \(e.g. [a-z-]+\) for their key, then PAM" "$OUT"
+check_match "doctor, shipped setup: the local key-only account keeps access" "^ok    sshd: 1 local account with authorized_keys keeps access" "$OUT"
+check_nomatch "doctor, shipped setup: no sshd FAIL" "^FAIL  .*(sshd|ssh|locked)" "$OUT"
+
+# The old README step 8: the MFA methods for everyone.
+printf 'KbdInteractiveAuthentication yes\nAuthenticationMethods publickey,keyboard-interactive:pam\n' \
+	>/etc/ssh/sshd_config.d/50-global.conf
+start_sshd
+check_eq "global AuthenticationMethods: admin is locked out for real" "" "$(ssh_kbd admin "${KEY[admin]}" 000000 id -un 2>/dev/null)"
+check_match "doctor names the local account that is locked out" \
+	"^FAIL  local account admin would be locked out of ssh: sshd asks it for 'publickey,keyboard-interactive:pam' after its key and it has no password" "$(doctor)"
+rm /etc/ssh/sshd_config.d/50-global.conf
+start_sshd
+check_eq "without it, admin is back in" "admin" "$(ssh_as admin "${KEY[admin]}" id -un 2>&1)"
+
+# README step 8 skipped: keys only. MFA is not enforced for IAM users, and a
+# drop-in with its Match block cut off honours their own authorized_keys.
+rm /etc/ssh/sshd_config.d/iam-login-mfa.conf
+sed -i '/^Match Group/,$d' /etc/ssh/sshd_config.d/iam-login.conf
+OUT=$(doctor)
+check_match "doctor: MFA not enforced for IAM users by the effective config" \
+	"^FAIL  MFA is not enforced for IAM users by sshd: for [a-z-]+ AuthenticationMethods is 'any'" "$OUT"
+check_match "doctor: IAM users' own authorized_keys honoured" "^WARN  sshd honours IAM users' own authorized_keys" "$OUT"
+check_eq "doctor exits 1 on a FAIL" 1 "$(/usr/sbin/iam-login doctor --offline >/dev/null 2>&1; echo $?)"
 
 kill "$SSHD_PID" 2>/dev/null
 wait "$SSHD_PID" 2>/dev/null

@@ -150,6 +150,8 @@ XY_UID=$(py_slot "$(user_id x=y)")
 AB_UID=$(py_slot "$(user_id a,b)")
 SUDO_GID=$(py_slot "$(group_id sudo)")
 ADMINS_GID=$(py_slot "$(group_id admins)")
+# every IAM user is in [directory] users_group (iam-users); its gid hashes a fixed id
+USERS_GID=$(py_slot "iam-login:users-group")
 
 # ---------------------------------------------------------------- first sync
 S1=$WORK/host1
@@ -180,13 +182,15 @@ check_eq "getent passwd by uid" "dave_ops" "$(in_ns "$S1" getent passwd "$DAVE_U
 check_eq "getent group iam-sudo" "iam-sudo:*:$SUDO_GID:dave_ops" "$(in_ns "$S1" getent group iam-sudo)"
 check_eq "getent group iam-admins" "iam-admins:*:$ADMINS_GID:carol.jones,dave_ops" \
 	"$(in_ns "$S1" getent group iam-admins)"
+check_match "getent group iam-users: every IAM user, its gid from the fixed id" "^iam-users:\*:$USERS_GID:.*dave_ops" \
+	"$(in_ns "$S1" getent group iam-users)"
 check_eq "getent group dave_ops (user private group)" "dave_ops:*:$DAVE_UID:" \
 	"$(in_ns "$S1" getent group dave_ops)"
 check_eq "id dave_ops" "uid=$DAVE_UID(dave_ops) gid=$DAVE_UID(dave_ops)" \
 	"$(in_ns "$S1" id dave_ops | cut -d' ' -f1-2)"
-check_eq "id -G dave_ops" "$(printf '%s\n' "$DAVE_UID" "$SUDO_GID" "$ADMINS_GID" | sort -n | xargs)" \
+check_eq "id -G dave_ops" "$(printf '%s\n' "$DAVE_UID" "$SUDO_GID" "$ADMINS_GID" "$USERS_GID" | sort -n | xargs)" \
 	"$(in_ns "$S1" id -G dave_ops | tr ' ' '\n' | sort -n | xargs)"
-check_eq "getent initgroups dave_ops" "$(printf '%s\n' "$SUDO_GID" "$ADMINS_GID" | sort -n | xargs)" \
+check_eq "getent initgroups dave_ops" "$(printf '%s\n' "$SUDO_GID" "$ADMINS_GID" "$USERS_GID" | sort -n | xargs)" \
 	"$(in_ns "$S1" getent initgroups dave_ops | awk '{$1=""; print}' | tr ' ' '\n' | grep . | grep -v "^$DAVE_UID$" | sort -n | xargs)"
 check_eq "local root untouched" "$(grep '^root:' /etc/passwd)" "$(in_ns "$S1" getent passwd root)"
 check_eq "uid 0 is local root" "root" "$(in_ns "$S1" getent passwd 0 | cut -d: -f1)"
@@ -246,10 +250,10 @@ check_eq "another host: identical passwd entries" "$(in_ns "$S1" getent -s iam p
 check_eq "another host: identical group entries" "$(in_ns "$S1" getent -s iam group | sort)" \
 	"$(in_ns "$S2" getent -s iam group | sort)"
 
-# A 12-number range for 10 users + 2 groups: collisions are certain; same result twice.
+# A 13-number range for 10 users + 2 groups + iam-users: collisions are certain; same result twice.
 for h in c1 c2; do
-	mkconf "$WORK/$h.conf" "$WORK/$h" "uid_min = 100000" "uid_max = 100011" \
-		"gid_min = 100000" "gid_max = 100011"
+	mkconf "$WORK/$h.conf" "$WORK/$h" "uid_min = 100000" "uid_max = 100012" \
+		"gid_min = 100000" "gid_max = 100012"
 	iam_login "$WORK/$h.conf" sync --quiet || not_ok "tiny-range sync $h"
 done
 check_eq "collisions resolved the same way on two hosts" \
@@ -267,7 +271,7 @@ def slot(s):
     h = 0xcbf29ce484222325
     for c in s.encode():
         h ^= c; h = (h * 0x100000001b3) & 0xffffffffffffffff
-    return 100000 + h % 12
+    return 100000 + h % 13
 def secs(d):
     return int(datetime.datetime.fromisoformat(d.replace('Z', '+00:00')).timestamp())
 ent = {}
@@ -275,6 +279,7 @@ for u in gaad['UserDetailList']:
     ent[u['UserName']] = (secs(u['CreateDate']), u['UserId'])
 for g in gaad['GroupDetailList']:
     ent['group:' + g['GroupName']] = (secs(g['CreateDate']), g['GroupId'])
+ent['group:(users_group)'] = (0, 'iam-login:users-group')  # created at 0: oldest of all
 num, linux_users = {}, set()
 for line in open(sys.argv[2]):
     f = line.split(':')
@@ -283,14 +288,16 @@ for line in open(sys.argv[2]):
 num['Carol.Jones@example.com'] = num.pop('Carol Jones')
 for line in open(sys.argv[3]):
     f = line.split(':')
-    if f[0].startswith('iam-') and f[0] not in linux_users:
+    if f[0] == 'iam-users':
+        num['group:(users_group)'] = int(f[2])
+    elif f[0].startswith('iam-') and f[0] not in linux_users:
         num['group:' + f[0][4:]] = int(f[2])
 # The documented algorithm, independently: (CreateDate, Id) order, hash slot, probe up.
 taken, want, moved = set(), {}, 0
 for name, (created, iid) in sorted(ent.items(), key=lambda kv: kv[1]):
     v = slot(iid)
     while v in taken:
-        v = 100000 if v == 100011 else v + 1
+        v = 100000 if v == 100012 else v + 1
     taken.add(v)
     want[name] = v
     moved += v != slot(iid)

@@ -2,6 +2,7 @@
 #include "aws.h"
 #include "cli_hint.h"
 #include "commands.h"
+#include "doctor.h"
 #include "config.h"
 #include "iam_api.h"
 #include "snapshot.h"
@@ -16,14 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
-struct doctor {
-	int failures;
-	int warnings;
-};
+#define report doctor_report
 
-static void report(struct doctor *d, const char *level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void report(struct doctor *d, const char *level, const char *fmt, ...)
+void doctor_report(struct doctor *d, const char *level, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -121,22 +117,44 @@ static void check_aws(struct doctor *d, const struct iam_config *cfg)
 
 static int usage(FILE *out)
 {
-	fprintf(out, "Usage: iam-login [--config FILE] doctor [--offline]\n"
-		     "\n"
-		     "Check this host's iam-login setup and say what to fix: the config file,\n"
-		     "the directory snapshot and its age, nsswitch.conf, sshd's drop-in, the MFA\n"
-		     "usersfile, and (unless --offline) the AWS identity the host uses.\n"
-		     "Each line starts with ok, WARN or FAIL.\n"
-		     "\n"
-		     "Exit status: 0 when nothing failed, 1 otherwise, 2 usage error.\n");
+	fprintf(out,
+		"Usage: iam-login [--config FILE] doctor [--offline] [--sshd PATH]\n"
+		"                 [--sshd-config FILE] [--sudoers-dir DIR]\n"
+		"\n"
+		"Check this host's iam-login setup and say what to fix: the config file,\n"
+		"the directory snapshot and its age, nsswitch.conf, the MFA usersfile, the\n"
+		"sudoers drop-in's mode, and (unless --offline) the AWS identity the host uses.\n"
+		"\n"
+		"sshd is checked as it will really run, from `sshd -T` (as root): the key\n"
+		"command and its user; for an IAM user of the snapshot (`sshd -T -C user=...`)\n"
+		"that the MFA methods apply and IAM users' own authorized_keys are ignored;\n"
+		"for every local account with ~/.ssh/authorized_keys that the settings do not\n"
+		"lock it out (asked for keyboard-interactive or a password it does not have).\n"
+		"\n"
+		"Options:\n"
+		"  --offline           no AWS calls\n"
+		"  --sshd PATH         sshd binary (default /usr/sbin/sshd)\n"
+		"  --sshd-config FILE  sshd's main config (default /etc/ssh/sshd_config)\n"
+		"  --sudoers-dir DIR   where the sudoers drop-in is (default /etc/sudoers.d)\n"
+		"  -h, --help          show this help\n"
+		"\n"
+		"Each line starts with ok, WARN, FAIL or hint (what to do next).\n"
+		"\n"
+		"Exit status: 0 when nothing failed, 1 otherwise, 2 usage error.\n");
 	return out == stdout ? 0 : 2;
 }
 
 int cmd_doctor(int argc, char **argv, const struct cli_ctx *ctx)
 {
-	static const struct option opts[] = {
-	    {"offline", no_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'}, {0}};
-	struct doctor d = {0};
+	static const struct option opts[] = {{"offline", no_argument, NULL, 'o'},
+					     {"sshd", required_argument, NULL, 's'},
+					     {"sshd-config", required_argument, NULL, 'c'},
+					     {"sudoers-dir", required_argument, NULL, 'S'},
+					     {"help", no_argument, NULL, 'h'},
+					     {0}};
+	struct doctor d = {.sshd = "/usr/sbin/sshd",
+			   .sshd_config = "/etc/ssh/sshd_config",
+			   .sudoers_dir = "/etc/sudoers.d"};
 	struct iam_config cfg;
 	struct stat st;
 	bool offline = false;
@@ -146,6 +164,12 @@ int cmd_doctor(int argc, char **argv, const struct cli_ctx *ctx)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'o')
 			offline = true;
+		else if (c == 's')
+			d.sshd = optarg;
+		else if (c == 'c')
+			d.sshd_config = optarg;
+		else if (c == 'S')
+			d.sudoers_dir = optarg;
 		else if (c == 'h')
 			return usage(stdout);
 		else
@@ -177,6 +201,8 @@ int cmd_doctor(int argc, char **argv, const struct cli_ctx *ctx)
 		report(&d, "WARN",
 		       "no sshd drop-in: copy conf/sshd_config.d/iam-login.conf to "
 		       "/etc/ssh/sshd_config.d/ for IAM SSH keys");
+	doctor_check_sshd(&d, &cfg);
+	doctor_check_sudoers(&d);
 
 	if (stat(cfg.mfa_usersfile, &st) == 0) {
 		if (st.st_uid != 0 || (st.st_mode & 077))

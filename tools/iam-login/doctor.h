@@ -1,0 +1,28 @@
+/* iam-login doctor: checks that each print one line "ok|WARN|FAIL|hint  text". */
+#ifndef IAM_LOGIN_DOCTOR_H
+#define IAM_LOGIN_DOCTOR_H
+
+struct iam_config;
+
+struct doctor {
+	int failures;
+	int warnings;
+	const char *sshd;	 /* sshd binary, default /usr/sbin/sshd */
+	const char *sshd_config; /* default /etc/ssh/sshd_config */
+	const char *sudoers_dir; /* default /etc/sudoers.d */
+};
+
+void doctor_report(struct doctor *d, const char *level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * sshd as it will really run (sshd -T, and -C for a local and an IAM user):
+ * the key command is set, IAM users are asked for the MFA methods, and no
+ * local account with authorized_keys is locked out by them. Root only.
+ */
+void doctor_check_sshd(struct doctor *d, const struct iam_config *cfg);
+
+/* The sudoers drop-in: mode 0440, root's (visudo -c refuses anything else). */
+void doctor_check_sudoers(struct doctor *d);
+
+#endif
