@@ -138,6 +138,14 @@ check_match "doctor, shipped setup: IAM users get key then PAM" "^ok    sshd ask
 check_match "doctor, shipped setup: the local key-only account keeps access" "^ok    sshd: 1 local account with authorized_keys keeps access" "$OUT"
 check_nomatch "doctor, shipped setup: no sshd FAIL" "^FAIL  .*(sshd|ssh|locked)" "$OUT"
 
+check_match "doctor, shipped setup: sshd's PAM stack holds pam_iam" "^ok    /etc/pam.d/sshd stacks pam_iam" "$OUT"
+# The MFA drop-in without the PAM file (Debian's own /etc/pam.d/sshd): named as a FAIL.
+cp /etc/pam.d/sshd "$SB/pam-sshd.iam"
+printf '@include common-auth\naccount required pam_nologin.so\n@include common-account\n' >/etc/pam.d/sshd
+check_match "doctor: MFA drop-in but no pam_iam in sshd's PAM stack" \
+	"^FAIL  iam-login-mfa.conf sends IAM users to PAM but /etc/pam.d/sshd has no pam_iam" "$(doctor)"
+cp "$SB/pam-sshd.iam" /etc/pam.d/sshd
+
 # The old README step 8: the MFA methods for everyone.
 printf 'KbdInteractiveAuthentication yes\nAuthenticationMethods publickey,keyboard-interactive:pam\n' \
 	>/etc/ssh/sshd_config.d/50-global.conf

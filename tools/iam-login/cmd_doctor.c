@@ -154,7 +154,8 @@ int cmd_doctor(int argc, char **argv, const struct cli_ctx *ctx)
 					     {0}};
 	struct doctor d = {.sshd = "/usr/sbin/sshd",
 			   .sshd_config = "/etc/ssh/sshd_config",
-			   .sudoers_dir = "/etc/sudoers.d"};
+			   .sudoers_dir = "/etc/sudoers.d",
+			   .pam_dir = "/etc/pam.d"};
 	struct iam_config cfg;
 	struct stat st;
 	bool offline = false;
@@ -203,6 +204,7 @@ int cmd_doctor(int argc, char **argv, const struct cli_ctx *ctx)
 		       "/etc/ssh/sshd_config.d/ for IAM SSH keys");
 	doctor_check_sshd(&d, &cfg);
 	doctor_check_sudoers(&d);
+	doctor_check_pam(&d);
 
 	if (stat(cfg.mfa_usersfile, &st) == 0) {
 		if (st.st_uid != 0 || (st.st_mode & 077))

@@ -10,6 +10,7 @@ struct doctor {
 	const char *sshd;	 /* sshd binary, default /usr/sbin/sshd */
 	const char *sshd_config; /* default /etc/ssh/sshd_config */
 	const char *sudoers_dir; /* default /etc/sudoers.d */
+	const char *pam_dir;	 /* default /etc/pam.d */
 };
 
 void doctor_report(struct doctor *d, const char *level, const char *fmt, ...)
@@ -21,6 +22,9 @@ void doctor_report(struct doctor *d, const char *level, const char *fmt, ...)
  * local account with authorized_keys is locked out by them. Root only.
  */
 void doctor_check_sshd(struct doctor *d, const struct iam_config *cfg);
+
+/* The PAM stacks the shipped sshd/sudo files rely on actually hold pam_iam. */
+void doctor_check_pam(struct doctor *d);
 
 /* The sudoers drop-in: mode 0440, root's (visudo -c refuses anything else). */
 void doctor_check_sudoers(struct doctor *d);

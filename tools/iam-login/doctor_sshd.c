@@ -48,8 +48,13 @@ static int sshd_effective(const struct doctor *d, const char *spec, char **out)
 		return -e;
 	}
 	if (pid == 0) {
-		char *argv[] = {(char *)d->sshd, (char *)"-T", (char *)"-f", (char *)d->sshd_config,
-				spec ? (char *)"-C" : NULL, (char *)spec, NULL};
+		char *argv[] = {(char *)d->sshd,
+				(char *)"-T",
+				(char *)"-f",
+				(char *)d->sshd_config,
+				spec ? (char *)"-C" : NULL,
+				(char *)spec,
+				NULL};
 		int null = open("/dev/null", O_RDONLY);
 
 		if (null < 0 || dup2(null, 0) < 0 || dup2(pfd[1], 1) < 0 || dup2(pfd[1], 2) < 0)
@@ -141,23 +146,25 @@ static void check_iam_user(struct doctor *d, const struct iam_config *cfg, const
 	    (cfg->mfa_policy == MFA_IF_ENROLLED && access(cfg->mfa_usersfile, F_OK) == 0)) {
 		setting(out, "authenticationmethods", v, sizeof(v));
 		if (!every_list_has(v, "keyboard-interactive"))
-			doctor_report(d, "FAIL",
-				      "MFA is not enforced for IAM users by sshd: for %s "
-				      "AuthenticationMethods is '%s' (install "
-				      "conf/sshd_config.d/iam-login-mfa.conf: its Match Group %s block "
-				      "asks for publickey,keyboard-interactive:pam)",
-				      user, v, cfg->users_group[0] ? cfg->users_group : "iam-users");
-		else if (strcmp(setting(out, "kbdinteractiveauthentication", v, sizeof(v)), "yes") !=
-			     0 ||
+			doctor_report(
+			    d, "FAIL",
+			    "MFA is not enforced for IAM users by sshd: for %s "
+			    "AuthenticationMethods is '%s' (install "
+			    "conf/sshd_config.d/iam-login-mfa.conf: its Match Group %s block "
+			    "asks for publickey,keyboard-interactive:pam)",
+			    user, v, cfg->users_group[0] ? cfg->users_group : "iam-users");
+		else if (strcmp(setting(out, "kbdinteractiveauthentication", v, sizeof(v)),
+				"yes") != 0 ||
 			 strcmp(setting(out, "usepam", v, sizeof(v)), "yes") != 0)
-			doctor_report(d, "FAIL",
-				      "sshd asks IAM users for keyboard-interactive, but "
-				      "KbdInteractiveAuthentication or UsePAM is off for %s: nobody "
-				      "can finish the login",
-				      user);
+			doctor_report(
+			    d, "FAIL",
+			    "sshd asks IAM users for keyboard-interactive, but "
+			    "KbdInteractiveAuthentication or UsePAM is off for %s: nobody "
+			    "can finish the login",
+			    user);
 		else
-			doctor_report(d, "ok", "sshd asks IAM users (e.g. %s) for their key, then PAM",
-				      user);
+			doctor_report(
+			    d, "ok", "sshd asks IAM users (e.g. %s) for their key, then PAM", user);
 	}
 	if (strcmp(setting(out, "authorizedkeysfile", v, sizeof(v)), "none") != 0)
 		doctor_report(d, "WARN",
@@ -225,12 +232,13 @@ static void check_local_accounts(struct doctor *d)
 			continue;
 		if (!has_password(pw->pw_name)) {
 			locked++;
-			doctor_report(d, "FAIL",
-				      "local account %s would be locked out of ssh: sshd asks it for "
-				      "'%s' after its key and it has no password (keep "
-				      "AuthenticationMethods under Match Group, as the shipped "
-				      "drop-in does)",
-				      pw->pw_name, v);
+			doctor_report(
+			    d, "FAIL",
+			    "local account %s would be locked out of ssh: sshd asks it for "
+			    "'%s' after its key and it has no password (keep "
+			    "AuthenticationMethods under Match Group, as the shipped "
+			    "drop-in does)",
+			    pw->pw_name, v);
 		} else {
 			doctor_report(d, "WARN",
 				      "local account %s must now type its password after its key "
@@ -240,7 +248,8 @@ static void check_local_accounts(struct doctor *d)
 	}
 	fclose(f);
 	if (checked && !locked)
-		doctor_report(d, "ok", "sshd: %u local account%s with authorized_keys keep%s access",
+		doctor_report(d, "ok",
+			      "sshd: %u local account%s with authorized_keys keep%s access",
 			      checked, checked == 1 ? "" : "s", checked == 1 ? "s" : "");
 }
 
@@ -296,10 +305,11 @@ void doctor_check_sshd(struct doctor *d, const struct iam_config *cfg)
 
 		setting(out, "authorizedkeyscommanduser", u, sizeof(u));
 		if (!u[0] || strcmp(u, "root") == 0 || strcmp(u, cfg->sync_user) == 0)
-			doctor_report(d, "FAIL",
-				      "AuthorizedKeysCommandUser is '%s': the key command must run as "
-				      "its own user (iam-login-keys), never root or the sync user",
-				      u[0] ? u : "unset");
+			doctor_report(
+			    d, "FAIL",
+			    "AuthorizedKeysCommandUser is '%s': the key command must run as "
+			    "its own user (iam-login-keys), never root or the sync user",
+			    u[0] ? u : "unset");
 		else
 			doctor_report(d, "ok", "sshd gets keys from %s as %s", v, u);
 	}
@@ -307,8 +317,58 @@ void doctor_check_sshd(struct doctor *d, const struct iam_config *cfg)
 	if (some_iam_user(cfg, user, sizeof(user)) == 0)
 		check_iam_user(d, cfg, user);
 	else
-		doctor_report(d, "hint", "no IAM user in the snapshot: sshd's IAM settings unchecked");
+		doctor_report(d, "hint",
+			      "no IAM user in the snapshot: sshd's IAM settings unchecked");
 	check_local_accounts(d);
+}
+
+/*
+ * Does /etc/pam.d/SERVICE (or a file it @includes, one level down, as
+ * Debian's common-* are) name module on a line that is not a comment?
+ */
+static bool pam_stack_has(const char *dir, const char *service, const char *module, int depth)
+{
+	char path[PATH_MAX], line[1024];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, service);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *p = line + strspn(line, " \t"), inc[256];
+
+		if (*p == '#')
+			continue;
+		if (depth > 0 && sscanf(p, "@include %255s", inc) == 1 && !strchr(inc, '/'))
+			found = pam_stack_has(dir, inc, module, depth - 1);
+		else if (strstr(p, module))
+			found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+void doctor_check_pam(struct doctor *d)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/iam-login", d->sudoers_dir);
+	if (access(path, F_OK) == 0 && !pam_stack_has(d->pam_dir, "sudo", "pam_iam.so", 1))
+		doctor_report(d, "WARN",
+			      "%s grants sudo by IAM group but %s/sudo has no pam_iam: IAM users "
+			      "(no password) cannot pass it (conf/pam.d/sudo-iam-login)",
+			      path, d->pam_dir);
+	if (access("/etc/ssh/sshd_config.d/iam-login-mfa.conf", F_OK) == 0 &&
+	    !pam_stack_has(d->pam_dir, "sshd", "pam_iam.so", 1))
+		doctor_report(
+		    d, "FAIL",
+		    "iam-login-mfa.conf sends IAM users to PAM but %s/sshd has no pam_iam: "
+		    "they are refused (conf/pam.d/sshd-iam-login)",
+		    d->pam_dir);
+	else if (pam_stack_has(d->pam_dir, "sshd", "pam_iam.so", 1))
+		doctor_report(d, "ok", "%s/sshd stacks pam_iam", d->pam_dir);
 }
 
 void doctor_check_sudoers(struct doctor *d)
