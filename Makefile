@@ -207,4 +207,5 @@ format-check:
 clean:
 	rm -rf build build-san build.log build-san.log
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# dependency files live only in the object folders (build/ also holds a debootstrapped root)
+-include $(shell find $(BUILD)/obj $(BUILD)/plainobj $(BUILD)/nssobj -name '*.d' -type f 2>/dev/null)

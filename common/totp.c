@@ -101,13 +101,45 @@ static int parse_type(const char *type, unsigned *period, unsigned *digits)
 	return 0;
 }
 
+/*
+ * The writer only ever writes printable ASCII, tabs and newlines. Any other
+ * byte means the file was damaged: a NUL would end the C string early and hide
+ * every later line (an enrolled user would read as "not enrolled"), a '\r'
+ * would make lines mean different things to different readers. Refuse the
+ * whole file (fail closed) instead of guessing.
+ */
+static bool usersfile_bytes_ok(const char *data, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)data[i];
+
+		if ((c < 0x20 && c != '\t' && c != '\n') || c > 0x7e)
+			return false;
+	}
+	return true;
+}
+
 static int load_usersfile(const char *path, char **data, size_t *len)
 {
 	int r = totp_usersfile_check(path);
 
 	if (r < 0)
 		return r;
-	return read_file_bounded(path, TOTP_MAX_FILE, data, len);
+	r = read_file_bounded(path, TOTP_MAX_FILE, data, len);
+	if (r == 0 && !usersfile_bytes_ok(*data, *len)) {
+		free_secret(*data, *len);
+		*data = NULL;
+		*len = 0;
+		return -EUCLEAN;
+	}
+	return r;
+}
+
+/* A comment or blank line, by the rule every reader and the rewriter share. */
+static bool line_is_comment(const char *line)
+{
+	line += strspn(line, " \t");
+	return *line == '#' || *line == '\0';
 }
 
 int totp_status(const char *usersfile, const char *user, struct totp_status *out)
@@ -127,7 +159,7 @@ int totp_status(const char *usersfile, const char *user, struct totp_status *out
 		char *f[8];
 		size_t n;
 
-		if (line[0] == '#')
+		if (line_is_comment(line))
 			continue;
 		n = split_fields(line, f, 8);
 		if (n < 4 || strcmp(f[1], user) != 0)
@@ -228,7 +260,9 @@ static bool line_is_user(const char *line, size_t n, const char *user)
 {
 	size_t i = 0, ulen = strlen(user);
 
-	if (n == 0 || line[0] == '#')
+	while (i < n && (line[i] == ' ' || line[i] == '\t')) /* blanks, as split_fields skips */
+		i++;
+	if (i == n || line[i] == '#')
 		return false;
 	while (i < n && line[i] != ' ' && line[i] != '\t') /* type */
 		i++;
@@ -237,7 +271,7 @@ static bool line_is_user(const char *line, size_t n, const char *user)
 	if (n - i < ulen || memcmp(line + i, user, ulen) != 0)
 		return false;
 	i += ulen;
-	return i == n || line[i] == ' ' || line[i] == '\t' || line[i] == '\r';
+	return i == n || line[i] == ' ' || line[i] == '\t';
 }
 
 /* Rewrite the usersfile without user's lines, plus newline (if any); lock held. */
@@ -488,7 +522,7 @@ static int verify_locked(const char *usersfile, const char *user, const char *co
 		size_t n;
 		long long last_step = -1, step, now_step;
 
-		if (cur[0] == '#')
+		if (line_is_comment(cur))
 			continue;
 		n = split_fields(cur, f, 8);
 		if (n < 4 || strcmp(f[1], user) != 0)

@@ -194,7 +194,9 @@ static int authenticate(struct pam_iam_ctx *ctx)
 	if (r < 0) {
 		char why[160];
 		snprintf(why, sizeof(why), "mfa usersfile unusable: %s%s", strerror(-r),
-			 r == -EPERM ? " (must be a root-owned 0600 file)" : "");
+			 r == -EPERM	 ? " (must be a root-owned 0600 file)"
+			 : r == -EUCLEAN ? " (damaged: a byte the writer never writes)"
+					 : "");
 		pam_iam_audit(ctx, LOG_ERR, "denied", why);
 		pam_iam_tell(ctx, "Multi-factor authentication is unavailable on this host.");
 		return PAM_AUTHINFO_UNAVAIL;

@@ -683,6 +683,75 @@ static void test_hostile_lines(void **state)
 	assert_int_equal(totp_verify(t->file, "alice", "123456", 1), -EFBIG);
 }
 
+/* Write exactly len bytes (a NUL included) as the usersfile, root 0600. */
+static void spit_bytes(const char *path, const char *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	assert_int_equal(fchmod(fd, 0600), 0);
+	close(fd);
+}
+
+/*
+ * Issue 14: a NUL in the usersfile hid every later line from the status reader
+ * (strtok stops there) while the rewriter saw them: an enrolled user read as
+ * "not enrolled", which under if-enrolled is a login without a code. Any byte
+ * the writer never writes makes the whole file damaged (-EUCLEAN) for every
+ * reader and writer: fail closed, nothing rewritten.
+ */
+static void test_damaged_bytes(void **state)
+{
+	struct tmp *t = *state;
+	static const char nul[] =
+	    "HOTP/T30/6\tbob\t-\t2222222222222222222222222222222222222222\n"
+	    "\0"
+	    "HOTP/T30/6\talice\t-\t1111111111111111111111111111111111111111\n";
+	unsigned char secret[TOTP_SECRET_BYTES] = {1};
+	struct totp_status st;
+	char *text;
+
+	spit_bytes(t->file, nul, sizeof(nul) - 1);
+	assert_int_equal(totp_status(t->file, "alice", &st), -EUCLEAN);
+	assert_int_equal(totp_status(t->file, "bob", &st), -EUCLEAN);
+	assert_int_equal(totp_verify(t->file, "alice", "123456", 1), -EUCLEAN);
+	assert_int_equal(totp_enrol(t->file, "carl", secret, sizeof(secret), 6, 30), -EUCLEAN);
+	assert_int_equal(totp_remove(t->file, "alice"), -EUCLEAN);
+	{
+		/* nothing was rewritten: the damaged bytes are still all there */
+		int fd = open(t->file, O_RDONLY);
+		char buf[256];
+		assert_int_equal(read(fd, buf, sizeof(buf)), (ssize_t)(sizeof(nul) - 1));
+		assert_memory_equal(buf, nul, sizeof(nul) - 1);
+		close(fd);
+	}
+	/* a carriage return, a DEL, a high byte: the same */
+	spit(t->file, "HOTP/T30/6\talice\t-\t1111111111111111111111111111111111111111\r\n", 0600);
+	assert_int_equal(totp_status(t->file, "alice", &st), -EUCLEAN);
+	spit(t->file, "# \x7f\nHOTP/T30/6\talice\t-\t1111111111111111111111111111111111111111\n",
+	     0600);
+	assert_int_equal(totp_status(t->file, "alice", &st), -EUCLEAN);
+	spit(t->file, "# caf\xc3\xa9\n", 0600);
+	assert_int_equal(totp_status(t->file, "alice", &st), -EUCLEAN);
+
+	/* Leading blanks: the reader and the rewriter agree on which line is whose,
+	 * so `mfa remove` clears the very line that status finds. */
+	spit(t->file,
+	     "  # a comment with blanks before it\n"
+	     "  HOTP/T30/6\talice\t-\t1111111111111111111111111111111111111111\n"
+	     "HOTP/T30/6\tbob\t-\t2222222222222222222222222222222222222222\n",
+	     0600);
+	assert_int_equal(totp_status(t->file, "alice", &st), 0);
+	assert_int_equal(totp_remove(t->file, "alice"), 0);
+	assert_int_equal(totp_status(t->file, "alice", &st), -ENOENT);
+	text = slurp(t->file);
+	assert_null(strstr(text, "alice"));
+	assert_non_null(strstr(text, "  # a comment with blanks before it\n"));
+	assert_non_null(strstr(text, "\tbob\t"));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -695,6 +764,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_enrol_preserves_other_lines, tmp_setup,
 					    tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_enrol_creates_file, tmp_setup, tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_damaged_bytes, tmp_setup, tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_refuses_insecure_file, tmp_setup, tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_verify_right_wrong_replayed, tmp_setup,
 					    tmp_teardown),

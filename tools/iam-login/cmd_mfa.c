@@ -267,7 +267,12 @@ static int do_enroll(const struct iam_config *cfg, const char *user, const struc
 	}
 	if (r < 0 && r != -ENOENT) {
 		fprintf(stderr, "iam-login mfa: %s: %s%s\n", cfg->mfa_usersfile, strerror(-r),
-			r == -EPERM ? " (must be a regular file owned by root, mode 0600)" : "");
+			r == -EPERM ? " (must be a regular file owned by root, mode 0600)"
+			: r == -EUCLEAN
+			    ? " (damaged: it holds a byte iam-login never writes, such as "
+			      "a NUL or a carriage return; nobody can log in with a code "
+			      "until it is fixed or restored by hand)"
+			    : "");
 		snap_close(snap);
 		return 1;
 	}
@@ -389,7 +394,12 @@ static int do_status(const struct iam_config *cfg, const char *user, bool iam)
 		rc = 3;
 	} else {
 		fprintf(stderr, "iam-login mfa: %s: %s%s\n", cfg->mfa_usersfile, strerror(-r),
-			r == -EPERM ? " (must be a regular file owned by root, mode 0600)" : "");
+			r == -EPERM ? " (must be a regular file owned by root, mode 0600)"
+			: r == -EUCLEAN
+			    ? " (damaged: it holds a byte iam-login never writes, such as "
+			      "a NUL or a carriage return; nobody can log in with a code "
+			      "until it is fixed or restored by hand)"
+			    : "");
 		rc = 1;
 	}
 	if (iam && in_snap && list_iam_devices(cfg, u.iam_name) < 0 && rc != 1)
