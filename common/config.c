@@ -420,14 +420,34 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	return 0;
 }
 
-/* inih reader that counts lines, so errors can name file:line. */
+/*
+ * inih reader that counts lines, so errors can name file:line. inih hands us
+ * its own buffer (200 bytes in Debian's build) and would take the rest of a
+ * longer line as a line of its own: "external_id = <185 bytes>region = x"
+ * would set region silently. A line that does not fit is an error instead.
+ */
 static char *read_line(char *buf, int size, void *stream)
 {
 	struct load_ctx *ctx = stream;
-	char *r = fgets(buf, size, ctx->file);
+	char *r;
+	size_t n;
 
-	if (r)
-		ctx->line++;
+	if (ctx->failed)
+		return NULL;
+	r = fgets(buf, size, ctx->file);
+	if (!r)
+		return NULL;
+	ctx->line++;
+	n = strlen(buf);
+	if (n == (size_t)size - 1 && buf[n - 1] != '\n') {
+		int c = getc(ctx->file);
+
+		if (c != EOF) { /* more of this line follows (a last line without '\n' fits) */
+			set_error(ctx->err, ctx->line, "line longer than %d bytes", size - 2);
+			ctx->failed = -EINVAL;
+			return NULL;
+		}
+	}
 	return r;
 }
 

@@ -199,12 +199,43 @@ static void test_config_path(void **state)
 	unsetenv("IAM_LOGIN_CONF");
 }
 
+/*
+ * Issue 14: inih splits a line longer than its buffer and takes the tail as a
+ * line of its own, so a long external_id ending in "region = eu-west-1" set
+ * the region silently. An over-long line is a file:line error; a line that
+ * just fits, and a last line without a newline, are fine.
+ */
+static void test_overlong_line(void **state)
+{
+	char text[1024], value[400];
+	struct iam_config cfg;
+	struct config_error err;
+
+	(void)state;
+	memset(value, 'x', 185);
+	value[185] = '\0';
+	snprintf(text, sizeof(text), "[aws]\nexternal_id = %sregion = eu-west-1\n", value);
+	assert_int_not_equal(load(text, &cfg, &err), 0);
+	assert_int_equal(err.line, 2);
+	assert_non_null(strstr(err.message, "line longer than"));
+	config_free(&cfg);
+
+	/* "external_id = " + 150 bytes: well inside inih's line */
+	value[150] = '\0';
+	snprintf(text, sizeof(text), "[aws]\nexternal_id = %s\nregion = eu-west-2", value);
+	assert_int_equal(load(text, &cfg, &err), 0);
+	assert_string_equal(cfg.external_id, value);
+	assert_string_equal(cfg.region, "eu-west-2");
+	config_free(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_values),
 	    cmocka_unit_test(test_errors_name_the_line),
+	    cmocka_unit_test(test_overlong_line),
 	    cmocka_unit_test(test_inconsistent_ranges),
 	    cmocka_unit_test(test_insecure_file_refused),
 	    cmocka_unit_test(test_missing_file),
