@@ -72,6 +72,8 @@ struct kc_request {
 	const struct str_list *types; /* allowed key types (NULL: defaults) */
 	struct kc_policy policy;
 	long deadline_ms;   /* the whole answer, waiting included */
+	int64_t started_ms; /* keycache_clock_ms() when the answer began (the key
+			     * command's start); 0: when keycache_get is called */
 	bool force_refresh; /* skip a fresh entry (iam-login keys --refresh) */
 	kc_fetch_fn fetch;
 	void *fetch_ctx;
@@ -85,6 +87,9 @@ struct kc_result {
 	bool waited;	       /* another process held the lock for this user */
 	char error[256];       /* what went wrong, when anything did */
 };
+
+/* CLOCK_MONOTONIC in milliseconds: the clock of started_ms and the deadline. */
+int64_t keycache_clock_ms(void);
 
 /* Is e fresh, expired-but-servable in an outage, or too old? */
 enum kc_freshness keycache_classify(const struct kc_entry *e, int64_t now,

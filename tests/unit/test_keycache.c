@@ -360,6 +360,40 @@ static void test_get_deadline(void **state)
 	assert_true(ms >= 1400 && ms < 2000);
 }
 
+/*
+ * Issue 12 item 5: the deadline counts from the key command's start
+ * (started_ms), not from the cache lookup: 1000 ms spent before it (config,
+ * snapshot, a busy machine) leave 500 of the 1500 ms.
+ */
+static void test_get_deadline_from_start(void **state)
+{
+	struct env *e = *state;
+	struct kc_result res;
+	int64_t a, ms;
+
+	e->fake.mode = 2; /* hangs for 10 s */
+	a = keycache_clock_ms();
+	e->req.started_ms = a - 1000;
+	get(e, &res);
+	ms = keycache_clock_ms() - a;
+	assert_int_equal(res.source, KC_SRC_NONE);
+	assert_non_null(strstr(res.error, "deadline"));
+	assert_true(ms >= 400 && ms < 1000);
+	/* a start in the future is not trusted: the lookup's own start counts
+	 * (the first failure's marker would answer at once: remove it) */
+	{
+		char cmd[600];
+		snprintf(cmd, sizeof(cmd), "rm -f '%s'/*.fail", e->dir);
+		assert_int_equal(system(cmd), 0);
+	}
+	e->req.started_ms = keycache_clock_ms() + 60000;
+	a = keycache_clock_ms();
+	get(e, &res);
+	ms = keycache_clock_ms() - a;
+	assert_int_equal(res.source, KC_SRC_NONE);
+	assert_true(ms >= 1400 && ms < 2000);
+}
+
 static void test_get_foreign_and_corrupt(void **state)
 {
 	struct env *e = *state;
@@ -534,6 +568,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_get_miss_hit_stale, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_get_negative, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_get_deadline, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_get_deadline_from_start, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_get_foreign_and_corrupt, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_get_insecure_dir, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_root_planted_links, setup, teardown),

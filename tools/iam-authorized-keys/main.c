@@ -137,7 +137,8 @@ static int helper_path(char *buf, size_t n)
 	return 0;
 }
 
-static int answer(const struct iam_config *cfg, const char *config_file, const char *user)
+static int answer(const struct iam_config *cfg, const char *config_file, const char *user,
+		  int64_t started_ms)
 {
 	char helper[PATH_MAX];
 	struct keyexec_ctx xctx;
@@ -197,6 +198,7 @@ static int answer(const struct iam_config *cfg, const char *config_file, const c
 	}
 
 	keys_request_base(&req, cfg, &u);
+	req.started_ms = started_ms;
 	if (helper_path(helper, sizeof(helper)) < 0)
 		snprintf(helper, sizeof(helper), "/usr/sbin/iam-login");
 	xctx.helper = helper;
@@ -240,6 +242,8 @@ int main(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	/* sshd waits from the moment it started us: so does the deadline */
+	int64_t started_ms = keycache_clock_ms();
 	const char *config_file = NULL;
 	struct iam_config cfg;
 	struct config_error err;
@@ -284,7 +288,7 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
-	r = answer(&cfg, config_path(config_file), argv[optind]);
+	r = answer(&cfg, config_path(config_file), argv[optind], started_ms);
 	config_free(&cfg);
 	return r;
 }
