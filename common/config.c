@@ -77,6 +77,7 @@ static const struct key_spec keys[] = {
     {"keys", "ttl", V_SECONDS, F(keys_ttl), 0, 31536000},
     {"keys", "negative_ttl", V_SECONDS, F(keys_negative_ttl), 0, 31536000},
     {"keys", "max_stale", V_SECONDS, F(keys_max_stale), 0, 31536000},
+    {"keys", "refresh_min_interval", V_SECONDS, F(keys_refresh_min_interval), 0, 86400},
     {"keys", "deadline", V_SECONDS_MS, F(keys_deadline_ms), 100, 120000},
     {"keys", "key_types", V_LIST, F(key_types), 0, 0},
     {"keys", "login_groups", V_LIST, F(login_groups), 0, 0},
@@ -594,6 +595,7 @@ int config_defaults(struct iam_config *cfg)
 	cfg->max_removal_percent = 25;
 	cfg->keys_ttl = 300;
 	cfg->keys_negative_ttl = 60;
+	cfg->keys_refresh_min_interval = 10;
 	cfg->keys_max_stale = 86400;
 	cfg->keys_deadline_ms = 5000;
 	cfg->key_types.items = calloc(nt, sizeof(char *));

@@ -63,11 +63,12 @@ struct iam_config {
 	unsigned max_removal_percent;	/* default 25 */
 
 	/* [keys] */
-	char *keys_cache_dir;	/* default /var/cache/iam-login/keys */
-	long keys_ttl;		/* positive TTL seconds, default 300 */
-	long keys_negative_ttl; /* default 60 */
-	long keys_max_stale;	/* serve stale keys during outage up to this age, default 86400 */
-	long keys_deadline_ms;	/* default 5000 */
+	char *keys_cache_dir;		/* default /var/cache/iam-login/keys */
+	long keys_ttl;			/* positive TTL seconds, default 300 */
+	long keys_negative_ttl;		/* default 60 */
+	long keys_refresh_min_interval; /* offered key missing from a fresh list; default 10 */
+	long keys_max_stale;   /* serve stale keys during outage up to this age, default 86400 */
+	long keys_deadline_ms; /* default 5000 */
 	struct str_list key_types;    /* allowed types */
 	struct str_list login_groups; /* IAM groups that may log in; empty: every visible user */
 	bool keys_allow_root;	      /* allow running as root, default no */

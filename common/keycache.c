@@ -774,6 +774,57 @@ static void fallback(const struct kc_request *req, struct kc_result *res, struct
 		res->source = KC_SRC_NONE;
 }
 
+/* Does the entry offer a key with this fingerprint? */
+static bool entry_offers(const struct kc_entry *e, const char *fp)
+{
+	for (size_t i = 0; i < e->nkeys; i++)
+		if (e->keys[i].active && e->keys[i].line && strcmp(e->keys[i].fingerprint, fp) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * May this process refresh the user's fresh entry for a key it lacks? At most
+ * one claim per refresh_min_interval and user, whatever the number of
+ * concurrent logins: the claim is the mtime of USER.refresh, read and set
+ * under its flock. A mtime in the future (the clock went back) is no claim.
+ * 1 claimed, 0 not now, -errno.
+ */
+static int refresh_claim(const struct kc_request *req, int64_t now)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int fd, r;
+
+	if (req->policy.refresh_min_interval <= 0)
+		return 0;
+	r = entry_path(req->cache_dir, req->user, ".refresh", path, sizeof(path));
+	if (r < 0)
+		return r;
+	fd = open_cache_file(path, O_RDWR);
+	if (fd < 0)
+		return fd;
+	give_to_dir_owner(fd, req->cache_dir);
+	if (flock(fd, LOCK_EX) < 0 || fstat(fd, &st) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	if (st.st_size > 0 && st.st_mtime <= now &&
+	    now - st.st_mtime < req->policy.refresh_min_interval) {
+		close(fd);
+		return 0;
+	}
+	{
+		const struct timespec ts[2] = {{(time_t)now, 0}, {(time_t)now, 0}};
+
+		r = (st.st_size > 0 || write(fd, "r", 1) == 1) && futimens(fd, ts) == 0 ? 1
+											: -errno;
+	}
+	close(fd);
+	return r;
+}
+
 int keycache_get(const struct kc_request *req, struct kc_result *res)
 {
 	int64_t start = keycache_clock_ms(), start_wall = wall_ms();
@@ -783,6 +834,7 @@ int keycache_get(const struct kc_request *req, struct kc_result *res)
 	int64_t deadline = begun + (req->deadline_ms > 0 ? req->deadline_ms : 5000);
 	struct kc_entry cur = {0}, fresh = {0};
 	char lockp[PATH_MAX], failp[PATH_MAX];
+	bool refresh = req->force_refresh;
 	int r, lockfd;
 	int64_t now;
 
@@ -804,12 +856,17 @@ int keycache_get(const struct kc_request *req, struct kc_result *res)
 	r = read_matching(req, &cur);
 	if (r == -EBADMSG)
 		snprintf(res->error, sizeof(res->error), "corrupt cache entry discarded");
-	if (r == 0 && !req->force_refresh &&
-	    keycache_classify(&cur, now, &req->policy) == KC_FRESH) {
-		use_entry(res, &cur, KC_SRC_HIT, now);
-		return 0;
+	if (r == 0 && !refresh && keycache_classify(&cur, now, &req->policy) == KC_FRESH) {
+		/* A key uploaded within the TTL works at once: a fresh list without
+		 * the offered key is asked of IAM again, once per interval. */
+		if (!req->offered_fp || entry_offers(&cur, req->offered_fp) ||
+		    refresh_claim(req, now) <= 0) {
+			use_entry(res, &cur, KC_SRC_HIT, now);
+			return 0;
+		}
+		refresh = res->refreshed = true;
 	}
-	if (!req->force_refresh) {
+	if (!refresh) {
 		int64_t failed = fail_mark_time(failp);
 		long pause = req->policy.negative_ttl < KC_RETRY_AFTER_FAILURE
 				 ? req->policy.negative_ttl
@@ -846,9 +903,9 @@ int keycache_get(const struct kc_request *req, struct kc_result *res)
 		kc_entry_free(&cur);
 		now = wall_now(req);
 		r = read_matching(req, &cur);
-		if (r == 0 && (keycache_classify(&cur, now, &req->policy) == KC_FRESH &&
-			       (!req->force_refresh ||
-				(res->waited && cur.fetched * 1000 >= start_wall - 1000)))) {
+		if (r == 0 &&
+		    (keycache_classify(&cur, now, &req->policy) == KC_FRESH &&
+		     (!refresh || (res->waited && cur.fetched * 1000 >= start_wall - 1000)))) {
 			use_entry(res, &cur, KC_SRC_MISS, now);
 			goto out;
 		}

@@ -42,9 +42,11 @@ struct kc_entry {
 };
 
 struct kc_policy {
-	long ttl;	   /* seconds an entry with active keys is fresh */
-	long negative_ttl; /* seconds an entry without active keys is fresh */
-	long max_stale;	   /* oldest entry served when IAM cannot be reached */
+	long ttl;		   /* seconds an entry with active keys is fresh */
+	long negative_ttl;	   /* seconds an entry without active keys is fresh */
+	long max_stale;		   /* oldest entry served when IAM cannot be reached */
+	long refresh_min_interval; /* offered key not in a fresh list: at most one
+				    * refresh per user this often (seconds); 0 never */
 };
 
 enum kc_freshness { KC_FRESH, KC_EXPIRED, KC_TOO_OLD };
@@ -71,10 +73,12 @@ struct kc_request {
 	const char *iam_arn; /* the snapshot's ARN, stored with the entry */
 	const struct str_list *types; /* allowed key types (NULL: defaults) */
 	struct kc_policy policy;
-	long deadline_ms;   /* the whole answer, waiting included */
-	int64_t started_ms; /* keycache_clock_ms() when the answer began (the key
-			     * command's start); 0: when keycache_get is called */
-	bool force_refresh; /* skip a fresh entry (iam-login keys --refresh) */
+	long deadline_ms;	/* the whole answer, waiting included */
+	int64_t started_ms;	/* keycache_clock_ms() when the answer began (the key
+				 * command's start); 0: when keycache_get is called */
+	bool force_refresh;	/* skip a fresh entry (iam-login keys --refresh) */
+	const char *offered_fp; /* sshd's %f ("SHA256:..."): refresh a fresh entry that
+				 * lacks it (rate-limited); NULL: unchanged behaviour */
 	kc_fetch_fn fetch;
 	void *fetch_ctx;
 	int64_t (*now)(void); /* clock for TTL decisions; NULL: time() */
@@ -85,6 +89,7 @@ struct kc_result {
 	struct kc_entry entry; /* valid unless source == KC_SRC_NONE */
 	int64_t age;	       /* seconds since the entry was fetched */
 	bool waited;	       /* another process held the lock for this user */
+	bool refreshed;	       /* a fresh entry lacked the offered key: IAM was asked */
 	char error[256];       /* what went wrong, when anything did */
 };
 

@@ -89,5 +89,6 @@ void keys_request_base(struct kc_request *req, const struct iam_config *cfg,
 	req->policy.ttl = cfg->keys_ttl;
 	req->policy.negative_ttl = cfg->keys_negative_ttl;
 	req->policy.max_stale = cfg->keys_max_stale;
+	req->policy.refresh_min_interval = cfg->keys_refresh_min_interval;
 	req->deadline_ms = cfg->keys_deadline_ms;
 }

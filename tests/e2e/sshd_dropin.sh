@@ -133,7 +133,7 @@ check_eq "... never asked for a code" "" "$(cat "$SB/prompts")"
 # ---- iam-login doctor reads the same effective settings --------------------------
 doctor() { /usr/sbin/iam-login doctor --offline 2>&1; }
 OUT=$(doctor)
-check_match "doctor, shipped setup: key command and its user" "^ok    sshd gets keys from /usr/sbin/iam-authorized-keys %u as $SB_KEYS_USER" "$OUT"
+check_match "doctor, shipped setup: key command and its user" "^ok    sshd gets keys from /usr/sbin/iam-authorized-keys %u %f as $SB_KEYS_USER" "$OUT"
 check_match "doctor, shipped setup: IAM users get key then PAM" "^ok    sshd asks IAM users \(e.g. [a-z-]+\) for their key, then PAM" "$OUT"
 check_match "doctor, shipped setup: the local key-only account keeps access" "^ok    sshd: 1 local account with authorized_keys keeps access" "$OUT"
 check_nomatch "doctor, shipped setup: no sshd FAIL" "^FAIL  .*(sshd|ssh|locked)" "$OUT"

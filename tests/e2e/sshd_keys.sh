@@ -96,6 +96,14 @@ check_match "root without credentials: keys fetched with the key command user's 
 check_eq "root without credentials: no failure marker, the entry is the key command user's" "iam-login-keys" \
 	"$(stat -c %U "$SB_CACHE/u_bob.keys"; ls "$SB_CACHE" | grep -i fail)"
 check_eq "bob logs in right after root's look" "$UID_BOB" "$(login bob "$bob_key")"
+# issue 12: a key uploaded while bob's cached list is fresh works on the first try
+# (the drop-in passes %f; the list is refreshed once for a key it lacks)
+bob_new=$(sandbox_keygen bob_new)
+aws_admin iam upload-ssh-public-key --user-name bob --ssh-public-key-body "$(cat "$bob_new.pub")" >/dev/null
+t0=$(date +%s%3N)
+check_eq "bob's key uploaded a moment ago: logged in on the first attempt" "$UID_BOB" "$(login bob "$bob_new")"
+echo "# upload to login: $(($(date +%s%3N) - t0)) ms"
+check_match "audit: the refresh for the offered key is logged" "user=bob .*refresh=offered-key-missing" "$(cat "$SB_SYSLOG")"
 check_eq "alice with bob's key is refused" "" "$(login alice "$bob_key")"
 check_eq "alice with a key not in IAM is refused" "" "$(login alice "$stranger")"
 before=$(calls)

@@ -251,6 +251,50 @@ if [ -x "$IL" ]; then
 	out=$("$IL" --config "$C" keys --refresh alice 2>&1)
 	check_match "iam-login keys --refresh fetches" "cache +miss" "$out"
 fi
+# --- issue 12: a key uploaded while alice's list is fresh works on the first try ----
+# (sshd's %f is the offered key's fingerprint; the main config has the default
+# refresh_min_interval of 10 s and ttl of 300 s)
+"$AK" --config "$C" alice >/dev/null # fresh entry
+lists() { proxy_count ListSSHPublicKeys; }
+before=$(lists)
+newkey=$(upload alice)
+printf '%s\n' "$newkey" >"$T/keys/new.pub"
+fp=$(ssh-keygen -lf "$T/keys/new.pub" | cut -d' ' -f2)
+"$AK" --config "$C" alice "$fp" >"$T/refresh.out" 2>/dev/null
+check "new key offered while the list is fresh: printed at once" grep -qF -- "$(cut -d' ' -f2 <<<"$newkey")" "$T/refresh.out"
+check_eq "... with one more ListSSHPublicKeys" "$((before + 1))" "$(lists)"
+# 100 concurrent logins offering keys alice does not have: one refresh at most
+# per interval (already spent above), so no further call
+pids=()
+for i in $(seq 1 100); do
+	"$AK" --config "$C" alice "SHA256:$(head -c 32 /dev/urandom | base64 | tr -d '=')" >/dev/null 2>&1 &
+	pids+=($!)
+done
+wait "${pids[@]}"
+check_eq "100 concurrent wrong keys within refresh_min_interval: no further IAM call" "$((before + 1))" "$(lists)"
+# Once the interval has passed: 100 concurrent wrong keys make exactly one refresh.
+C_R2=$(conf r2 "$PROXY_URL" "allow_root = yes" "refresh_min_interval = 2" "deadline = 8")
+sleep 2.1
+b=$(lists)
+pids=()
+for i in $(seq 1 100); do
+	"$AK" --config "$C_R2" alice "SHA256:$(head -c 32 /dev/urandom | base64 | tr -d '=')" >/dev/null 2>&1 &
+	pids+=($!)
+done
+wait "${pids[@]}"
+check_eq "interval passed: 100 concurrent wrong keys, exactly one refresh" "$((b + 1))" "$(lists)"
+before=$(($(lists) - 1))
+"$AK" --config "$C" alice "$fp" >/dev/null 2>&1
+"$AK" --config "$C" alice "not-a-fingerprint" >/dev/null 2>&1
+check_eq "a listed key, and a malformed fingerprint (ignored): cache hits" "$((before + 1))" "$(lists)"
+C_NOREFRESH=$(conf norefresh "$PROXY_URL" "allow_root = yes" "refresh_min_interval = 0")
+newkey2=$(upload alice)
+printf '%s\n' "$newkey2" >"$T/keys/new2.pub"
+"$AK" --config "$C_NOREFRESH" alice "$(ssh-keygen -lf "$T/keys/new2.pub" | cut -d' ' -f2)" >"$T/norefresh.out" 2>/dev/null
+check "refresh_min_interval = 0: no refresh, the fresh list stands" \
+	bash -c '[ -s "$2" ] && ! grep -qF -- "$1" "$2"' _ "$(cut -d' ' -f2 <<<"$newkey2")" "$T/norefresh.out"
+check_eq "... and no IAM call" "$((before + 1))" "$(lists)"
+
 # moto killed outright.
 moto_stop
 timed out "$AK" --config "$C_OUT" erin

@@ -23,7 +23,7 @@
 #define ARN "arn:aws:iam::123456789012:user/alice"
 #define UID "AIDAALICE000000000001"
 
-static const struct kc_policy policy = {300, 60, 86400};
+static const struct kc_policy policy = {300, 60, 86400, 0};
 static int64_t fake_now = 1700000000;
 static int64_t clock_fake(void)
 {

@@ -23,12 +23,12 @@
 #define PROG "iam-authorized-keys"
 
 static const char usage_text[] =
-    "Usage: " PROG " [--config FILE] USER\n"
+    "Usage: " PROG " [--config FILE] USER [FINGERPRINT]\n"
     "\n"
     "Print the SSH public keys of USER as stored in AWS IAM, for sshd's\n"
     "AuthorizedKeysCommand. Meant to run as an unprivileged user:\n"
     "\n"
-    "    AuthorizedKeysCommand /usr/sbin/iam-authorized-keys %u\n"
+    "    AuthorizedKeysCommand /usr/sbin/iam-authorized-keys %u %f\n"
     "    AuthorizedKeysCommandUser iam-login-keys\n"
     "\n"
     "USER must be an IAM user in the directory snapshot (state_dir/directory,\n"
@@ -46,6 +46,12 @@ static const char usage_text[] =
     "seconds; when IAM is unreachable or throttling, cached keys up to\n"
     "`max_stale` seconds old are printed, else nothing (fail closed); after a\n"
     "failed fetch IAM is not asked again for min(10 s, negative_ttl).\n"
+    "\n"
+    "FINGERPRINT (sshd's %f, \"SHA256:...\") is the key the client offers: when a\n"
+    "fresh cached list lacks it, IAM is asked again at once (a key uploaded a\n"
+    "moment ago works on the first try), at most once per user every\n"
+    "[keys] refresh_min_interval seconds (10; 0 never), within the same deadline,\n"
+    "so a spray of wrong keys costs at most one call per interval.\n"
     "Each answer is one syslog line (LOG_AUTHPRIV): user, IAM ARN, key ids and\n"
     "SHA256 fingerprints offered, cache hit/miss/stale, errors.\n"
     "\n"
@@ -70,6 +76,18 @@ static bool plausible_name(const char *s)
 		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f || *s == '/')
 			return false;
 	return true;
+}
+
+/* sshd's %f: "SHA256:" and unpadded base64 (43 characters for SHA-256). */
+static bool plausible_fingerprint(const char *s)
+{
+	size_t n;
+
+	if (strncmp(s, "SHA256:", 7) != 0)
+		return false;
+	s += 7;
+	n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=");
+	return n >= 40 && n <= 64 && s[n] == '\0';
 }
 
 /* "APKA1=SHA256:...,APKA2=SHA256:..." of the keys offered, bounded. */
@@ -138,7 +156,7 @@ static int helper_path(char *buf, size_t n)
 }
 
 static int answer(const struct iam_config *cfg, const char *config_file, const char *user,
-		  int64_t started_ms)
+		  const char *offered_fp, int64_t started_ms)
 {
 	char helper[PATH_MAX];
 	struct keyexec_ctx xctx;
@@ -199,6 +217,8 @@ static int answer(const struct iam_config *cfg, const char *config_file, const c
 
 	keys_request_base(&req, cfg, &u);
 	req.started_ms = started_ms;
+	/* anything but a fingerprint's shape is ignored: behaviour as without %f */
+	req.offered_fp = offered_fp && plausible_fingerprint(offered_fp) ? offered_fp : NULL;
 	if (helper_path(helper, sizeof(helper)) < 0)
 		snprintf(helper, sizeof(helper), "/usr/sbin/iam-login");
 	xctx.helper = helper;
@@ -225,11 +245,12 @@ static int answer(const struct iam_config *cfg, const char *config_file, const c
 	rejected_list(&res.entry, rejected, sizeof(rejected));
 	r = print_keys(&res.entry);
 	audit_log(kc_entry_active(&res.entry) ? LOG_INFO : LOG_NOTICE,
-		  "user=%s arn=%s result=%s keys=%s cache=%s age=%llds%s%s%s%s%s%s", cuser, carn,
+		  "user=%s arn=%s result=%s keys=%s cache=%s age=%llds%s%s%s%s%s%s%s", cuser, carn,
 		  kc_entry_active(&res.entry) ? "offered" : "no-keys", offered,
-		  kc_source_name(res.source), (long long)res.age, res.waited ? " waited=yes" : "",
-		  rejected[0] ? " rejected=" : "", rejected, cerr[0] ? " error=\"" : "", cerr,
-		  cerr[0] ? "\"" : "");
+		  kc_source_name(res.source), (long long)res.age,
+		  res.refreshed ? " refresh=offered-key-missing" : "",
+		  res.waited ? " waited=yes" : "", rejected[0] ? " rejected=" : "", rejected,
+		  cerr[0] ? " error=\"" : "", cerr, cerr[0] ? "\"" : "");
 	kc_entry_free(&res.entry);
 	snap_close(snap);
 	return r < 0 ? 1 : 0;
@@ -258,12 +279,13 @@ int main(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return 0;
 		default:
-			fputs("Usage: " PROG " [--config FILE] USER (see --help)\n", stderr);
+			fputs("Usage: " PROG " [--config FILE] USER [FINGERPRINT] (see --help)\n",
+			      stderr);
 			return 2;
 		}
 	}
-	if (optind + 1 != argc) {
-		fputs("Usage: " PROG " [--config FILE] USER (see --help)\n", stderr);
+	if (optind + 1 != argc && optind + 2 != argc) {
+		fputs("Usage: " PROG " [--config FILE] USER [FINGERPRINT] (see --help)\n", stderr);
 		return 2;
 	}
 	umask(022);
@@ -288,7 +310,8 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
-	r = answer(&cfg, config_path(config_file), argv[optind], started_ms);
+	r = answer(&cfg, config_path(config_file), argv[optind],
+		   optind + 2 == argc ? argv[optind + 1] : NULL, started_ms);
 	config_free(&cfg);
 	return r;
 }
