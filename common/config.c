@@ -82,6 +82,7 @@ static const struct key_spec keys[] = {
     {"keys", "key_types", V_LIST, F(key_types), 0, 0},
     {"keys", "login_groups", V_LIST, F(login_groups), 0, 0},
     {"keys", "allow_root", V_BOOL, F(keys_allow_root), 0, 0},
+    {"keys", "chain", V_PATH, F(keys_chain), 0, 0},
     {"mfa", "usersfile", V_PATH, F(mfa_usersfile), 0, 0},
     {"mfa", "policy", V_POLICY, F(mfa_policy), 0, 0},
     {"mfa", "window", V_UINT, F(mfa_window), 0, 10},
@@ -662,7 +663,7 @@ void config_free(struct iam_config *cfg)
 			 &cfg->home_base,      &cfg->default_shell, &cfg->gecos_tag,
 			 &cfg->shell_tag,      &cfg->uid_tag,	    &cfg->gid_tag,
 			 &cfg->keys_cache_dir, &cfg->mfa_usersfile, &cfg->mfa_issuer,
-			 &cfg->sync_user,      &cfg->users_group};
+			 &cfg->sync_user,      &cfg->users_group,   &cfg->keys_chain};
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);

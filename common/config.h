@@ -72,6 +72,8 @@ struct iam_config {
 	struct str_list key_types;    /* allowed types */
 	struct str_list login_groups; /* IAM groups that may log in; empty: every visible user */
 	bool keys_allow_root;	      /* allow running as root, default no */
+	char *keys_chain; /* second AuthorizedKeysCommand run after ours (EC2 Instance Connect), or
+			     NULL */
 
 	/* [mfa] */
 	char *mfa_usersfile;	    /* default /etc/iam-login/totp.users */

@@ -7,8 +7,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fileutil.h"
@@ -124,6 +126,33 @@ static int check_snapshot(const struct iam_config *cfg, const struct local_db *l
 	return 0;
 }
 
+/*
+ * An install killed while writing its private copy leaves
+ * ".<pending>.XXXXXX" in the state dir; nothing else would ever remove it.
+ * Root's own regular files of that name older than a minute are gone (a
+ * younger one may be a concurrent install's).
+ */
+static void remove_stale_copies(const char *dir)
+{
+	static const char prefix[] = "." SNAPINSTALL_PENDING ".";
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	time_t now = time(NULL);
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (strncmp(e->d_name, prefix, sizeof(prefix) - 1) != 0)
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode) && st.st_uid == 0 && st.st_mtime + 60 < now)
+			(void)unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+}
+
 /* The state dir holds root's file: nobody else may rename files in it. */
 static int check_state_dir(const char *dir, struct install_result *res)
 {
@@ -167,6 +196,7 @@ int snapshot_install(const struct iam_config *cfg, const char *passwd_path, cons
 	r = check_state_dir(cfg->state_dir, res);
 	if (r < 0)
 		return r;
+	remove_stale_copies(cfg->state_dir);
 	/* The candidate's directory belongs to the sync user: no symlink, no FIFO,
 	 * no device; what we read is copied before anything looks at it. */
 	if (lstat(cand, &st) < 0) {

@@ -468,11 +468,17 @@ echo partial >"$W1/.directory.AbC123"       # what a kill between mkstemp and re
 ln -s /etc/hostname "$W1/.status.json.Zz9999" # not a regular file: left alone
 echo keep >"$W1/.directory.notours"
 chown -h 65534:65534 "$W1/.directory.AbC123" "$W1/.status.json.Zz9999" "$W1/.directory.notours"
+# root's side: private copies of killed installs (aged past the minute), and a
+# young one that may be a concurrent install's
+echo partial >"$S1/..directory.new.Old123"
+for f in "$S1"/..directory.new.*; do touch -d '-2 min' "$f"; done
+echo young >"$S1/..directory.new.Young1"
 check "a sync after the kills succeeds" iam_login "$WORK/h1.conf" sync --quiet
 check_eq "temp files of killed syncs removed, nothing else" ".directory.notours .status.json.Zz9999" \
 	"$(cd "$W1" && ls -A | grep -v -x -e directory -e status.json -e .sync.lock | sort | xargs)"
-check_eq "the state dir holds only root's snapshot and the sync's directory" "directory sync" \
-	"$(cd "$S1" && ls -A | sort | xargs)"
+check_eq "the state dir holds only root's snapshot, the sync's directory and a young install copy" \
+	"..directory.new.Young1 directory sync" "$(cd "$S1" && ls -A | sort | xargs)"
+rm -f "$S1/..directory.new.Young1"
 rm -f "$W1/.directory.notours" "$W1/.status.json.Zz9999"
 check_eq "after the kills: 45 users" 45 "$(in_ns "$S1" getent -s iam passwd | wc -l)"
 

@@ -14,6 +14,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "chain.h"
 #include "config.h"
 #include "keycache.h"
 #include "keyfetch.h"
@@ -59,6 +60,13 @@ static const char usage_text[] =
     "  -c, --config FILE  configuration file (default: $IAM_LOGIN_CONF, then\n"
     "                     " IAM_DEFAULT_CONFIG ")\n"
     "  -h, --help         show this help\n"
+    "\n"
+    "[keys] chain = /path/to/command %u %f runs a second AuthorizedKeysCommand\n"
+    "(EC2 Instance Connect's eic_run_authorized_keys, say) after this one, for\n"
+    "every user, within the same deadline, and passes its key lines on (at most\n"
+    "64 KiB; dropped when it fails or is late). It must be a root-owned file\n"
+    "nobody else can write; it runs with this command's user and a minimal\n"
+    "environment, without a shell.\n"
     "\n"
     "Refuses to run as root unless [keys] allow_root = yes.\n"
     "\n"
@@ -312,6 +320,29 @@ int main(int argc, char **argv)
 	}
 	r = answer(&cfg, config_path(config_file), argv[optind],
 		   optind + 2 == argc ? argv[optind + 1] : NULL, started_ms);
+	if (cfg.keys_chain && *cfg.keys_chain && plausible_name(argv[optind])) {
+		const char *fp = optind + 2 == argc ? argv[optind + 1] : NULL;
+		struct chain_result cr;
+		char cuser[80];
+
+		/* after our answer, within the same deadline: for every user (EC2
+		 * Instance Connect serves local accounts such as admin) */
+		log_clean(cuser, sizeof(cuser), argv[optind]);
+		if (chain_run(cfg.keys_chain, argv[optind],
+			      fp && plausible_fingerprint(fp) ? fp : NULL,
+			      started_ms + cfg.keys_deadline_ms, &cr) < 0) {
+			fprintf(stderr, PROG ": %s: chain: %s\n", cuser, cr.error);
+			audit_log(LOG_WARNING, "user=%s chain=failed error=\"%s\"", cuser,
+				  cr.error);
+		} else if (cr.lines || cr.dropped) {
+			audit_log(LOG_INFO, "user=%s chain=ran lines=%zu dropped=%zu", cuser,
+				  cr.lines, cr.dropped);
+			/* sshd ignores the output of a failed command: keys the chain
+			 * printed must count even when our own half failed */
+			if (cr.lines)
+				r = 0;
+		}
+	}
 	config_free(&cfg);
 	return r;
 }

@@ -1,0 +1,223 @@
+#include "chain.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "keycache.h"
+
+#define CHAIN_MAX_ARGS 16
+#define CHAIN_MAX_ARG 512
+
+/* Split and expand the command line into argv (storage in buf). */
+static int expand(const char *command, const char *user, const char *fp,
+		  char buf[CHAIN_MAX_ARGS][CHAIN_MAX_ARG], char **argv, char *err, size_t errlen)
+{
+	size_t argc = 0;
+	const char *p = command;
+
+	while (*p) {
+		size_t n = 0;
+
+		p += strspn(p, " \t");
+		if (!*p)
+			break;
+		if (argc == CHAIN_MAX_ARGS - 1) {
+			snprintf(err, errlen, "more than %d arguments", CHAIN_MAX_ARGS - 2);
+			return -E2BIG;
+		}
+		while (*p && *p != ' ' && *p != '\t') {
+			const char *add = NULL;
+			char one[2] = {*p, '\0'};
+
+			if (*p == '%') {
+				char t = p[1];
+				add = t == 'u' ? user : t == 'f' ? (fp ? fp : "") : t == '%' ? "%" : NULL;
+				if (!add) {
+					snprintf(err, errlen, "unknown token %%%c", t ? t : ' ');
+					return -EINVAL;
+				}
+				p += 2;
+			} else {
+				add = one;
+				p++;
+			}
+			if (n + strlen(add) >= CHAIN_MAX_ARG) {
+				snprintf(err, errlen, "argument too long");
+				return -E2BIG;
+			}
+			memcpy(buf[argc] + n, add, strlen(add));
+			n += strlen(add);
+		}
+		buf[argc][n] = '\0';
+		argv[argc] = buf[argc];
+		argc++;
+	}
+	argv[argc] = NULL;
+	if (argc == 0 || argv[0][0] != '/') {
+		snprintf(err, errlen, "not an absolute program path");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Like sshd for its own command: root's file, writable by nobody else. */
+static int program_safe(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		snprintf(err, errlen, "%.150s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		snprintf(err, errlen, "%.150s is not a root-owned file others cannot write", path);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* Write the complete, printable lines of out to stdout. */
+static void pass_lines(const char *out, size_t len, struct chain_result *res)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		const char *nl = memchr(out + i, '\n', len - i);
+		size_t n = nl ? (size_t)(nl - (out + i)) : len - i;
+		bool ok = nl != NULL && n > 0;
+
+		for (size_t k = 0; ok && k < n; k++) {
+			unsigned char c = (unsigned char)out[i + k];
+			ok = (c >= 0x20 && c < 0x7f) || c == '\t';
+		}
+		if (ok) {
+			fwrite(out + i, 1, n + 1, stdout);
+			res->lines++;
+		} else if (n > 0) {
+			res->dropped++;
+		}
+		i += n + 1;
+	}
+	fflush(stdout);
+}
+
+int chain_run(const char *command, const char *user, const char *fp, int64_t deadline_ms,
+	      struct chain_result *res)
+{
+	static char *const envp[] = {(char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+				     (char *)"LANG=C", NULL};
+	char args[CHAIN_MAX_ARGS][CHAIN_MAX_ARG], *argv[CHAIN_MAX_ARGS];
+	char *out = malloc(CHAIN_MAX_OUTPUT);
+	size_t len = 0;
+	bool timed_out = false, too_big = false;
+	int pfd[2], status = 0, r;
+	pid_t pid;
+
+	memset(res, 0, sizeof(*res));
+	if (!out)
+		return -ENOMEM;
+	r = expand(command, user, fp, args, argv, res->error, sizeof(res->error));
+	if (r == 0)
+		r = program_safe(argv[0], res->error, sizeof(res->error));
+	if (r == 0 && pipe2(pfd, O_CLOEXEC) < 0) {
+		r = -errno;
+		snprintf(res->error, sizeof(res->error), "pipe: %s", strerror(errno));
+	}
+	if (r < 0) {
+		free(out);
+		return r;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		free(out);
+		snprintf(res->error, sizeof(res->error), "fork: %s", strerror(-r));
+		return r;
+	}
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+
+		/* its own process group, so the deadline kills what it started too */
+		(void)setpgid(0, 0);
+		signal(SIGPIPE, SIG_DFL);
+		if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(pfd[1], 1) < 0)
+			_exit(127);
+		closefrom(3);
+		execve(argv[0], argv, envp);
+		_exit(127);
+	}
+	(void)setpgid(pid, pid);
+	close(pfd[1]);
+	for (;;) {
+		int64_t left = deadline_ms - keycache_clock_ms();
+		struct pollfd p = {pfd[0], POLLIN, 0};
+		ssize_t n;
+		int pr;
+
+		if (left <= 0) {
+			timed_out = true;
+			break;
+		}
+		pr = poll(&p, 1, (int)(left > 60000 ? 60000 : left));
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0)
+			continue; /* the deadline check above decides */
+		n = read(pfd[0], out + len, CHAIN_MAX_OUTPUT - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (len == CHAIN_MAX_OUTPUT) {
+			too_big = true;
+			break;
+		}
+	}
+	close(pfd[0]);
+	if (timed_out || too_big)
+		kill(-pid, SIGKILL);
+	/* after EOF it may still run: wait for it, but not past the deadline */
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		if (keycache_clock_ms() >= deadline_ms) {
+			timed_out = true;
+			kill(-pid, SIGKILL);
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+			break;
+		}
+		usleep(2000);
+	}
+	if (timed_out) {
+		snprintf(res->error, sizeof(res->error), "timed out: answer dropped");
+		r = -ETIMEDOUT;
+	} else if (too_big) {
+		snprintf(res->error, sizeof(res->error), "more than %d bytes: answer dropped",
+			 CHAIN_MAX_OUTPUT);
+		r = -E2BIG;
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+		snprintf(res->error, sizeof(res->error), "cannot run %.150s", argv[0]);
+		r = -ENOENT;
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		/* like sshd for its own command: a failed command's keys do not count */
+		snprintf(res->error, sizeof(res->error), "%.150s failed (status %d): answer dropped",
+			 argv[0], WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+		r = -EIO;
+	} else {
+		pass_lines(out, len, res);
+	}
+	free(out);
+	return r;
+}
