@@ -787,13 +787,15 @@ static bool entry_offers(const struct kc_entry *e, const char *fp)
  * May this process refresh the user's fresh entry for a key it lacks? At most
  * one claim per refresh_min_interval and user, whatever the number of
  * concurrent logins: the claim is the mtime of USER.refresh, read and set
- * under its flock. A mtime in the future (the clock went back) is no claim.
+ * under its flock. A mtime more than KC_FUTURE_SLACK ahead (the clock went
+ * back) is no claim.
  * 1 claimed, 0 not now, -errno.
  */
-static int refresh_claim(const struct kc_request *req, int64_t now)
+static int refresh_claim(const struct kc_request *req)
 {
 	char path[PATH_MAX];
 	struct stat st;
+	int64_t now;
 	int fd, r;
 
 	if (req->policy.refresh_min_interval <= 0)
@@ -810,7 +812,10 @@ static int refresh_claim(const struct kc_request *req, int64_t now)
 		close(fd);
 		return r;
 	}
-	if (st.st_size > 0 && st.st_mtime <= now &&
+	/* the time is read under the lock: whoever claimed before us read an
+	 * earlier one, so their claim never looks like a clock that went back */
+	now = wall_now(req);
+	if (st.st_size > 0 && st.st_mtime <= now + KC_FUTURE_SLACK &&
 	    now - st.st_mtime < req->policy.refresh_min_interval) {
 		close(fd);
 		return 0;
@@ -860,7 +865,7 @@ int keycache_get(const struct kc_request *req, struct kc_result *res)
 		/* A key uploaded within the TTL works at once: a fresh list without
 		 * the offered key is asked of IAM again, once per interval. */
 		if (!req->offered_fp || entry_offers(&cur, req->offered_fp) ||
-		    refresh_claim(req, now) <= 0) {
+		    refresh_claim(req) <= 0) {
 			use_entry(res, &cur, KC_SRC_HIT, now);
 			return 0;
 		}

@@ -9,6 +9,7 @@
 #define IAM_SNAPSHOT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct snap;
@@ -88,6 +89,9 @@ const char *snap_group_member_name(const struct snap *s, const struct snap_group
 int snap_group_member_names(const struct snap *s, const struct snap_group *g, const char **names,
 			    uint32_t max);
 int snap_excluded_at(const struct snap *s, uint32_t i, struct snap_excluded *out);
+/* Is the user in one of the groups, named by IAM name (case-insensitive) or Linux name? */
+bool snap_user_in_groups(const struct snap *s, const struct snap_user *u, const char *const *groups,
+			 size_t n);
 /* Is the user a member of the IAM group with this IAM name (case-insensitive)? */
 bool snap_user_in_iam_group(const struct snap *s, const struct snap_user *u, const char *iam_group);
 

@@ -504,6 +504,22 @@ int snap_excluded_at(const struct snap *s, uint32_t i, struct snap_excluded *out
 	return 0;
 }
 
+bool snap_user_in_groups(const struct snap *s, const struct snap_user *u, const char *const *groups,
+			 size_t n)
+{
+	struct snap_group g;
+
+	for (uint32_t i = 0; i < u->ngroups; i++) {
+		if (snap_user_group_at(s, u, i, &g) < 0)
+			continue;
+		for (size_t j = 0; j < n; j++)
+			if ((g.iam_name && strcasecmp(g.iam_name, groups[j]) == 0) ||
+			    (g.name && strcmp(g.name, groups[j]) == 0))
+				return true;
+	}
+	return false;
+}
+
 bool snap_user_in_iam_group(const struct snap *s, const struct snap_user *u, const char *iam_group)
 {
 	struct snap_group g;

@@ -72,17 +72,7 @@ void pam_iam_debug(const struct pam_iam_ctx *ctx, const char *fmt, ...)
 bool pam_iam_user_in_groups(const struct pam_iam_ctx *ctx, const char *const *groups,
 			    size_t ngroups)
 {
-	for (uint32_t i = 0; i < ctx->user.ngroups; i++) {
-		struct snap_group g;
-		if (snap_user_group_at(ctx->snap, &ctx->user, i, &g) < 0)
-			continue;
-		for (size_t j = 0; j < ngroups; j++) {
-			if ((g.iam_name && strcasecmp(g.iam_name, groups[j]) == 0) ||
-			    (g.name && strcmp(g.name, groups[j]) == 0))
-				return true;
-		}
-	}
-	return false;
+	return snap_user_in_groups(ctx->snap, &ctx->user, groups, ngroups);
 }
 
 /*

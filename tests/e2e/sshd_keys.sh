@@ -131,6 +131,17 @@ check_eq "alice now has no key offered" "" "$out"
 aws_admin iam remove-user-from-group --group-name ssh-users --user-name bob
 check "sync after bob left ssh-users" sync_now
 check_eq "bob, removed from the login group (after sync), is refused" "" "$(login bob "$bob_key")"
+# issue 12 item 6: revoke-check says what the host does for a user now, and why
+out=$(/usr/sbin/iam-login revoke-check bob 2>&1)
+check_match "revoke-check bob: refused, not in the login groups any more" \
+	"verdict   ssh: refused: not in \[keys\] login_groups \(ssh-users\)" "$out"
+out=$(/usr/sbin/iam-login revoke-check alice 2>&1)
+check_match "revoke-check alice: her cached keys and their age" "^cache     [0-9]+ active key\(s\) cached, fetched [0-9]+ s ago" "$out"
+check_match "revoke-check alice: allowed with the key alone (if-enrolled, not enrolled)" \
+	"verdict   ssh: allowed with the key alone" "$out"
+check_match "revoke-check alice: her groups" "^groups    .*iam-ssh-users" "$out"
+check_match "revoke-check root: not an IAM user" "verdict   root is not an IAM user here" \
+	"$(/usr/sbin/iam-login revoke-check root 2>&1)"
 
 # What sshd would have passed through: the command's stdout has only key lines.
 aws_admin iam update-ssh-public-key --user-name alice --ssh-public-key-id "$alice_rsa_id" --status Active

@@ -276,13 +276,19 @@ check_eq "100 concurrent wrong keys within refresh_min_interval: no further IAM 
 C_R2=$(conf r2 "$PROXY_URL" "allow_root = yes" "refresh_min_interval = 6" "deadline = 8")
 sleep 6.1 # the first refresh's claim (any config: one per user) is now older than 6 s
 b=$(lists)
+t0=$(date +%s)
 pids=()
 for i in $(seq 1 100); do
 	"$AK" --config "$C_R2" alice "SHA256:$(head -c 32 /dev/urandom | base64 | tr -d '=')" >/dev/null 2>&1 &
 	pids+=($!)
 done
 wait "${pids[@]}"
-check_eq "interval passed: 100 concurrent wrong keys, exactly one refresh" "$((b + 1))" "$(lists)"
+# one refresh per started interval: on a loaded machine the spray may outlast one
+span=$(($(date +%s) - t0))
+made=$(($(lists) - b))
+echo "# 100 concurrent wrong keys over ${span} s: ${made} refresh(es)"
+check "interval passed: 100 concurrent wrong keys, one refresh per 6 s interval (${made} in ${span} s)" \
+	test "$made" -ge 1 -a "$made" -le $((1 + span / 6))
 before=$(($(lists) - 1))
 "$AK" --config "$C" alice "$fp" >/dev/null 2>&1
 "$AK" --config "$C" alice "not-a-fingerprint" >/dev/null 2>&1

@@ -5,7 +5,7 @@
 # one is not (a checkout under /root), a directory under /tmp is used and
 # removed by scratch_end. Sourced by tests/run-all and scripts/demo.
 
-# scratch_begin DIR: export TMPDIR=DIR (fresh), or a /tmp fallback.
+# scratch_begin DIR: export TMPDIR=DIR/run.XXXXXX (this run's own), or a /tmp fallback.
 scratch_begin() {
 	local dir=$1 d
 	SCRATCH_FALLBACK=
@@ -21,7 +21,8 @@ scratch_begin() {
 		echo "note: $SCRATCH_FALLBACK is not searchable by other users; test scratch files go to /tmp for this run" >&2
 		dir=$(mktemp -d /tmp/iam-login-run.XXXXXX) || return 1
 	else
-		rm -rf "$dir" && mkdir -p "$dir" || return 1
+		# one directory per run: two runs at once must not remove each other's files
+		mkdir -p "$dir" && chmod 0755 "$dir" && dir=$(mktemp -d "$dir/run.XXXXXX") || return 1
 	fi
 	chmod 1777 "$dir"
 	TMPDIR=$dir
@@ -32,4 +33,7 @@ scratch_begin() {
 # their mounts lived in namespaces that ended with their tests).
 scratch_end() {
 	[ -n "${TMPDIR:-}" ] && [ -d "$TMPDIR" ] && rm -rf "$TMPDIR"
+	# the build's tmp/, when no other run uses it
+	[ -z "${SCRATCH_FALLBACK:-}" ] && rmdir "$(dirname "$TMPDIR")" 2>/dev/null
+	return 0
 }

@@ -40,7 +40,10 @@ static int expand(const char *command, const char *user, const char *fp,
 
 			if (*p == '%') {
 				char t = p[1];
-				add = t == 'u' ? user : t == 'f' ? (fp ? fp : "") : t == '%' ? "%" : NULL;
+				add = t == 'u'	 ? user
+				      : t == 'f' ? (fp ? fp : "")
+				      : t == '%' ? "%"
+						 : NULL;
 				if (!add) {
 					snprintf(err, errlen, "unknown token %%%c", t ? t : ' ');
 					return -EINVAL;
@@ -113,8 +116,8 @@ static void pass_lines(const char *out, size_t len, struct chain_result *res)
 int chain_run(const char *command, const char *user, const char *fp, int64_t deadline_ms,
 	      struct chain_result *res)
 {
-	static char *const envp[] = {(char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-				     (char *)"LANG=C", NULL};
+	static char *const envp[] = {(char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", (char *)"LANG=C",
+				     NULL};
 	char args[CHAIN_MAX_ARGS][CHAIN_MAX_ARG], *argv[CHAIN_MAX_ARGS];
 	char *out = malloc(CHAIN_MAX_OUTPUT);
 	size_t len = 0;
@@ -212,8 +215,9 @@ int chain_run(const char *command, const char *user, const char *fp, int64_t dea
 		r = -ENOENT;
 	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		/* like sshd for its own command: a failed command's keys do not count */
-		snprintf(res->error, sizeof(res->error), "%.150s failed (status %d): answer dropped",
-			 argv[0], WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+		snprintf(res->error, sizeof(res->error),
+			 "%.150s failed (status %d): answer dropped", argv[0],
+			 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 		r = -EIO;
 	} else {
 		pass_lines(out, len, res);

@@ -29,6 +29,7 @@ int cmd_keys(int argc, char **argv, const struct cli_ctx *ctx);
 int cmd_mfa(int argc, char **argv, const struct cli_ctx *ctx);
 int cmd_doctor(int argc, char **argv, const struct cli_ctx *ctx);
 int cmd_install(int argc, char **argv, const struct cli_ctx *ctx);
+int cmd_revoke_check(int argc, char **argv, const struct cli_ctx *ctx);
 
 #include <stdbool.h>
 /* Check and install <state_dir>/sync/directory (root). The exit status. */

@@ -23,6 +23,7 @@
 #pragma weak cmd_mfa
 #pragma weak cmd_doctor
 #pragma weak cmd_install
+#pragma weak cmd_revoke_check
 
 struct command {
 	const char *name;
@@ -41,7 +42,7 @@ static void usage(FILE *out, const struct command *cmds, size_t n)
 		     "Commands:\n");
 	for (size_t i = 0; i < n; i++)
 		if (cmds[i].fn)
-			fprintf(out, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
+			fprintf(out, "  %-13s %s\n", cmds[i].name, cmds[i].summary);
 	fprintf(out, "\n"
 		     "Options:\n"
 		     "  --config FILE  configuration file (default: $IAM_LOGIN_CONF, else\n"
@@ -116,6 +117,7 @@ int main(int argc, char **argv)
 	    {"keys", cmd_keys, "a user's SSH keys from IAM and the key cache"},
 	    {"mfa", cmd_mfa, "enroll, inspect or remove a user's TOTP secret"},
 	    {"doctor", cmd_doctor, "check this host's setup end to end"},
+	    {"revoke-check", cmd_revoke_check, "what this host would do for a user now, and why"},
 	};
 	const size_t ncmds = sizeof(cmds) / sizeof(cmds[0]);
 	struct cli_ctx ctx = {.progname = "iam-login"};
