@@ -146,6 +146,15 @@ check_match "doctor: MFA drop-in but no pam_iam in sshd's PAM stack" \
 	"^FAIL  iam-login-mfa.conf sends IAM users to PAM but /etc/pam.d/sshd has no pam_iam" "$(doctor)"
 cp "$SB/pam-sshd.iam" /etc/pam.d/sshd
 
+# EC2 Instance Connect installed (its command present) but not chained: named.
+_sb_overlay /usr/share || not_ok "overlay /usr/share"
+mkdir -p /usr/share/ec2-instance-connect
+printf '#!/bin/sh\nexit 0\n' >/usr/share/ec2-instance-connect/eic_run_authorized_keys
+chmod 0755 /usr/share/ec2-instance-connect/eic_run_authorized_keys
+check_match "doctor: EIC installed but not chained, with the line to add" \
+	"^WARN  EC2 Instance Connect is installed .*chain = /usr/share/ec2-instance-connect/eic_run_authorized_keys %u %f" "$(doctor)"
+rm -r /usr/share/ec2-instance-connect
+
 # The old README step 8: the MFA methods for everyone.
 printf 'KbdInteractiveAuthentication yes\nAuthenticationMethods publickey,keyboard-interactive:pam\n' \
 	>/etc/ssh/sshd_config.d/50-global.conf

@@ -19,7 +19,10 @@
 #include "snapshot.h"
 
 #define SSHD_OUT_MAX (256 * 1024)
-#define LOCAL_ACCOUNTS_MAX 200 /* checked with sshd -T -C, one process each */
+#define LOCAL_ACCOUNTS_MAX 200
+#define EIC_COMMAND                                                                                \
+	"/usr/share/ec2-instance-connect/eic_run_authorized_keys" /* checked with sshd -T -C, one  \
+								     process each */
 
 /*
  * sshd -T -f CONFIG [-C SPEC]: its output (stdout and stderr) into *out.
@@ -253,6 +256,23 @@ static void check_local_accounts(struct doctor *d)
 			      checked, checked == 1 ? "" : "s", checked == 1 ? "s" : "");
 }
 
+/*
+ * EC2 Instance Connect ships its own AuthorizedKeysCommand; sshd runs only
+ * one, so with iam-login's drop-in first EIC stops working unless chained.
+ */
+static void check_eic(struct doctor *d, const struct iam_config *cfg)
+{
+	if (access(EIC_COMMAND, X_OK) < 0)
+		return;
+	if (cfg->keys_chain && strstr(cfg->keys_chain, "eic_run_authorized_keys"))
+		doctor_report(d, "ok", "EC2 Instance Connect is chained after iam-login's keys");
+	else
+		doctor_report(d, "WARN",
+			      "EC2 Instance Connect is installed but sshd now runs iam-login's "
+			      "AuthorizedKeysCommand instead of its own: add to [keys] "
+			      "'chain = " EIC_COMMAND " %%u %%f'");
+}
+
 /* The first user of the snapshot: sshd resolves its groups through NSS. */
 static int some_iam_user(const struct iam_config *cfg, char *name, size_t size)
 {
@@ -314,6 +334,7 @@ void doctor_check_sshd(struct doctor *d, const struct iam_config *cfg)
 			doctor_report(d, "ok", "sshd gets keys from %s as %s", v, u);
 	}
 	free(out);
+	check_eic(d, cfg);
 	if (some_iam_user(cfg, user, sizeof(user)) == 0)
 		check_iam_user(d, cfg, user);
 	else
