@@ -85,7 +85,7 @@ ifneq ($(AUTHKEYS_SRCS),)
 TARGETS += $(AUTHKEYS)
 endif
 
-.PHONY: all help deps check check-san unit bench demo install uninstall clean format format-check
+.PHONY: all help deps check check-san unit bench fuzz demo install uninstall clean format format-check
 all: $(TARGETS)
 
 help:
@@ -94,6 +94,7 @@ help:
 	@echo "make check      install deps, build, run every test; ends with 'N passed, N failed'"
 	@echo "make check-san  the same tests built with ASan+UBSan (in build-san/)"
 	@echo "make demo       local IAM emulator with sample users, then real getent/ssh/sudo"
+	@echo "make fuzz       libFuzzer on every parser, FUZZ_SECONDS each (clang)"
 	@echo "make bench      benchmarks against peers measured in the same run"
 	@echo "make install    install (PREFIX=$(PREFIX) DESTDIR=...)"
 
@@ -155,7 +156,17 @@ $(BUILD)/tests/tools/%.so: tests/tools/so/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(CFLAGS) $(WARN) -fPIC -shared -D_GNU_SOURCE -Icommon -o $@ $<
 
-tests-build: all $(UNIT_BINS) $(TESTTOOL_BINS) $(TESTSO_BINS)
+# Fuzz targets (tests/fuzz/fuzz_NAME.c): a replay binary per target for make
+# check (any compiler), libFuzzer binaries for make fuzz (clang, tests/fuzz/run).
+FUZZ_NAMES := $(filter-out file,$(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c))))
+REPLAY_BINS := $(patsubst %,$(BUILD)/tests/fuzz/replay-%,$(FUZZ_NAMES))
+$(BUILD)/tests/fuzz/replay-%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/fuzz_file.o \
+		$(BUILD)/obj/tests/fuzz/replay_main.o $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+FUZZ_SECONDS ?= 60
+
+tests-build: all $(UNIT_BINS) $(TESTTOOL_BINS) $(TESTSO_BINS) $(REPLAY_BINS)
 
 check: deps
 	@$(MAKE) --no-print-directory tests-build >$(BUILD).log 2>&1 || { cat $(BUILD).log; exit 1; }
@@ -170,6 +181,9 @@ unit: tests-build
 bench: deps
 	@$(MAKE) --no-print-directory tests-build
 	@BUILD=$(BUILD) sh tests/bench/run-all
+
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run $(FUZZ_NAMES)
 
 demo: deps
 	@$(MAKE) --no-print-directory all $(TESTTOOL_BINS)
@@ -205,7 +219,7 @@ format-check:
 	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-san build.log build-san.log
+	rm -rf build build-san build-fuzz build.log build-san.log
 
 # dependency files live only in the object folders (build/ also holds a debootstrapped root)
 -include $(shell find $(BUILD)/obj $(BUILD)/plainobj $(BUILD)/nssobj -name '*.d' -type f 2>/dev/null)
