@@ -83,4 +83,9 @@ check_eq "group-writable chain command: not run" "" "$(as_keys /usr/sbin/iam-aut
 check_match "... and says why" "not a root-owned file others cannot write" "$(cat "$SB/ak.err")"
 check_match "... alice's IAM keys unaffected" "^ssh-ed25519 " "$(as_keys /usr/sbin/iam-authorized-keys alice 2>/dev/null)"
 chmod 0755 /usr/sbin/fake-eic
+# a directory above it others may write: the program could be swapped, not run
+mkdir -p /var/lib/eic && cp -p /usr/sbin/fake-eic /var/lib/eic/fake-eic && chmod 0777 /var/lib/eic
+sed -i 's|^chain = .*|chain = /var/lib/eic/fake-eic %u %f|' "$SB_CONF"
+check_eq "chain under a world-writable directory: not run" "" "$(as_keys /usr/sbin/iam-authorized-keys admin 2>"$SB/ak.err")"
+check_match "... and says which directory" "directory /var/lib/eic is not root's alone" "$(cat "$SB/ak.err")"
 [ "$TAP_FAILED" -eq 0 ]

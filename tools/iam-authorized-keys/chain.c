@@ -72,18 +72,37 @@ static int expand(const char *command, const char *user, const char *fp,
 	return 0;
 }
 
-/* Like sshd for its own command: root's file, writable by nobody else. */
+/*
+ * Like sshd for its own command: root's file, and every directory above it
+ * root's, writable by nobody else (or whoever could write one could swap the
+ * program between this check and the exec).
+ */
 static int program_safe(const char *path, char *err, size_t errlen)
 {
+	char dir[CHAIN_MAX_ARG];
 	struct stat st;
+	char *slash;
 
 	if (stat(path, &st) < 0) {
-		snprintf(err, errlen, "%.150s: %s", path, strerror(errno));
-		return -errno;
+		int e = errno;
+		snprintf(err, errlen, "%.150s: %s", path, strerror(e));
+		return -e;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
 		snprintf(err, errlen, "%.150s is not a root-owned file others cannot write", path);
 		return -EPERM;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	while ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		if (stat(dir[0] ? dir : "/", &st) < 0 || st.st_uid != 0 ||
+		    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+			snprintf(err, errlen, "directory %.150s is not root's alone",
+				 dir[0] ? dir : "/");
+			return -EPERM;
+		}
+		if (!dir[0])
+			break;
 	}
 	return 0;
 }
