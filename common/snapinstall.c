@@ -96,8 +96,15 @@ static int check_snapshot(const struct iam_config *cfg, const struct local_db *l
 	for (uint32_t i = 0; i < info.nusers; i++) {
 		struct snap_user u;
 
+		struct snap_user again;
+
 		if (snap_user_at(s, i, &u) < 0)
 			return refuse(res, "user record %u is damaged", i);
+		/* what enumeration lists, getpwnam and getpwuid must find: the same record */
+		if (snap_user_by_name(s, u.name, &again) < 0 || again.idx != u.idx ||
+		    snap_user_by_uid(s, u.uid, &again) < 0 || again.idx != u.idx)
+			return refuse(res, "user %.64s: the lookup index does not lead to it",
+				      u.name);
 		r = check_user(cfg, local, &u, res);
 		if (r < 0)
 			return r;
@@ -111,8 +118,14 @@ static int check_snapshot(const struct iam_config *cfg, const struct local_db *l
 	for (uint32_t i = 0; i < info.ngroups; i++) {
 		struct snap_group g;
 
+		struct snap_group again;
+
 		if (snap_group_at(s, i, &g) < 0)
 			return refuse(res, "group record %u is damaged", i);
+		if (snap_group_by_name(s, g.name, &again) < 0 || again.idx != g.idx ||
+		    snap_group_by_gid(s, g.gid, &again) < 0 || again.idx != g.idx)
+			return refuse(res, "group %.64s: the lookup index does not lead to it",
+				      g.name);
 		r = check_group(cfg, local, &g, res);
 		if (r < 0)
 			return r;
