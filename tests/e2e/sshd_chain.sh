@@ -32,7 +32,7 @@ cat >/usr/sbin/fake-eic <<EOF
 printf '%s\n' "\$*" >>$SB/eic.args
 mode=\$(cat $SB/eic.mode 2>/dev/null)
 case \$mode in
-hang) sleep 30 ;;
+hang) sh -c 'echo \$\$ >$SB/eic.child; exec sleep 30' & echo \$\$ >$SB/eic.pid; wait ;;
 fail) echo "$(cat "$admin_key.pub")"; exit 1 ;;
 garbage) printf 'ssh-ed25519 AAAA\001evil\n' ;;
 esac
@@ -67,7 +67,9 @@ echo "# chain hanging: answered in $took ms (deadline 2000 ms)"
 check_match "chain hanging: alice's IAM key is still printed" "^ssh-ed25519 " "$out"
 check "chain hanging: answered within the deadline ($took ms)" test "$took" -lt 2500
 check_match "chain hanging: says so" "chain: timed out: answer dropped" "$(cat "$SB/ak.err")"
-check_eq "chain hanging: its process group was killed" "" "$(ps -eo pid,pgid,args | grep "[s]leep 30")"
+gone() { [ -s "$1" ] && ! kill -0 "$(cat "$1")" 2>/dev/null; } # recorded, and no longer there
+check "chain hanging: the command was killed" gone "$SB/eic.pid"
+check "chain hanging: so was the child it started (its process group)" gone "$SB/eic.child"
 
 echo fail >"$SB/eic.mode"
 check_eq "chain exiting 1: its keys do not count (as sshd treats a failed command)" "" \
