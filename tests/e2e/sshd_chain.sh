@@ -42,7 +42,9 @@ EOF
 chmod 0755 /usr/sbin/fake-eic
 chown root:root /usr/sbin/fake-eic
 : >"$SB/eic.args"
-chmod 0666 "$SB/eic.args" # the key command's user appends to it
+: >"$SB/eic.pid"
+: >"$SB/eic.child"
+chmod 0666 "$SB/eic.args" "$SB/eic.pid" "$SB/eic.child" # the key command's user writes them
 
 moto_config "$SB_CONF" "[directory]" "state_dir = $SB_STATE" \
 	"[keys]" "cache_dir = $SB_CACHE" "deadline = 2" "chain = /usr/sbin/fake-eic %u %f"
@@ -67,7 +69,12 @@ echo "# chain hanging: answered in $took ms (deadline 2000 ms)"
 check_match "chain hanging: alice's IAM key is still printed" "^ssh-ed25519 " "$out"
 check "chain hanging: answered within the deadline ($took ms)" test "$took" -lt 2500
 check_match "chain hanging: says so" "chain: timed out: answer dropped" "$(cat "$SB/ak.err")"
-gone() { [ -s "$1" ] && ! kill -0 "$(cat "$1")" 2>/dev/null; } # recorded, and no longer there
+# recorded, and no longer running (a killed orphan may linger as a zombie until reaped)
+gone() {
+	local pid
+	pid=$(cat "$1") && [ -n "$pid" ] || return 1
+	[ ! -e "/proc/$pid" ] || [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = Z ]
+}
 check "chain hanging: the command was killed" gone "$SB/eic.pid"
 check "chain hanging: so was the child it started (its process group)" gone "$SB/eic.child"
 
