@@ -1,13 +1,17 @@
 # iam-login build. `make help` lists the targets.
 #
 # Sources are picked up by folder so adding a file needs no edit here:
-#   common/*.c                 -> build/libiamcommon.a (static, PIC)
-#   nss_iam/*.c + NSS_COMMON   -> build/libnss_iam.so.2 (libc only)
-#   pam_iam/*.c                -> build/pam_iam.so
-#   tools/iam-login/*.c        -> build/iam-login
-#   tools/iam-authorized-keys/*.c -> build/iam-authorized-keys
+#   common/DIR/*.c             -> build/lib/libiam-DIR.a (one static archive per concern)
+#   nss_iam/*.c                -> build/libnss_iam.so.2 (snapshot + base: libc only)
+#   pam_iam/*.c                -> build/pam_iam.so (mfa, snapshot, config, base)
+#   tools/iam-login/*.c        -> build/iam-login (every archive)
+#   tools/iam-authorized-keys/*.c -> build/iam-authorized-keys (keys, snapshot, config, base)
 #   tests/unit/test_*.c        -> build/tests/test_*   (cmocka)
 #   tests/tools/*.c            -> build/tests/tools/*  (test helpers, one file each)
+#
+# Each artifact links only the archives (and libraries) of its row in
+# ARCHITECTURE.md's layout, so a call across a boundary fails to link, and
+# tests/integration/lint.sh checks every artifact's NEEDED list.
 
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
@@ -42,10 +46,12 @@ ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) -fPIC -fstack-protector-strong \
 	-D_GNU_SOURCE -Icommon $(PKG_CFLAGS) $(SANFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS) -Wl,-z,relro,-z,now -Wl,--as-needed
 
-COMMON_SRCS := $(sort $(wildcard common/*.c))
-# The NSS module is libc-only: it links the snapshot reader and nothing else.
-NSS_COMMON := common/snapshot_reader.c
-NSS_SRCS := $(sort $(wildcard nss_iam/*.c)) $(NSS_COMMON)
+# Archives in link order: a folder may use only the folders after it.
+COMMON_DIRS := keys directory iam aws mfa snapshot config base
+srcs_of = $(sort $(wildcard common/$(1)/*.c))
+lib_of = $(BUILD)/lib/libiam-$(1).a
+libs_of = $(foreach d,$(1),$(call lib_of,$(d)))
+NSS_SRCS := $(sort $(wildcard nss_iam/*.c))
 PAM_SRCS := $(sort $(wildcard pam_iam/*.c))
 IAMLOGIN_SRCS := $(sort $(wildcard tools/iam-login/*.c))
 AUTHKEYS_SRCS := $(sort $(wildcard tools/iam-authorized-keys/*.c))
@@ -63,7 +69,16 @@ plainobj = $(patsubst %.c,$(BUILD)/plainobj/%.o,$(1))
 # The NSS module gets its own objects of the reader so no other flags leak in.
 nssobj = $(patsubst %.c,$(BUILD)/nssobj/%.o,$(1))
 
-LIBCOMMON := $(BUILD)/libiamcommon.a
+pkglibs = $(shell pkg-config --libs $(1) 2>/dev/null)
+# What each artifact may link (ARCHITECTURE.md, "Layout").
+NSS_ARCHIVES := snapshot base
+PAM_ARCHIVES := mfa snapshot config base
+PAM_LIBS = -lpam $(call pkglibs,liboath inih)
+AUTHKEYS_ARCHIVES := keys snapshot config base
+AUTHKEYS_LIBS = $(call pkglibs,inih)
+ALL_ARCHIVES := $(COMMON_DIRS)
+ALL_LIBS = $(PKG_LIBS)
+LIBCOMMON := $(call libs_of,$(ALL_ARCHIVES))
 NSS_SO := $(BUILD)/libnss_iam.so.2
 PAM_SO := $(BUILD)/pam_iam.so
 IAMLOGIN := $(BUILD)/iam-login
@@ -113,33 +128,45 @@ $(BUILD)/plainobj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(PLAIN_CFLAGS) -c -o $@ $<
 
-ifeq ($(SAN),1)
-LIBCOMMON_PLAIN := $(BUILD)/libiamcommon-plain.a
-$(LIBCOMMON_PLAIN): $(call plainobj,$(COMMON_SRCS))
-	rm -f $@
-	ar rcs $@ $^
-else
-LIBCOMMON_PLAIN := $(LIBCOMMON)
-endif
+plainlib_of = $(BUILD)/plainlib/libiam-$(1).a
+nsslib_of = $(BUILD)/nsslib/libiam-$(1).a
+define archive_rules
+$(call lib_of,$(1)): $(call obj,$(call srcs_of,$(1)))
+	@mkdir -p $$(dir $$@)
+	rm -f $$@
+	ar rcs $$@ $$^
+$(call plainlib_of,$(1)): $(call plainobj,$(call srcs_of,$(1)))
+	@mkdir -p $$(dir $$@)
+	rm -f $$@
+	ar rcs $$@ $$^
+$(call nsslib_of,$(1)): $(call nssobj,$(call srcs_of,$(1)))
+	@mkdir -p $$(dir $$@)
+	rm -f $$@
+	ar rcs $$@ $$^
+endef
+$(foreach d,$(COMMON_DIRS),$(eval $(call archive_rules,$(d))))
 
-$(LIBCOMMON): $(call obj,$(COMMON_SRCS))
-	@mkdir -p $(dir $@)
-	rm -f $@
-	ar rcs $@ $^
+# Modules load into unsanitized programs: plain objects in SAN=1 builds too.
+NSS_LIBS := $(foreach d,$(NSS_ARCHIVES),$(call nsslib_of,$(d)))
+PAM_LIBS_A := $(foreach d,$(PAM_ARCHIVES),$(call plainlib_of,$(d)))
+AUTHKEYS_LIBS_A := $(call libs_of,$(AUTHKEYS_ARCHIVES))
 
-$(NSS_SO): $(call nssobj,$(NSS_SRCS)) nss_iam/nss_iam.map
+$(NSS_SO): $(call nssobj,$(NSS_SRCS)) $(NSS_LIBS) nss_iam/nss_iam.map
 	$(CC) -shared -Wl,-soname,libnss_iam.so.2 -Wl,--version-script=nss_iam/nss_iam.map \
-		-Wl,-z,defs $(PLAIN_LDFLAGS) -o $@ $(call nssobj,$(NSS_SRCS))
+		-Wl,-z,defs $(PLAIN_LDFLAGS) -o $@ $(call nssobj,$(NSS_SRCS)) $(NSS_LIBS)
 
-$(PAM_SO): $(call plainobj,$(PAM_SRCS)) $(LIBCOMMON_PLAIN) pam_iam/pam_iam.map
+$(PAM_SO): $(call plainobj,$(PAM_SRCS)) $(PAM_LIBS_A) pam_iam/pam_iam.map
 	$(CC) -shared -Wl,--version-script=pam_iam/pam_iam.map -Wl,-z,defs $(PLAIN_LDFLAGS) \
-		-o $@ $(call plainobj,$(PAM_SRCS)) $(LIBCOMMON_PLAIN) -lpam $(PKG_LIBS)
+		-o $@ $(call plainobj,$(PAM_SRCS)) $(PAM_LIBS_A) $(PAM_LIBS)
 
 $(IAMLOGIN): $(call obj,$(IAMLOGIN_SRCS)) $(LIBCOMMON)
 	$(CC) $(ALL_LDFLAGS) -pie -o $@ $(call obj,$(IAMLOGIN_SRCS)) $(LIBCOMMON) $(PKG_LIBS)
 
-$(AUTHKEYS): $(call obj,$(AUTHKEYS_SRCS)) $(LIBCOMMON)
-	$(CC) $(ALL_LDFLAGS) -pie -o $@ $(call obj,$(AUTHKEYS_SRCS)) $(LIBCOMMON) $(PKG_LIBS)
+# AUTHKEYS_EXTRA_OBJS: only for lint.sh, which proves a libcurl call cannot link.
+AUTHKEYS_EXTRA_OBJS ?=
+$(AUTHKEYS): $(call obj,$(AUTHKEYS_SRCS)) $(AUTHKEYS_LIBS_A) $(AUTHKEYS_EXTRA_OBJS)
+	$(CC) $(ALL_LDFLAGS) -pie -o $@ $(call obj,$(AUTHKEYS_SRCS)) $(AUTHKEYS_EXTRA_OBJS) \
+		$(AUTHKEYS_LIBS_A) $(AUTHKEYS_LIBS)
 
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)
@@ -163,7 +190,7 @@ REPLAY_BINS := $(patsubst %,$(BUILD)/tests/fuzz/replay-%,$(FUZZ_NAMES))
 $(BUILD)/tests/fuzz/replay-%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/fuzz_file.o \
 		$(BUILD)/obj/tests/fuzz/replay_main.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIBCOMMON) $(PKG_LIBS)
 FUZZ_SECONDS ?= 60
 
 tests-build: all $(UNIT_BINS) $(TESTTOOL_BINS) $(TESTSO_BINS) $(REPLAY_BINS)

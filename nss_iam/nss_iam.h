@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "snapshot.h"
+#include "snapshot/snapshot_reader.h"
 
 /* Lock and return the current snapshot (remapped if replaced); NULL: unavailable,
  * the lock is still held: always call nss_iam_release(). */

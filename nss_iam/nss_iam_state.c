@@ -8,7 +8,7 @@
  */
 #include "nss_iam.h"
 
-#include "config.h"
+#include "base/paths.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -9,9 +9,9 @@
 #include <unistd.h>
 #include <security/pam_ext.h>
 
-#include "fileutil.h"
+#include "base/fileutil.h"
 #include "pam_iam.h"
-#include "totp.h"
+#include "mfa/totp.h"
 
 /* Longest answer we look at; anything longer is rejected without parsing. */
 #define MAX_ANSWER 64

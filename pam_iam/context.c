@@ -12,7 +12,7 @@
 #include <security/pam_ext.h>
 #include <security/pam_modutil.h>
 
-#include "log.h"
+#include "base/log.h"
 #include "pam_iam.h"
 
 enum mfa_policy pam_iam_policy(const struct pam_iam_ctx *ctx)

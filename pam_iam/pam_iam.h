@@ -5,8 +5,8 @@
 #include <stdbool.h>
 #include <security/pam_modules.h>
 
-#include "config.h"
-#include "snapshot.h"
+#include "config/config.h"
+#include "snapshot/snapshot_reader.h"
 
 #define PAM_IAM_MAX_GROUPS 32
 #define PAM_IAM_PROMPT "Verification code: "

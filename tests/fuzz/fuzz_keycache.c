@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "keycache.h"
+#include "keys/keycache.h"
 
 static void same(const struct kc_entry *a, const struct kc_entry *b)
 {

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "snapshot.h"
+#include "snapshot/snapshot_reader.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "xml.h"
+#include "aws/xml.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The typed IAM calls (common/iam_api.h) against moto_server with signature
+# The typed IAM calls (common/iam/iam_api.h) against moto_server with signature
 # checks and policy enforcement on. Data is seeded with the admin identity;
 # every read runs as the HOST identity, whose only permissions are
 # conf/iam-policy.json. What the client returns is compared with what boto3

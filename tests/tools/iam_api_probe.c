@@ -1,5 +1,5 @@
 /*
- * Test driver for common/iam_api.h: calls one typed IAM function against the
+ * Test driver for common/iam/iam_api.h: calls one typed IAM function against the
  * configured endpoint and prints what it returned, one record a line, so the
  * integration tests can compare it with what the AWS CLI seeded.
  *
@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws.h"
-#include "config.h"
-#include "iam_api.h"
+#include "aws/aws.h"
+#include "config/config.h"
+#include "iam/iam_api.h"
 
 static void print_user(const struct iam_user *u)
 {

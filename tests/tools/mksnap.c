@@ -3,8 +3,9 @@
  * directory, without IAM. Used by the snapshot/NSS tests, the benchmark and by
  * other tests before `iam-login sync` is available. See usage() below.
  */
-#include "dirmodel.h"
-#include "snapshot.h"
+#include "directory/dirmodel.h"
+#include "directory/snapshot_writer.h"
+#include "snapshot/snapshot_reader.h"
 
 #include <errno.h>
 #include <stdarg.h>

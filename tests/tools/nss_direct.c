@@ -12,7 +12,7 @@
  * files; the module must keep answering from the mapping it has.
  * Prints TAP lines.
  */
-#include "fileutil.h"
+#include "base/fileutil.h"
 
 #include <dlfcn.h>
 #include <errno.h>

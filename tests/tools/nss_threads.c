@@ -11,7 +11,7 @@
  * Prints TAP lines; exit 0 only when every answer was complete and both
  * variants were seen.
  */
-#include "fileutil.h"
+#include "base/fileutil.h"
 
 #include <errno.h>
 #include <grp.h>

@@ -20,9 +20,9 @@
 
 #include <cmocka.h>
 
-#include "aws.h"
-#include "config.h"
-#include "http.h"
+#include "aws/aws.h"
+#include "config/config.h"
+#include "aws/http.h"
 
 #define MAX_SCRIPT 16
 

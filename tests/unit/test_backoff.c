@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "backoff.h"
+#include "aws/backoff.h"
 
 static uint64_t fixed_rand(void *ctx)
 {

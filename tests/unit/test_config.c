@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "tmppath.h"
 
 static char *write_conf(const char *text, mode_t mode)

@@ -10,9 +10,9 @@
 
 #include <cmocka.h>
 
-#include "aws.h"
-#include "config.h"
-#include "creds.h"
+#include "aws/aws.h"
+#include "config/config.h"
+#include "aws/creds.h"
 #include "tmppath.h"
 
 static char dir[200];

@@ -10,11 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "dirbuild.h"
-#include "ids.h"
+#include "config/config.h"
+#include "directory/dirbuild.h"
+#include "directory/ids.h"
 #include "tmppath.h"
-#include "users_group.h"
+#include "directory/users_group.h"
 
 #define MAXU 16
 #define MAXG 8

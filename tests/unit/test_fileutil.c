@@ -21,8 +21,8 @@
 
 #include <cmocka.h>
 
-#include "fileutil.h"
-#include "http.h"
+#include "base/fileutil.h"
+#include "aws/http.h"
 #include "tmppath.h"
 
 #define MARKER "SECRET-MARKER-0123456789abcdef"
@@ -31,7 +31,7 @@
 static int marker_in_released_block;
 
 /*
- * This program's realloc (the static libiamcommon.a binds to it): always
+ * This program's realloc (the static archives in build/lib bind to it): always
  * moves, and checks what the old block held before freeing it.
  */
 void *realloc(void *p, size_t n)

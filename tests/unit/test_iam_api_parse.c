@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "iam_parse.h"
+#include "iam/iam_parse.h"
 
 #define NS "xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\""
 #define META "<ResponseMetadata><RequestId>req-1</RequestId></ResponseMetadata>"

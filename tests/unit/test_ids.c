@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ids.h"
+#include "directory/ids.h"
 
 static const struct id_ranges defaults = {200000000, 299999999, 200000000, 299999999};
 

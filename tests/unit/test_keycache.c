@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "keycache.h"
+#include "keys/keycache.h"
 #include "tmppath.h"
 
 #define ED "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEMnxRZ0xqOkUfTYNQW2c0ofbnZDTe7q96UUTISbDvFk"

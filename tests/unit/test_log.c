@@ -4,7 +4,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "log.h"
+#include "base/log.h"
 
 static void test_control_and_quotes_replaced(void **state)
 {

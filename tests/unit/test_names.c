@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "names.h"
+#include "directory/names.h"
 
 static char *example_suffix[] = {"@example.com"};
 static const struct str_list strip = {example_suffix, 1};

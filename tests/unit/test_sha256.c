@@ -9,7 +9,7 @@
 #include <cmocka.h>
 #include <openssl/sha.h>
 
-#include "sha256.h"
+#include "base/sha256.h"
 
 static void hex(const uint8_t *d, char *out)
 {

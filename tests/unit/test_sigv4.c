@@ -21,8 +21,8 @@
 /* Paths here are bounded by PATH_MAX and checked by access(); truncation only fails a lookup. */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 
-#include "fileutil.h"
-#include "sigv4.h"
+#include "base/fileutil.h"
+#include "aws/sigv4.h"
 
 #define MAX_CASES 128
 #define MAX_HDRS 32

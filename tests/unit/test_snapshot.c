@@ -5,9 +5,10 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "dirmodel.h"
-#include "snapshot.h"
+#include "config/config.h"
+#include "directory/dirmodel.h"
+#include "directory/snapshot_writer.h"
+#include "snapshot/snapshot_reader.h"
 
 #include <errno.h>
 #include <stdio.h>

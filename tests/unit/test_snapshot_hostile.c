@@ -10,10 +10,11 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "dirmodel.h"
-#include "snapshot.h"
-#include "snapshot_format.h"
+#include "config/config.h"
+#include "directory/dirmodel.h"
+#include "directory/snapshot_writer.h"
+#include "snapshot/snapshot_reader.h"
+#include "snapshot/snapshot_format.h"
 
 #include <errno.h>
 #include <fcntl.h>

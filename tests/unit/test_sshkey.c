@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "sshkey.h"
+#include "config/config.h"
+#include "keys/sshkey.h"
 
 #define ED_B64 "AAAAC3NzaC1lZDI1NTE5AAAAIEMnxRZ0xqOkUfTYNQW2c0ofbnZDTe7q96UUTISbDvFk"
 #define ED_FP "SHA256:/6XzuAO2VV3xrSb15lhNWxo8jGZI6eU48XPEteBKkeo"

@@ -1,4 +1,4 @@
-/* Unit tests for common/totp.c: base32, otpauth URIs, codes, usersfile handling. */
+/* Unit tests for common/mfa/totp.c: base32, otpauth URIs, codes, usersfile handling. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "fileutil.h"
-#include "totp.h"
+#include "base/fileutil.h"
+#include "mfa/totp.h"
 #include "tmppath.h"
 
 /* RFC 6238 appendix B: the SHA-1 seed is the ASCII string "12345678901234567890". */

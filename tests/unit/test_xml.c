@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "xml.h"
+#include "aws/xml.h"
 
 static int parse(const char *s, struct xml_node **root, char *err, size_t errlen)
 {

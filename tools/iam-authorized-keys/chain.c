@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "keycache.h"
+#include "keys/keycache.h"
 
 #define CHAIN_MAX_ARGS 16
 #define CHAIN_MAX_ARG 512

@@ -15,11 +15,11 @@
 #include <unistd.h>
 
 #include "chain.h"
-#include "config.h"
-#include "keycache.h"
-#include "keyfetch.h"
-#include "log.h"
-#include "snapshot.h"
+#include "config/config.h"
+#include "keys/keycache.h"
+#include "keys/keyfetch.h"
+#include "base/log.h"
+#include "snapshot/snapshot_reader.h"
 
 #define PROG "iam-authorized-keys"
 

@@ -4,8 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "aws.h"
-#include "config.h"
+#include "aws/aws.h"
+#include "config/config.h"
 
 char *cli_creds_hint(const struct iam_config *cfg, const struct aws_error *err, const char *cmd,
 		     char *buf, size_t size)

@@ -1,9 +1,9 @@
 /* Helpers shared by status/user/group (see cli_snap.h). */
 #include "cli_snap.h"
 #include "commands.h"
-#include "fileutil.h"
-#include "log.h"
-#include "sync.h"
+#include "base/fileutil.h"
+#include "base/log.h"
+#include "directory/sync.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -9,8 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "config.h"
-#include "snapshot.h"
+#include "config/config.h"
+#include "snapshot/snapshot_reader.h"
 
 /* Open <state_dir>/directory; prints why on failure. path gets the file name. 0 / -errno. */
 int cli_snap_open(const struct iam_config *cfg, const char *prog, struct snap **s, char *path,

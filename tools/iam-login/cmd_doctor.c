@@ -1,11 +1,11 @@
 /* iam-login doctor: check this host's setup end to end and say what to fix. */
-#include "aws.h"
+#include "aws/aws.h"
 #include "cli_hint.h"
 #include "commands.h"
 #include "doctor.h"
-#include "config.h"
-#include "iam_api.h"
-#include "snapshot.h"
+#include "config/config.h"
+#include "iam/iam_api.h"
+#include "snapshot/snapshot_reader.h"
 
 #include <errno.h>
 #include <getopt.h>

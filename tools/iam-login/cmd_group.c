@@ -1,7 +1,7 @@
 /* iam-login group NAME: what this host believes about one group, and its IAM group. */
 #include "cli_snap.h"
 #include "commands.h"
-#include "config.h"
+#include "config/config.h"
 
 #include <errno.h>
 #include <grp.h>

@@ -1,7 +1,7 @@
 /* iam-login install: root checks the sync's candidate snapshot and installs it. */
 #include "commands.h"
-#include "config.h"
-#include "snapinstall.h"
+#include "config/config.h"
+#include "directory/snapinstall.h"
 
 #include <getopt.h>
 #include <stdbool.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "log.h"
+#include "base/log.h"
 
 static void install_help(FILE *f)
 {

@@ -10,10 +10,10 @@
 
 #include "cli_privs.h"
 #include "commands.h"
-#include "config.h"
-#include "keycache.h"
-#include "keyfetch.h"
-#include "log.h"
+#include "config/config.h"
+#include "keys/keycache.h"
+#include "keys/keyfetch.h"
+#include "base/log.h"
 
 static const char keys_help[] =
     "Usage: iam-login keys [--refresh] USER\n"

@@ -10,15 +10,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "aws.h"
+#include "aws/aws.h"
 #include "commands.h"
-#include "config.h"
-#include "fileutil.h"
-#include "iam_api.h"
-#include "log.h"
+#include "config/config.h"
+#include "base/fileutil.h"
+#include "iam/iam_api.h"
+#include "base/log.h"
 #include "mfa_qr.h"
-#include "snapshot.h"
-#include "totp.h"
+#include "snapshot/snapshot_reader.h"
+#include "mfa/totp.h"
 
 static const char mfa_help[] =
     "Usage: iam-login mfa enroll USER [--no-confirm] [--no-qr] [--force] [--iam]\n"

@@ -9,12 +9,12 @@
 #include <time.h>
 
 #include "commands.h"
-#include "config.h"
-#include "keycache.h"
-#include "keyfetch.h"
-#include "log.h"
-#include "snapshot.h"
-#include "totp.h"
+#include "config/config.h"
+#include "keys/keycache.h"
+#include "keys/keyfetch.h"
+#include "base/log.h"
+#include "snapshot/snapshot_reader.h"
+#include "mfa/totp.h"
 
 static const char help[] =
     "Usage: iam-login revoke-check USER\n"

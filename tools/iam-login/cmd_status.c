@@ -1,8 +1,8 @@
 /* iam-login status: the snapshot (age, generation, counts, exclusions) and the last sync. */
 #include "cli_snap.h"
 #include "commands.h"
-#include "config.h"
-#include "sync.h"
+#include "config/config.h"
+#include "directory/sync.h"
 
 #include <limits.h>
 #include <stdio.h>

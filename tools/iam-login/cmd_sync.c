@@ -1,8 +1,8 @@
 /* iam-login sync: fetch the IAM directory and replace the local snapshot. */
 #include "cli_privs.h"
 #include "commands.h"
-#include "config.h"
-#include "sync.h"
+#include "config/config.h"
+#include "directory/sync.h"
 
 #include <errno.h>
 #include <getopt.h>

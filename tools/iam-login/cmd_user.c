@@ -1,7 +1,7 @@
 /* iam-login user NAME: what this host believes about one user, and who it is in IAM. */
 #include "cli_snap.h"
 #include "commands.h"
-#include "config.h"
+#include "config/config.h"
 
 #include <errno.h>
 #include <pwd.h>

@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws.h"
+#include "aws/aws.h"
 #include "cli_hint.h"
 #include "commands.h"
-#include "config.h"
-#include "iam_api.h"
-#include "log.h"
+#include "config/config.h"
+#include "iam/iam_api.h"
+#include "base/log.h"
 
 static void whoami_usage(FILE *out)
 {

@@ -14,9 +14,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "log.h"
-#include "snapshot.h"
+#include "config/config.h"
+#include "base/log.h"
+#include "snapshot/snapshot_reader.h"
 
 #define SSHD_OUT_MAX (256 * 1024)
 #define LOCAL_ACCOUNTS_MAX 200

@@ -8,10 +8,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "aws.h"
+#include "aws/aws.h"
 #include "cli_hint.h"
-#include "config.h"
-#include "log.h"
+#include "config/config.h"
+#include "base/log.h"
 
 int listing_parse(int argc, char **argv, const char *help_text, struct listing_opts *o)
 {

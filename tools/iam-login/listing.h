@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "commands.h"
-#include "iam_api.h"
+#include "iam/iam_api.h"
 
 struct listing_opts {
 	bool json;

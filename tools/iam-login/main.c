@@ -1,6 +1,6 @@
 /* iam-login: the administrator's command. Dispatches to cmd_NAME.c. */
 #include "commands.h"
-#include "config.h"
+#include "config/config.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,0 +1,442 @@
+/* One sync run: fetch, map, guard, write, record (see sync.h). */
+#include "directory/sync.h"
+#include "directory/users_group.h"
+#include "aws/aws.h"
+#include "directory/dirbuild.h"
+#include "base/fileutil.h"
+#include "iam/iam_api.h"
+#include "directory/localdb.h"
+#include "base/log.h"
+#include "directory/names.h"
+#include "directory/snapshot_writer.h"
+#include "snapshot/snapshot_reader.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STATUS_MAX_WARNINGS 100
+
+int sync_work_dir(const char *state_dir, char *buf, size_t n)
+{
+	if ((size_t)snprintf(buf, n, "%s/%s", state_dir, SYNC_WORK_DIR) >= n)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+const char *sync_stage_name(enum sync_stage stage)
+{
+	switch (stage) {
+	case SYNC_STAGE_FETCH:
+		return "fetching the IAM directory";
+	case SYNC_STAGE_LOCAL:
+		return "reading local accounts";
+	case SYNC_STAGE_MAP:
+		return "mapping names and ids";
+	case SYNC_STAGE_GUARD:
+		return "comparing with the previous snapshot";
+	case SYNC_STAGE_WRITE:
+		return "writing the snapshot";
+	}
+	return "?";
+}
+
+static void progress(const struct sync_options *opt, enum sync_stage stage, const char *what)
+{
+	if (opt->progress)
+		opt->progress(opt->progress_arg, stage, what ? what : sync_stage_name(stage));
+}
+
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *outcome_name(enum sync_outcome o)
+{
+	return o == SYNC_OK ? "ok" : o == SYNC_REFUSED ? "refused" : "failed";
+}
+
+/* <state_dir>/sync/status.json: what the last run did, for `iam-login status` and monitoring. */
+static int write_status(const char *work_dir, const struct sync_result *res,
+			const struct dir_warnings *w, time_t started)
+{
+	json_t *o = json_object(), *warn = json_array();
+	char stamp[32], *text;
+	struct tm tm;
+	int r;
+
+	if (!o || !warn) {
+		json_decref(o);
+		json_decref(warn);
+		return -ENOMEM;
+	}
+	gmtime_r(&started, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	for (size_t i = 0; w && i < w->n && i < STATUS_MAX_WARNINGS; i++)
+		json_array_append_new(warn, json_string(w->msgs[i]));
+	json_object_set_new(o, "time", json_integer((json_int_t)started));
+	json_object_set_new(o, "time_utc", json_string(stamp));
+	json_object_set_new(o, "result", json_string(outcome_name(res->outcome)));
+	json_object_set_new(o, "generation", json_integer((json_int_t)res->generation));
+	json_object_set_new(o, "users", json_integer((json_int_t)res->nusers));
+	json_object_set_new(o, "groups", json_integer((json_int_t)res->ngroups));
+	json_object_set_new(o, "excluded", json_integer((json_int_t)res->nexcluded));
+	json_object_set_new(o, "iam_users", json_integer((json_int_t)res->iam_users));
+	json_object_set_new(o, "iam_groups", json_integer((json_int_t)res->iam_groups));
+	json_object_set_new(o, "removed", json_integer((json_int_t)res->removed));
+	json_object_set_new(o, "calls", json_integer(res->calls));
+	json_object_set_new(o, "fallback", json_boolean(res->fallback));
+	json_object_set_new(o, "seconds", json_real(res->seconds));
+	json_object_set_new(o, "error", res->error[0] ? json_string(res->error) : json_null());
+	json_object_set_new(o, "warnings", warn);
+	text = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
+	json_decref(o);
+	if (!text)
+		return -ENOMEM;
+	r = atomic_write_file(work_dir, SYNC_STATUS_NAME, text, strlen(text), 0644, (uid_t)-1,
+			      (gid_t)-1);
+	free(text);
+	return r;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * How many users of the previous snapshot the new model drops (by immutable IAM
+ * id). *prev_users = 0 when there is no usable previous snapshot.
+ */
+static int count_removed(const char *path, const struct dir_model *m, size_t *removed,
+			 size_t *prev_users)
+{
+	struct snap *s = NULL;
+	struct snap_info info;
+	char **ids;
+	size_t n = 0;
+	int r;
+
+	*removed = *prev_users = 0;
+	r = snap_open(path, &s);
+	if (r < 0)
+		return 0; /* none, or damaged: nothing to protect */
+	ids = calloc(m->nusers + m->nexcluded + 1, sizeof(*ids));
+	if (!ids) {
+		snap_close(s);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < m->nusers; i++)
+		ids[n++] = m->users[i].iam_id;
+	/* A user excluded only because a local account took the name or id on this host
+	 * (a local jenkins created after the last sync) is not an IAM-side removal: it
+	 * must not block the sync that reports it (issue 8 finding 7). */
+	for (size_t i = 0; i < m->nexcluded; i++)
+		if (m->excluded[i].local_collision && m->excluded[i].iam_id &&
+		    strcmp(m->excluded[i].kind, "user") == 0)
+			ids[n++] = m->excluded[i].iam_id;
+	qsort(ids, n, sizeof(*ids), cmp_str);
+	snap_get_info(s, &info);
+	for (uint32_t i = 0; i < info.nusers; i++) {
+		struct snap_user u;
+		const char *key;
+
+		if (snap_user_at(s, i, &u) < 0 || !u.iam_id)
+			continue;
+		(*prev_users)++;
+		key = u.iam_id;
+		if (!bsearch(&key, ids, n, sizeof(*ids), cmp_str))
+			(*removed)++;
+	}
+	free(ids);
+	snap_close(s);
+	return 0;
+}
+
+/*
+ * Serialize syncs on one state dir: a second one fails at once instead of
+ * racing. The lock lives in the sync's own 0700 directory, mode 0600: a lock
+ * file anyone can open is a lock anyone can hold, and whoever holds it stops
+ * every sync (and so every revocation).
+ */
+static int take_lock(const char *work_dir, int *fd_out)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", work_dir, SYNC_LOCK_NAME) >= sizeof(path))
+		return -ENAMETOOLONG;
+	/* Only this user (or root) can have put anything in its 0700 directory;
+	 * still, a symlink, FIFO or foreign file there is replaced, never used. */
+	for (int attempt = 0;; attempt++) {
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
+		    st.st_uid == geteuid() && !(st.st_mode & 077))
+			break;
+		if (fd >= 0)
+			close(fd);
+		if (attempt > 0 || unlink(path) < 0)
+			return -EPERM;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+
+		close(fd);
+		return e == EWOULDBLOCK ? -EBUSY : -e;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+/* Is name a temp file of atomic_write_file for one of our files (".NAME.XXXXXX")? */
+static bool is_our_temp(const char *name)
+{
+	static const char *const ours[] = {"." IAM_SNAPSHOT_NAME ".", "." SYNC_STATUS_NAME "."};
+
+	for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++) {
+		size_t n = strlen(ours[i]);
+
+		if (strncmp(name, ours[i], n) == 0 && strlen(name + n) == 6)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A sync killed between mkstemp and rename leaves a temp file behind. With the
+ * lock held no other writer is active, so remove such leftovers (regular files only).
+ */
+static void remove_stale_temps(const char *work_dir)
+{
+	DIR *d = opendir(work_dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (!is_our_temp(e->d_name))
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode))
+			unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+}
+
+static int fetch(const struct iam_config *cfg, struct iam_directory *dir, struct sync_result *res)
+{
+	struct aws_client *c = NULL;
+	struct aws_error err;
+	char buf[600];
+	int r;
+
+	memset(&err, 0, sizeof(err));
+	r = aws_client_new(cfg, 0, &c, &err);
+	if (r < 0) {
+		snprintf(res->error, sizeof(res->error), "AWS credentials: %s",
+			 aws_error_str(&err, buf, sizeof(buf)));
+		return r;
+	}
+	r = iam_get_account_authorization_details(c, cfg->page_size, dir, &err);
+	if (r == -EACCES) {
+		/* Denied (least-privilege policy without GAAD): the List* calls give the same
+		 * users, groups and memberships, without tags. */
+		iam_directory_free(dir);
+		memset(dir, 0, sizeof(*dir));
+		memset(&err, 0, sizeof(err));
+		res->fallback = true;
+		r = iam_list_directory(c, cfg->page_size, dir, &err);
+	}
+	res->calls = aws_client_stats(c)->requests;
+	if (r < 0) {
+		snprintf(res->error, sizeof(res->error), "IAM: %s",
+			 aws_error_str(&err, buf, sizeof(buf)));
+		iam_directory_free(dir);
+		memset(dir, 0, sizeof(*dir));
+	}
+	aws_client_free(c);
+	return r;
+}
+
+static int run(const struct iam_config *cfg, const struct sync_options *opt,
+	       struct sync_result *res, struct dir_warnings *warnings, const char *snap_path,
+	       const char *work_dir)
+{
+	struct iam_directory dir;
+	struct local_db local;
+	struct dir_model model;
+	int r;
+
+	memset(&dir, 0, sizeof(dir));
+	/* A prefix that cannot start a portable name would exclude every group: say so. */
+	if (cfg->group_prefix && *cfg->group_prefix && !name_is_portable(cfg->group_prefix)) {
+		snprintf(res->error, sizeof(res->error),
+			 "group_prefix \"%.40s\" must itself be a portable name "
+			 "([a-z_][a-z0-9_.-]*, at most 32 characters)",
+			 cfg->group_prefix);
+		return -EINVAL;
+	}
+	progress(opt, SYNC_STAGE_FETCH, NULL);
+	r = fetch(cfg, &dir, res);
+	if (r < 0)
+		return r;
+	res->iam_users = dir.nusers;
+	res->iam_groups = dir.ngroups;
+
+	progress(opt, SYNC_STAGE_LOCAL, NULL);
+	r = local_db_load(&local, opt->passwd_path, opt->group_path);
+	if (r < 0) {
+		snprintf(res->error, sizeof(res->error), "reading local passwd/group: %s",
+			 strerror(-r));
+		iam_directory_free(&dir);
+		return r;
+	}
+
+	{
+		char what[128];
+
+		snprintf(what, sizeof(what), "mapping %zu IAM users and %zu groups (%u calls)",
+			 dir.nusers, dir.ngroups, res->calls);
+		progress(opt, SYNC_STAGE_MAP, what);
+	}
+	r = dir_build(cfg, &dir, &local, (int64_t)time(NULL), &model, warnings);
+	local_db_free(&local);
+	iam_directory_free(&dir);
+	if (r < 0) {
+		snprintf(res->error, sizeof(res->error), "mapping the directory: %s", strerror(-r));
+		return r;
+	}
+	res->nusers = model.nusers;
+	res->nexcluded = model.nexcluded;
+	/* IAM's groups: not the private ones, not the users group */
+	for (size_t i = 0; i < model.ngroups; i++)
+		res->ngroups += !model.groups[i].user_private &&
+				!(model.groups[i].iam_id &&
+				  strcmp(model.groups[i].iam_id, USERS_GROUP_IAM_ID) == 0);
+	res->nwarnings = warnings->n;
+
+	progress(opt, SYNC_STAGE_GUARD, NULL);
+	r = count_removed(snap_path, &model, &res->removed, &res->previous_users);
+	if (r == 0 && res->previous_users > 0 &&
+	    res->removed * 100 > (size_t)cfg->max_removal_percent * res->previous_users &&
+	    !opt->force) {
+		snprintf(res->error, sizeof(res->error),
+			 "refusing to remove %zu of %zu users (more than max_removal_percent = "
+			 "%u%%); run with --force if this is intended",
+			 res->removed, res->previous_users, cfg->max_removal_percent);
+		dir_model_free(&model);
+		return -ECANCELED;
+	}
+	if (r == 0 && !opt->dry_run) {
+		progress(opt, SYNC_STAGE_WRITE, NULL);
+		/* one above what root installed: the candidate's own file is the sync
+		 * user's and counts for nothing */
+		r = snapshot_write_generation(work_dir, &model, res->generation + 1);
+		if (r == 0)
+			res->generation++;
+		if (r < 0)
+			snprintf(res->error, sizeof(res->error),
+				 "writing the candidate in %.400s: %s", work_dir, strerror(-r));
+	}
+	dir_model_free(&model);
+	return r;
+}
+
+int sync_run(const struct iam_config *cfg, const struct sync_options *opt, struct sync_result *res)
+{
+	static const struct sync_options no_options;
+	struct dir_warnings warnings = {NULL, 0};
+	char snap_path[PATH_MAX], work_dir[PATH_MAX];
+	double t0 = now_mono();
+	time_t started = time(NULL);
+	int lock_fd = -1, r;
+
+	if (!opt)
+		opt = &no_options;
+	memset(res, 0, sizeof(*res));
+	if ((size_t)snprintf(snap_path, sizeof(snap_path), "%s/%s", cfg->state_dir,
+			     IAM_SNAPSHOT_NAME) >= sizeof(snap_path) ||
+	    sync_work_dir(cfg->state_dir, work_dir, sizeof(work_dir)) < 0) {
+		snprintf(res->error, sizeof(res->error), "state_dir too long");
+		res->outcome = SYNC_FAILED;
+		return -ENAMETOOLONG;
+	}
+	res->generation = snap_file_generation(snap_path);
+	if (!opt->dry_run) {
+		/* StateDirectory=iam-login/sync makes it under systemd; a first
+		 * manual run by root may not (the state dir itself is root's) */
+		if (mkdir(work_dir, 0700) < 0 && errno != EEXIST) {
+			r = -errno;
+			snprintf(res->error, sizeof(res->error),
+				 "creating %.200s: %s (as root: install -d -o iam-login -g "
+				 "iam-login -m 0700 %.200s)",
+				 work_dir, strerror(-r), work_dir);
+			res->outcome = SYNC_FAILED;
+			return r;
+		}
+		r = take_lock(work_dir, &lock_fd);
+		if (r < 0) {
+			snprintf(res->error, sizeof(res->error), "%.400s: %s", work_dir,
+				 r == -EBUSY ? "another sync is running"
+				 : r == -EPERM
+				     ? "lock file not a private file of this user (remove it)"
+				     : strerror(-r));
+			res->outcome = SYNC_FAILED;
+			return r;
+		}
+		remove_stale_temps(work_dir);
+	}
+	r = run(cfg, opt, res, &warnings, snap_path, work_dir);
+	res->seconds = now_mono() - t0;
+	res->outcome = r == 0 ? SYNC_OK : r == -ECANCELED ? SYNC_REFUSED : SYNC_FAILED;
+	if (r < 0 && r != -ECANCELED) {
+		size_t len = strlen(res->error);
+
+		if (res->generation)
+			snprintf(res->error + len, sizeof(res->error) - len,
+				 "; previous snapshot kept (generation %llu)",
+				 (unsigned long long)res->generation);
+		else
+			snprintf(res->error + len, sizeof(res->error) - len,
+				 "; no snapshot written");
+	}
+	if (!opt->dry_run) {
+		int w = write_status(work_dir, res, &warnings, started);
+		char clean[sizeof(res->error)];
+
+		/* Who exists on this host changes here: one audit line per applied or failed sync.
+		 */
+		if (r == 0)
+			audit_log(LOG_NOTICE,
+				  "iam-login sync: generation %llu: %zu users, %zu groups, %zu "
+				  "excluded, %zu removed, %u calls",
+				  (unsigned long long)res->generation, res->nusers, res->ngroups,
+				  res->nexcluded, res->removed, res->calls);
+		else
+			audit_log(LOG_WARNING, "iam-login sync %s: %s", outcome_name(res->outcome),
+				  log_clean(clean, sizeof(clean), res->error));
+
+		if (w < 0 && r == 0)
+			fprintf(stderr, "iam-login: warning: writing %s/%s: %s\n", work_dir,
+				SYNC_STATUS_NAME, strerror(-w));
+	}
+	if (lock_fd >= 0)
+		close(lock_fd);
+	dir_warnings_free(&warnings);
+	return r;
+}

@@ -1,0 +1,791 @@
+#include "mfa/totp.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <liboath/oath.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "base/fileutil.h"
+#include "base/hex.h"
+
+static const char b32_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+bool totp_valid_user(const char *user)
+{
+	size_t n = 0;
+
+	if (!user || !*user)
+		return false;
+	for (const char *p = user; *p; p++, n++) {
+		unsigned char c = (unsigned char)*p;
+		if (n >= TOTP_MAX_USER)
+			return false;
+		if (!(isascii(c) && (isalnum(c) || strchr("_.@+=,-", c))))
+			return false;
+	}
+	/* liboath treats these as field values with special meaning; never a user. */
+	return user[0] != '-' && user[0] != '#';
+}
+
+int totp_usersfile_check(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	int r = 0;
+
+	if (fd < 0)
+		return errno == ELOOP ? -EPERM : -errno;
+	if (fstat(fd, &st) < 0)
+		r = -errno;
+	else if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 077))
+		r = -EPERM;
+	close(fd);
+	return r;
+}
+
+/* Split a usersfile line into up to max whitespace-separated fields (in place). */
+static size_t split_fields(char *line, char **fields, size_t max)
+{
+	size_t n = 0;
+	char *save = NULL;
+
+	for (char *tok = strtok_r(line, " \t\r", &save); tok && n < max;
+	     tok = strtok_r(NULL, " \t\r", &save))
+		fields[n++] = tok;
+	return n;
+}
+
+/* "HOTP/T30/6" -> period 30, digits 6. "HOTP" -> event based. */
+static int parse_type(const char *type, unsigned *period, unsigned *digits)
+{
+	const char *p;
+	char *end;
+	unsigned long v;
+
+	*period = 0;
+	*digits = 6;
+	if (strncmp(type, "HOTP", 4) != 0)
+		return -EBADMSG;
+	p = type + 4;
+	if (*p == '\0')
+		return 0;
+	if (*p != '/')
+		return -EBADMSG;
+	p++;
+	if (*p == 'T') {
+		errno = 0;
+		v = strtoul(p + 1, &end, 10);
+		if (errno || end == p + 1 || v == 0 || v > 3600)
+			return -EBADMSG;
+		*period = (unsigned)v;
+		p = end;
+		if (*p == '\0')
+			return 0;
+		if (*p != '/')
+			return -EBADMSG;
+		p++;
+	}
+	errno = 0;
+	v = strtoul(p, &end, 10);
+	if (errno || end == p || *end || v < TOTP_MIN_DIGITS || v > TOTP_MAX_DIGITS)
+		return -EBADMSG;
+	*digits = (unsigned)v;
+	return 0;
+}
+
+/*
+ * The writer only ever writes printable ASCII, tabs and newlines. Any other
+ * byte means the file was damaged: a NUL would end the C string early and hide
+ * every later line (an enrolled user would read as "not enrolled"), a '\r'
+ * would make lines mean different things to different readers. Refuse the
+ * whole file (fail closed) instead of guessing.
+ */
+static bool usersfile_bytes_ok(const char *data, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)data[i];
+
+		if ((c < 0x20 && c != '\t' && c != '\n') || c > 0x7e)
+			return false;
+	}
+	return true;
+}
+
+static int load_usersfile(const char *path, char **data, size_t *len)
+{
+	int r = totp_usersfile_check(path);
+
+	if (r < 0)
+		return r;
+	r = read_file_bounded(path, TOTP_MAX_FILE, data, len);
+	if (r == 0 && !usersfile_bytes_ok(*data, *len)) {
+		free_secret(*data, *len);
+		*data = NULL;
+		*len = 0;
+		return -EUCLEAN;
+	}
+	return r;
+}
+
+/* A comment or blank line, by the rule every reader and the rewriter share. */
+static bool line_is_comment(const char *line)
+{
+	line += strspn(line, " \t");
+	return *line == '#' || *line == '\0';
+}
+
+int totp_status(const char *usersfile, const char *user, struct totp_status *out)
+{
+	char *data = NULL, *line, *save = NULL;
+	size_t len = 0;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (!totp_valid_user(user))
+		return -ENOENT;
+	r = load_usersfile(usersfile, &data, &len);
+	if (r < 0)
+		return r;
+	r = -ENOENT;
+	for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[8];
+		size_t n;
+
+		if (line_is_comment(line))
+			continue;
+		n = split_fields(line, f, 8);
+		if (n < 4 || strcmp(f[1], user) != 0)
+			continue;
+		r = parse_type(f[0], &out->period, &out->digits);
+		out->secret_bytes = strlen(f[3]) / 2;
+		if (r == 0 && n >= 7)
+			snprintf(out->last_used, sizeof(out->last_used), "%s", f[6]);
+		break;
+	}
+	free_secret(data, len);
+	return r;
+}
+
+static bool code_shape_ok(const char *code, unsigned digits)
+{
+	size_t n = 0;
+
+	for (const char *p = code; *p; p++, n++)
+		if (*p < '0' || *p > '9' || n >= TOTP_MAX_DIGITS)
+			return false;
+	return n == digits;
+}
+
+/*
+ * One persistent lock file, "FILE.iam-lock", serialises every read-check-write
+ * of the usersfile (verify, enrol, remove). It is never unlinked and never
+ * opened O_EXCL: liboath's "FILE.lock" is O_EXCL since the CVE-2024-47191 fix,
+ * so a process killed while holding it locked TOTP out for the whole host
+ * (issue 8 finding 5). An fcntl lock dies with its holder, so a killed sudo
+ * releases it. The lock is never held across a PAM conversation, so waiting
+ * for it (F_SETLKW) is bounded by one file rewrite. Only root may own it:
+ * anybody else able to open it could hold the lock and stop every login.
+ */
+static int lock_usersfile(const char *path, char *lockpath, size_t n)
+{
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	struct stat st;
+	int fd;
+
+	if (snprintf(lockpath, n, "%s.iam-lock", path) >= (int)n)
+		return -ENAMETOOLONG;
+	fd =
+	    open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0600);
+	if (fd < 0)
+		return errno == ELOOP ? -EPERM : -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 077)) {
+		close(fd);
+		return -EPERM;
+	}
+	while (fcntl(fd, F_SETLKW, &fl) < 0) {
+		int e = errno;
+		if (e != EINTR) {
+			close(fd);
+			return -e;
+		}
+	}
+	return fd;
+}
+
+static void unlock_usersfile(int fd, const char *lockpath)
+{
+	(void)lockpath; /* persistent: unlinking would let two holders lock two files */
+	close(fd);
+}
+
+/* Append to a growing buffer that may hold secrets (zeroed when it grows). */
+struct sbuf {
+	char *p;
+	size_t len, cap;
+};
+
+static int sbuf_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = (b->cap ? b->cap * 2 : 4096);
+		char *np;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		np = malloc(cap);
+		if (!np)
+			return -ENOMEM;
+		if (b->p) {
+			memcpy(np, b->p, b->len);
+			free_secret(b->p, b->cap);
+		}
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+/* Is this raw line the entry of user? (fields: type user pin secret ...) */
+static bool line_is_user(const char *line, size_t n, const char *user)
+{
+	size_t i = 0, ulen = strlen(user);
+
+	while (i < n && (line[i] == ' ' || line[i] == '\t')) /* blanks, as split_fields skips */
+		i++;
+	if (i == n || line[i] == '#')
+		return false;
+	while (i < n && line[i] != ' ' && line[i] != '\t') /* type */
+		i++;
+	while (i < n && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (n - i < ulen || memcmp(line + i, user, ulen) != 0)
+		return false;
+	i += ulen;
+	return i == n || line[i] == ' ' || line[i] == '\t';
+}
+
+/* Rewrite the usersfile without user's lines, plus newline (if any); lock held. */
+static int rewrite_locked(const char *path, const char *user, const char *newline)
+{
+	char dbuf[PATH_MAX], bbuf[PATH_MAX];
+	struct sbuf out = {0};
+	char *data = NULL;
+	size_t len = 0;
+	bool found = false;
+	int r;
+
+	if (snprintf(dbuf, sizeof(dbuf), "%s", path) >= (int)sizeof(dbuf) ||
+	    snprintf(bbuf, sizeof(bbuf), "%s", path) >= (int)sizeof(bbuf))
+		return -ENAMETOOLONG;
+	r = load_usersfile(path, &data, &len);
+	if (r == -ENOENT && newline) {
+		r = 0;
+		data = NULL;
+		len = 0;
+	}
+	for (size_t i = 0; r == 0 && i < len;) {
+		const char *nl = memchr(data + i, '\n', len - i);
+		size_t n = nl ? (size_t)(nl - (data + i)) : len - i;
+		if (line_is_user(data + i, n, user))
+			found = true;
+		else if (n > 0)
+			r = sbuf_add(&out, data + i, n) ?: sbuf_add(&out, "\n", 1);
+		i += n + 1;
+	}
+	if (r == 0 && !newline && !found)
+		r = -ENOENT;
+	if (r == 0 && newline)
+		r = sbuf_add(&out, newline, strlen(newline));
+	if (r == 0)
+		r = atomic_write_file(dirname(dbuf), basename(bbuf), out.p ? out.p : "", out.len,
+				      0600, 0, 0);
+	free_secret(data, len);
+	free_secret(out.p, out.cap);
+	return r;
+}
+
+static int rewrite_usersfile(const char *path, const char *user, const char *newline)
+{
+	char lockpath[PATH_MAX];
+	int lockfd = lock_usersfile(path, lockpath, sizeof(lockpath));
+	int r;
+
+	if (lockfd < 0)
+		return lockfd;
+	r = rewrite_locked(path, user, newline);
+	unlock_usersfile(lockfd, lockpath);
+	return r;
+}
+
+/* user_from's lines keyed as user_to instead (lock held). -ENOENT, -EEXIST. */
+static int rekey_locked(const char *path, const char *from, const char *to)
+{
+	char dbuf[PATH_MAX], bbuf[PATH_MAX];
+	struct sbuf out = {0};
+	char *data = NULL;
+	size_t len = 0;
+	bool found = false, has_to = false;
+	int r;
+
+	if (snprintf(dbuf, sizeof(dbuf), "%s", path) >= (int)sizeof(dbuf) ||
+	    snprintf(bbuf, sizeof(bbuf), "%s", path) >= (int)sizeof(bbuf))
+		return -ENAMETOOLONG;
+	r = load_usersfile(path, &data, &len);
+	for (size_t i = 0; r == 0 && i < len;) {
+		const char *line = data + i, *nl = memchr(line, '\n', len - i);
+		size_t n = nl ? (size_t)(nl - line) : len - i, t = 0;
+
+		if (line_is_user(line, n, to)) {
+			has_to = true;
+			r = sbuf_add(&out, line, n) ?: sbuf_add(&out, "\n", 1);
+		} else if (line_is_user(line, n, from)) {
+			found = true;
+			while (t < n && line[t] != ' ' && line[t] != '\t')
+				t++;
+			/* type, one tab, the new key, then everything after the old key */
+			r = sbuf_add(&out, line, t) ?: sbuf_add(&out, "\t", 1)
+				?: sbuf_add(&out, to, strlen(to));
+			while (t < n && (line[t] == ' ' || line[t] == '\t'))
+				t++;
+			t += strlen(from);
+			r = r ?: sbuf_add(&out, line + t, n - t) ?: sbuf_add(&out, "\n", 1);
+		} else if (n > 0) {
+			r = sbuf_add(&out, line, n) ?: sbuf_add(&out, "\n", 1);
+		}
+		i += n + 1;
+	}
+	if (r == 0 && !found)
+		r = -ENOENT;
+	if (r == 0 && has_to)
+		r = -EEXIST; /* two secrets for one identity: an operator decides */
+	if (r == 0)
+		r = atomic_write_file(dirname(dbuf), basename(bbuf), out.p ? out.p : "", out.len,
+				      0600, 0, 0);
+	free_secret(data, len);
+	free_secret(out.p, out.cap);
+	return r;
+}
+
+int totp_rekey(const char *usersfile, const char *from, const char *to)
+{
+	char lockpath[PATH_MAX];
+	int lockfd, r;
+
+	if (!totp_valid_user(from) || !totp_valid_user(to))
+		return -EINVAL;
+	lockfd = lock_usersfile(usersfile, lockpath, sizeof(lockpath));
+	if (lockfd < 0)
+		return lockfd;
+	r = rekey_locked(usersfile, from, to);
+	unlock_usersfile(lockfd, lockpath);
+	return r;
+}
+
+/*
+ * The time field of lines we check ourselves: UTC, "2026-12-01T03:58:30Z"
+ * (liboath writes local time with an "L", which repeats an hour when daylight
+ * saving time ends; our replay rule must not). Both are read.
+ */
+#define UTC_TIME_FMT "%Y-%m-%dT%H:%M:%SZ"
+#define OATH_TIME_FMT "%Y-%m-%dT%H:%M:%SL"
+
+static time_t parse_stamp(const char *s)
+{
+	struct tm tm = {0};
+	const char *end = strptime(s, UTC_TIME_FMT, &tm);
+
+	if (end && *end == '\0')
+		return timegm(&tm);
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, OATH_TIME_FMT, &tm);
+	tm.tm_isdst = -1;
+	return end && *end == '\0' ? mktime(&tm) : (time_t)-1;
+}
+
+/*
+ * Per-user throttle (RFC 6238 section 5.2, issue 8 finding 2): at most
+ * TOTP_MAX_FAILS failed codes per user per time step; after that the code is
+ * refused without being checked. The counts live in "FILE.attempts" (root,
+ * 0600, same checks as the usersfile) and change only under the usersfile
+ * lock, so parallel logins cannot race past the limit whatever the PAM stack
+ * says. Lines are "user step count"; only the current step's lines are kept.
+ */
+static int attempts_path(const char *usersfile, char *out, size_t n)
+{
+	return snprintf(out, n, "%s.attempts", usersfile) >= (int)n ? -ENAMETOOLONG : 0;
+}
+
+/* Failures recorded for user in step; 0 when none. Negative errno. */
+static int attempts_get(const char *usersfile, const char *user, long long step)
+{
+	char path[PATH_MAX], *data = NULL, *cur, *save = NULL;
+	size_t len = 0;
+	int r = attempts_path(usersfile, path, sizeof(path)), count = 0;
+
+	if (r == 0)
+		r = load_usersfile(path, &data, &len);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	for (cur = strtok_r(data, "\n", &save); cur; cur = strtok_r(NULL, "\n", &save)) {
+		char *f[4];
+		if (split_fields(cur, f, 4) == 3 && strcmp(f[0], user) == 0 &&
+		    strtoll(f[1], NULL, 10) == step)
+			count = (int)strtol(f[2], NULL, 10);
+	}
+	free(data);
+	return count < 0 ? 0 : count;
+}
+
+/*
+ * Record one more failure for user in step (or, with clear, forget user's
+ * failures after an accepted code, as pam_faillock does), dropping other
+ * steps' lines.
+ */
+static int attempts_update(const char *usersfile, const char *user, long long step, bool clear)
+{
+	char path[PATH_MAX], dbuf[PATH_MAX], bbuf[PATH_MAX], *data = NULL, *cur, *save = NULL;
+	char line[TOTP_MAX_USER + 48];
+	struct sbuf out = {0};
+	size_t len = 0;
+	int r = attempts_path(usersfile, path, sizeof(path)), count = 0;
+
+	if (r < 0)
+		return r;
+	snprintf(dbuf, sizeof(dbuf), "%s", path);
+	snprintf(bbuf, sizeof(bbuf), "%s", path);
+	r = load_usersfile(path, &data, &len);
+	if (r == -ENOENT)
+		r = 0;
+	for (cur = data ? strtok_r(data, "\n", &save) : NULL; r == 0 && cur;
+	     cur = strtok_r(NULL, "\n", &save)) {
+		char *f[4];
+		if (split_fields(cur, f, 4) != 3 || strtoll(f[1], NULL, 10) != step)
+			continue;
+		if (strcmp(f[0], user) == 0) {
+			count = (int)strtol(f[2], NULL, 10);
+			continue;
+		}
+		snprintf(line, sizeof(line), "%s %s %s\n", f[0], f[1], f[2]);
+		r = sbuf_add(&out, line, strlen(line));
+	}
+	if (r == 0 && !clear) {
+		snprintf(line, sizeof(line), "%s %lld %d\n", user, step, count + 1);
+		r = sbuf_add(&out, line, strlen(line));
+	}
+	if (r == 0)
+		r = atomic_write_file(dirname(dbuf), basename(bbuf), out.p ? out.p : "", out.len,
+				      0600, 0, 0);
+	free(data);
+	free(out.p);
+	return r;
+}
+
+/*
+ * Verify every secret here, in one critical section under the project's lock
+ * (issue 8 findings 5, 6): read the file, find the line, check the code with
+ * liboath's oath_totp_validate2(), refuse a step not later than the recorded
+ * one, record the accepted step in liboath's field layout (counter, otp, time)
+ * with an atomic rewrite, unlock. liboath's usersfile authentication is not
+ * used: it takes its own O_EXCL lock and checks outside ours.
+ */
+static int verify_locked(const char *usersfile, const char *user, const char *code, unsigned window,
+			 time_t now)
+{
+	unsigned char secret[TOTP_MAX_SECRET_BYTES];
+	char lockpath[PATH_MAX], line[96 + TOTP_MAX_USER + 2 * TOTP_MAX_SECRET_BYTES];
+	char *data = NULL, *cur, *save = NULL, stamp[32];
+	size_t len = 0, slen = 0;
+	int lockfd, r, pos = 0;
+
+	lockfd = lock_usersfile(usersfile, lockpath, sizeof(lockpath));
+	if (lockfd < 0)
+		return lockfd;
+	r = load_usersfile(usersfile, &data, &len);
+	if (r < 0)
+		goto out;
+	r = -ENOENT;
+	for (cur = strtok_r(data, "\n", &save); cur; cur = strtok_r(NULL, "\n", &save)) {
+		char *f[8];
+		unsigned period, digits;
+		size_t n;
+		long long last_step = -1, step, now_step;
+
+		if (line_is_comment(cur))
+			continue;
+		n = split_fields(cur, f, 8);
+		if (n < 4 || strcmp(f[1], user) != 0)
+			continue;
+		r = parse_type(f[0], &period, &digits);
+		if (r == 0 && period == 0)
+			r = -EBADMSG; /* event-based HOTP is liboath's business */
+		/* A PIN is a password liboath checks (we pass ""): like liboath, refuse. */
+		if (r == 0 && strcmp(f[2], "-") != 0)
+			r = -EACCES;
+		if (r == 0)
+			r = hex_decode(f[3], secret, sizeof(secret), &slen);
+		if (r < 0)
+			break;
+		if (n >= 7) {
+			time_t t = parse_stamp(f[6]);
+			if (t == (time_t)-1) {
+				r = -EBADMSG;
+				break;
+			}
+			last_step = (long long)(t / (time_t)period);
+		}
+		now_step = (long long)(now / (time_t)period);
+		r = attempts_get(usersfile, user, now_step);
+		if (r < 0)
+			break;
+		if (r >= TOTP_MAX_FAILS) {
+			r = -EUSERS; /* throttled: the code is not looked at */
+			break;
+		}
+		if (oath_init() != OATH_OK) {
+			r = -EIO;
+			break;
+		}
+		r = oath_totp_validate2((const char *)secret, slen, now, period, 0, window, &pos,
+					code);
+		oath_done();
+		if (r < 0) {
+			r = attempts_update(usersfile, user, now_step, false) ?: -EACCES;
+			break;
+		}
+		step = (long long)(now / (time_t)period) + pos;
+		/*
+		 * A recorded step beyond now + window was accepted while the clock
+		 * was ahead (issue 8 finding 13). Honouring it would refuse every
+		 * code as "already used" until the clock catches up: log the clock
+		 * error (no secret) and judge this code on its own.
+		 */
+		if (last_step > (long long)(now / (time_t)period) + (long long)window) {
+			syslog(LOG_AUTHPRIV | LOG_WARNING,
+			       "iam-login: totp: last accepted step for %s is %lld steps in "
+			       "the future; clock was ahead, ignoring it",
+			       user, last_step - (long long)(now / (time_t)period));
+			last_step = -1;
+		}
+		if (step <= last_step) {
+			r = attempts_update(usersfile, user, now_step, false) ?: -EALREADY;
+			break;
+		}
+		{
+			time_t at = (time_t)(step * period);
+			struct tm tm;
+			if (!gmtime_r(&at, &tm) ||
+			    strftime(stamp, sizeof(stamp), UTC_TIME_FMT, &tm) == 0) {
+				r = -EIO;
+				break;
+			}
+		}
+		/* a cut line would lose the time field, and with it the replay check */
+		if (snprintf(line, sizeof(line), "%s\t%s\t%s\t%s\t0\t%s\t%s\n", f[0], f[1], f[2],
+			     f[3], code, stamp) >= (int)sizeof(line)) {
+			explicit_bzero(line, sizeof(line));
+			r = -EBADMSG;
+			break;
+		}
+		r = rewrite_locked(usersfile, user, line);
+		explicit_bzero(line, sizeof(line));
+		if (r == 0 && attempts_get(usersfile, user, now_step) > 0)
+			(void)attempts_update(usersfile, user, now_step, true); /* best effort */
+		break;
+	}
+out:
+	unlock_usersfile(lockfd, lockpath);
+	explicit_bzero(secret, sizeof(secret));
+	free_secret(data, len);
+	return r;
+}
+
+int totp_verify_at(const char *usersfile, const char *user, const char *code, unsigned window,
+		   time_t now)
+{
+	struct totp_status st;
+	int r;
+
+	r = totp_status(usersfile, user, &st);
+	if (r < 0)
+		return r;
+	if (!code || !code_shape_ok(code, st.digits))
+		return -EINVAL;
+	return verify_locked(usersfile, user, code, window, now);
+}
+
+int totp_verify(const char *usersfile, const char *user, const char *code, unsigned window)
+{
+	return totp_verify_at(usersfile, user, code, window, time(NULL));
+}
+
+int totp_enrol(const char *usersfile, const char *user, const unsigned char *secret,
+	       size_t secret_len, unsigned digits, unsigned period)
+{
+	char line[64 + TOTP_MAX_USER + 2 * TOTP_MAX_SECRET_BYTES];
+	char secret_hex[2 * TOTP_MAX_SECRET_BYTES + 1];
+	int r;
+
+	if (!totp_valid_user(user))
+		return -EINVAL;
+	if (secret_len < 10 || secret_len > TOTP_MAX_SECRET_BYTES || digits < TOTP_MIN_DIGITS ||
+	    digits > TOTP_MAX_DIGITS || period == 0 || period > 3600)
+		return -EINVAL;
+	hex_encode_lower(secret, secret_len, secret_hex);
+	snprintf(line, sizeof(line), "HOTP/T%u/%u\t%s\t-\t%s\n", period, digits, user, secret_hex);
+	r = rewrite_usersfile(usersfile, user, line);
+	explicit_bzero(secret_hex, sizeof(secret_hex));
+	explicit_bzero(line, sizeof(line));
+	return r;
+}
+
+int totp_remove(const char *usersfile, const char *user)
+{
+	if (!totp_valid_user(user))
+		return -ENOENT;
+	return rewrite_usersfile(usersfile, user, NULL);
+}
+
+int totp_code_at(const unsigned char *secret, size_t secret_len, time_t t, unsigned digits,
+		 unsigned period, char *out, size_t outsz)
+{
+	int r;
+
+	if (digits < TOTP_MIN_DIGITS || digits > TOTP_MAX_DIGITS || outsz < digits + 1 ||
+	    period == 0)
+		return -EINVAL;
+	if (oath_init() != OATH_OK)
+		return -EIO;
+	r = oath_totp_generate((const char *)secret, secret_len, t, period, 0, digits, out);
+	oath_done();
+	return r == OATH_OK ? 0 : -EIO;
+}
+
+int totp_check_code(const unsigned char *secret, size_t secret_len, time_t now, unsigned digits,
+		    unsigned period, unsigned window, const char *code)
+{
+	int r;
+
+	if (!code || !code_shape_ok(code, digits) || period == 0)
+		return -EINVAL;
+	if (oath_init() != OATH_OK)
+		return -EIO;
+	r = oath_totp_validate((const char *)secret, secret_len, now, period, 0, window, code);
+	oath_done();
+	return r >= 0 ? 0 : -EACCES;
+}
+
+int totp_base32_encode(const unsigned char *in, size_t len, char **out)
+{
+	size_t olen = (len * 8 + 4) / 5, j = 0;
+	unsigned buf = 0, bits = 0;
+	char *s;
+
+	if (len > 4096)
+		return -EINVAL;
+	s = malloc(olen + 1);
+	if (!s)
+		return -ENOMEM;
+	for (size_t i = 0; i < len; i++) {
+		buf = (buf << 8) | in[i];
+		bits += 8;
+		while (bits >= 5) {
+			s[j++] = b32_alphabet[(buf >> (bits - 5)) & 31];
+			bits -= 5;
+		}
+	}
+	if (bits > 0)
+		s[j++] = b32_alphabet[(buf << (5 - bits)) & 31];
+	s[j] = '\0';
+	buf = 0;
+	*out = s;
+	return 0;
+}
+
+int totp_base32_decode(const char *in, unsigned char *out, size_t cap, size_t *outlen)
+{
+	unsigned buf = 0, bits = 0;
+	size_t n = 0;
+
+	for (const char *p = in; *p; p++) {
+		const char *pos;
+		char c = (char)toupper((unsigned char)*p);
+		if (c == '=' || c == ' ' || c == '-')
+			continue;
+		pos = strchr(b32_alphabet, c);
+		if (!pos || c == '\0') {
+			explicit_bzero(out, cap);
+			return -EINVAL;
+		}
+		buf = (buf << 5) | (unsigned)(pos - b32_alphabet);
+		bits += 5;
+		if (bits >= 8) {
+			if (n >= cap) {
+				explicit_bzero(out, cap);
+				return -E2BIG;
+			}
+			out[n++] = (unsigned char)(buf >> (bits - 8));
+			bits -= 8;
+		}
+	}
+	buf = 0;
+	*outlen = n;
+	return 0;
+}
+
+static int pct_encode(struct sbuf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	int r = 0;
+
+	for (; *s && r == 0; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (isascii(c) && (isalnum(c) || strchr("-._~", c))) {
+			r = sbuf_add(b, (const char *)&c, 1);
+		} else {
+			char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+			r = sbuf_add(b, e, 3);
+		}
+	}
+	return r;
+}
+
+int totp_uri(const char *issuer, const char *account, const char *secret_b32, unsigned digits,
+	     unsigned period, char **out)
+{
+	struct sbuf b = {0};
+	char tail[96];
+	int r;
+
+	if (!issuer || !*issuer || !account || !*account || !secret_b32 || !*secret_b32)
+		return -EINVAL;
+	snprintf(tail, sizeof(tail), "&algorithm=SHA1&digits=%u&period=%u", digits, period);
+	r = sbuf_add(&b, "otpauth://totp/", 15);
+	r = r ?: pct_encode(&b, issuer);
+	r = r ?: sbuf_add(&b, ":", 1);
+	r = r ?: pct_encode(&b, account);
+	r = r ?: sbuf_add(&b, "?secret=", 8);
+	r = r ?: sbuf_add(&b, secret_b32, strlen(secret_b32));
+	r = r ?: sbuf_add(&b, "&issuer=", 8);
+	r = r ?: pct_encode(&b, issuer);
+	r = r ?: sbuf_add(&b, tail, strlen(tail));
+	if (r < 0) {
+		free_secret(b.p, b.cap);
+		return r;
+	}
+	/* Hand out a buffer whose length matches its string so free_secret_str wipes it all. */
+	*out = strdup(b.p);
+	free_secret(b.p, b.cap);
+	return *out ? 0 : -ENOMEM;
+}
