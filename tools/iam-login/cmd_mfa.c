@@ -34,7 +34,7 @@ static const char mfa_help[] =
     "\n"
     "enroll USER\n"
     "  USER must be an IAM user in this host's directory snapshot (run 'iam-login\n"
-    "  sync' first). Makes a new 160-bit secret with OpenSSL's RNG, prints the\n"
+    "  sync' first). Makes a new 160-bit secret with the kernel's RNG, prints the\n"
     "  otpauth:// URI on its own line on standard output and, on a terminal, a QR\n"
     "  code to scan with an authenticator app. It then asks for the code the app\n"
     "  shows (not echoed on a terminal) and stores the secret only when that code\n"
