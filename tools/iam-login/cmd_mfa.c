@@ -80,6 +80,18 @@ struct enroll_opts {
 	const char *issuer;
 };
 
+/* The usersfile could not be read (r < 0): say why, and what EPERM and
+ * EUCLEAN ask of the administrator. */
+static void usersfile_error(const char *path, int r)
+{
+	fprintf(stderr, "iam-login mfa: %s: %s%s\n", path, strerror(-r),
+		r == -EPERM	? " (must be a regular file owned by root, mode 0600)"
+		: r == -EUCLEAN ? " (damaged: it holds a byte iam-login never writes, such as "
+				  "a NUL or a carriage return; nobody can log in with a code "
+				  "until it is fixed or restored by hand)"
+				: "");
+}
+
 /* Look user up in the snapshot; prints why not. */
 static int find_iam_user(const struct iam_config *cfg, const char *user, struct snap **snap,
 			 struct snap_user *u)
@@ -266,13 +278,7 @@ static int do_enroll(const struct iam_config *cfg, const char *user, const struc
 		return 1;
 	}
 	if (r < 0 && r != -ENOENT) {
-		fprintf(stderr, "iam-login mfa: %s: %s%s\n", cfg->mfa_usersfile, strerror(-r),
-			r == -EPERM ? " (must be a regular file owned by root, mode 0600)"
-			: r == -EUCLEAN
-			    ? " (damaged: it holds a byte iam-login never writes, such as "
-			      "a NUL or a carriage return; nobody can log in with a code "
-			      "until it is fixed or restored by hand)"
-			    : "");
+		usersfile_error(cfg->mfa_usersfile, r);
 		snap_close(snap);
 		return 1;
 	}
@@ -393,13 +399,7 @@ static int do_status(const struct iam_config *cfg, const char *user, bool iam)
 		printf("TOTP: not enrolled\n");
 		rc = 3;
 	} else {
-		fprintf(stderr, "iam-login mfa: %s: %s%s\n", cfg->mfa_usersfile, strerror(-r),
-			r == -EPERM ? " (must be a regular file owned by root, mode 0600)"
-			: r == -EUCLEAN
-			    ? " (damaged: it holds a byte iam-login never writes, such as "
-			      "a NUL or a carriage return; nobody can log in with a code "
-			      "until it is fixed or restored by hand)"
-			    : "");
+		usersfile_error(cfg->mfa_usersfile, r);
 		rc = 1;
 	}
 	if (iam && in_snap && list_iam_devices(cfg, u.iam_name) < 0 && rc != 1)
