@@ -168,9 +168,11 @@ $(AUTHKEYS): $(call obj,$(AUTHKEYS_SRCS)) $(AUTHKEYS_LIBS_A) $(AUTHKEYS_EXTRA_OB
 	$(CC) $(ALL_LDFLAGS) -pie -o $@ $(call obj,$(AUTHKEYS_SRCS)) $(AUTHKEYS_EXTRA_OBJS) \
 		$(AUTHKEYS_LIBS_A) $(AUTHKEYS_LIBS)
 
-$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(LIBCOMMON)
+# Every unit test links the shared scratch-file helpers (tests/unit/testutil.c).
+UNIT_HELPER_OBJS := $(BUILD)/obj/tests/unit/testutil.o
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(UNIT_HELPER_OBJS) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBCOMMON) $(PKG_LIBS) -lcmocka -lpthread
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(UNIT_HELPER_OBJS) $(LIBCOMMON) $(PKG_LIBS) -lcmocka -lpthread
 
 $(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)

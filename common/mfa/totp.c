@@ -657,6 +657,24 @@ int totp_remove(const char *usersfile, const char *user)
 	return rewrite_usersfile(usersfile, user, NULL);
 }
 
+/* getrandom(2) is libc: pam_iam.so links this file and must not need OpenSSL. */
+#include <sys/random.h>
+
+int totp_new_secret(unsigned char *secret, size_t len)
+{
+	ssize_t r;
+
+	do
+		r = getrandom(secret, len, 0);
+	while (r < 0 && errno == EINTR);
+	if (r < 0 || (size_t)r != len) {
+		/* never leave part of a secret behind for a caller to use by mistake */
+		explicit_bzero(secret, len);
+		return -EIO;
+	}
+	return 0;
+}
+
 int totp_code_at(const unsigned char *secret, size_t secret_len, time_t t, unsigned digits,
 		 unsigned period, char *out, size_t outsz)
 {

@@ -77,7 +77,7 @@ int totp_rekey(const char *usersfile, const char *from, const char *to);
 /* Remove user's line(s). 0, -ENOENT (not enrolled), -EPERM, -errno. */
 int totp_remove(const char *usersfile, const char *user);
 
-/* A new random secret from OpenSSL's RNG. 0 or -EIO. */
+/* len new random bytes from the kernel (getrandom). 0 or -EIO (nothing left in secret). */
 int totp_new_secret(unsigned char *secret, size_t len);
 
 /* The code for secret at time t (period seconds per step). out holds digits+1. */

@@ -263,26 +263,26 @@ fp=$(ssh-keygen -lf "$T/keys/new.pub" | cut -d' ' -f2)
 "$AK" --config "$C" alice "$fp" >"$T/refresh.out" 2>/dev/null
 check "new key offered while the list is fresh: printed at once" grep -qF -- "$(cut -d' ' -f2 <<<"$newkey")" "$T/refresh.out"
 check_eq "... with one more ListSSHPublicKeys" "$((before + 1))" "$(lists)"
+# spray_wrong_keys CONF: 100 concurrent logins as alice, each offering a random
+# fingerprint she does not have; returns when all have exited.
+spray_wrong_keys() {
+	local pids=() i
+	for i in $(seq 1 100); do
+		"$AK" --config "$1" alice "SHA256:$(head -c 32 /dev/urandom | base64 | tr -d '=')" >/dev/null 2>&1 &
+		pids+=($!)
+	done
+	wait "${pids[@]}" # not a bare wait: moto and the proxy are children too
+}
 # 100 concurrent logins offering keys alice does not have: one refresh at most
 # per interval (already spent above), so no further call
-pids=()
-for i in $(seq 1 100); do
-	"$AK" --config "$C" alice "SHA256:$(head -c 32 /dev/urandom | base64 | tr -d '=')" >/dev/null 2>&1 &
-	pids+=($!)
-done
-wait "${pids[@]}"
+spray_wrong_keys "$C"
 check_eq "100 concurrent wrong keys within refresh_min_interval: no further IAM call" "$((before + 1))" "$(lists)"
 # Once the interval has passed: 100 concurrent wrong keys make exactly one refresh.
 C_R2=$(conf r2 "$PROXY_URL" "allow_root = yes" "refresh_min_interval = 6" "deadline = 8")
 sleep 6.1 # the first refresh's claim (any config: one per user) is now older than 6 s
 b=$(lists)
 t0=$(date +%s)
-pids=()
-for i in $(seq 1 100); do
-	"$AK" --config "$C_R2" alice "SHA256:$(head -c 32 /dev/urandom | base64 | tr -d '=')" >/dev/null 2>&1 &
-	pids+=($!)
-done
-wait "${pids[@]}"
+spray_wrong_keys "$C_R2"
 # one refresh per started interval: on a loaded machine the spray may outlast one
 span=$(($(date +%s) - t0))
 made=$(($(lists) - b))

@@ -12,24 +12,11 @@
 #include <unistd.h>
 
 #include "config/config.h"
-#include "tmppath.h"
-
-static char *write_conf(const char *text, mode_t mode)
-{
-	char buf[4096];
-	char *path = strdup(tmp_template(buf, sizeof(buf), "iam-login-test-conf"));
-	int fd = mkstemp(path);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	assert_int_equal(fchmod(fd, mode), 0);
-	close(fd);
-	return path;
-}
+#include "testutil.h"
 
 static int load(const char *text, struct iam_config *cfg, struct config_error *err)
 {
-	char *path = write_conf(text, 0644);
+	char *path = tu_mkstemp_text("iam-login-test-conf", text, 0644);
 	int r;
 
 	assert_int_equal(config_defaults(cfg), 0);
@@ -157,11 +144,11 @@ static void test_insecure_file_refused(void **state)
 {
 	struct iam_config cfg;
 	struct config_error err;
-	char *path = write_conf("[aws]\n", 0666);
+	char *path = tu_mkstemp_text("iam-login-test-conf", "[aws]\n", 0666);
 
 	(void)state;
 	unsetenv("IAM_LOGIN_TEST_MODE");
-	/* fchmod in write_conf is subject to nothing; but umask is not involved either */
+	/* fchmod in tu_mkstemp_text is subject to nothing; but umask is not involved either */
 	chmod(path, 0666);
 	assert_int_equal(config_defaults(&cfg), 0);
 	assert_int_equal(config_load(path, &cfg, &err), -EPERM);

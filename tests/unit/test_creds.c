@@ -13,25 +13,15 @@
 #include "aws/aws.h"
 #include "config/config.h"
 #include "aws/creds.h"
-#include "tmppath.h"
+#include "testutil.h"
 
 static char dir[200];
 static char cred_path[256], conf_path[256];
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	if (!mkdtemp(tmp_template(dir, sizeof(dir), "test_creds")))
-		return -1;
+	tu_mkdtemp(dir, sizeof(dir), "test_creds");
 	snprintf(cred_path, sizeof(cred_path), "%s/credentials", dir);
 	snprintf(conf_path, sizeof(conf_path), "%s/config", dir);
 	unsetenv("AWS_ACCESS_KEY_ID");
@@ -48,9 +38,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	unlink(cred_path);
-	unlink(conf_path);
-	rmdir(dir);
+	tu_rm_tree(dir);
 	return 0;
 }
 
@@ -90,8 +78,8 @@ static void test_profile_parse(void **state)
 	struct aws_error err;
 
 	(void)state;
-	write_file(cred_path, CREDS);
-	write_file(conf_path, CONFIG);
+	tu_write_text(cred_path, CREDS, 0600);
+	tu_write_text(conf_path, CONFIG, 0600);
 	assert_int_equal(profile_load(cred_path, conf_path, "default", &p, &err), 0);
 	assert_string_equal(p.access_key, "AKIADEFAULT000000000"); /* credentials file wins */
 	assert_string_equal(p.secret_key, "defaultsecret");
@@ -124,14 +112,14 @@ static void test_profile_malformed(void **state)
 	struct aws_error err;
 
 	(void)state;
-	write_file(cred_path, "[default]\naws_access_key_id AKIA\n");
+	tu_write_text(cred_path, "[default]\naws_access_key_id AKIA\n", 0600);
 	assert_int_equal(profile_load(cred_path, NULL, "default", &p, &err), -EBADMSG);
 	assert_non_null(strstr(err.message, ":2: expected key = value"));
-	write_file(cred_path, "[default\naws_access_key_id = AKIA\n");
+	tu_write_text(cred_path, "[default\naws_access_key_id = AKIA\n", 0600);
 	assert_int_equal(profile_load(cred_path, NULL, "default", &p, &err), -EBADMSG);
 	assert_non_null(strstr(err.message, "unterminated section"));
 	/* other profiles' sections are not parsed, so their junk does not matter */
-	write_file(cred_path, "[a]\njunk\n[default]\naws_access_key_id = AKIA0000\n");
+	tu_write_text(cred_path, "[a]\njunk\n[default]\naws_access_key_id = AKIA0000\n", 0600);
 	assert_int_equal(profile_load(cred_path, NULL, "default", &p, &err), 0);
 	profile_free(&p);
 }
@@ -144,8 +132,8 @@ static void test_env_precedence(void **state)
 
 	(void)state;
 	assert_int_equal(config_defaults(&cfg), 0);
-	write_file(cred_path, CREDS);
-	write_file(conf_path, CONFIG);
+	tu_write_text(cred_path, CREDS, 0600);
+	tu_write_text(conf_path, CONFIG, 0600);
 	setenv("AWS_SHARED_CREDENTIALS_FILE", cred_path, 1);
 	setenv("AWS_CONFIG_FILE", conf_path, 1);
 
@@ -232,13 +220,14 @@ static void test_role_profile_errors(void **state)
 
 	(void)state;
 	assert_int_equal(config_defaults(&cfg), 0);
-	write_file(conf_path,
-		   "[profile a]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = b\n"
-		   "[profile b]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = a\n"
-		   "[profile both]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = a\n"
-		   "credential_source = Environment\n"
-		   "[profile bad]\nrole_arn = arn:aws:iam::1:role/r\n"
-		   "credential_source = Somewhere\n");
+	tu_write_text(conf_path,
+		      "[profile a]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = b\n"
+		      "[profile b]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = a\n"
+		      "[profile both]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = a\n"
+		      "credential_source = Environment\n"
+		      "[profile bad]\nrole_arn = arn:aws:iam::1:role/r\n"
+		      "credential_source = Somewhere\n",
+		      0600);
 	setenv("AWS_CONFIG_FILE", conf_path, 1);
 	setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent", 1);
 	setenv("AWS_PROFILE", "a", 1);

@@ -13,7 +13,7 @@
 #include "config/config.h"
 #include "directory/dirbuild.h"
 #include "directory/ids.h"
-#include "tmppath.h"
+#include "testutil.h"
 #include "directory/users_group.h"
 
 #define MAXU 16
@@ -78,14 +78,7 @@ static void join(struct iam_user *u, const char *group)
 
 static char *write_tmp(const char *text)
 {
-	char buf[4096];
-	char *path = strdup(tmp_template(buf, sizeof(buf), "iam-dirbuild-test"));
-	int fd = mkstemp(path);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	return path;
+	return tu_mkstemp_text("iam-dirbuild-test", text, 0600);
 }
 
 static struct fixture *setup_fixture(void)

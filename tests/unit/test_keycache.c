@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "keys/keycache.h"
-#include "tmppath.h"
+#include "testutil.h"
 
 #define ED "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEMnxRZ0xqOkUfTYNQW2c0ofbnZDTe7q96UUTISbDvFk"
 #define ED_FP "SHA256:/6XzuAO2VV3xrSb15lhNWxo8jGZI6eU48XPEteBKkeo"
@@ -219,9 +219,8 @@ static int setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
 
-	tmp_template(e->dir, sizeof(e->dir), "kc-test");
-	if (!mkdtemp(e->dir))
-		return -1;
+	assert_non_null(e);
+	tu_mkdtemp(e->dir, sizeof(e->dir), "kc-test");
 	chmod(e->dir, 0700);
 	snprintf(e->fake.countfile, sizeof(e->fake.countfile), "%s.calls", e->dir);
 	unlink(e->fake.countfile);
@@ -242,11 +241,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct env *e = *state;
-	char cmd[600];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", e->dir, e->fake.countfile);
-	if (system(cmd) != 0)
-		return -1;
+	tu_rm_tree(e->dir);
+	tu_rm_tree(e->fake.countfile);
 	free(e);
 	return 0;
 }
@@ -400,7 +397,6 @@ static void test_get_foreign_and_corrupt(void **state)
 	struct kc_result res;
 	struct kc_entry other;
 	char path[300];
-	FILE *f;
 
 	/* an entry of another IAM user with the same Linux name is not used */
 	make_entry(&other, fake_now, true);
@@ -415,9 +411,7 @@ static void test_get_foreign_and_corrupt(void **state)
 
 	/* a corrupt file is discarded, never trusted */
 	snprintf(path, sizeof(path), "%s/u_alice.keys", e->dir);
-	f = fopen(path, "w");
-	fprintf(f, HDR "key APKA1 Active command=\"sh\" " ED "\nend\n");
-	fclose(f);
+	tu_write_text(path, HDR "key APKA1 Active command=\"sh\" " ED "\nend\n", 0644);
 	fake_now += 60; /* past the pause after the failure above */
 	get(e, &res);
 	assert_int_equal(res.source, KC_SRC_NONE);
@@ -452,8 +446,9 @@ static void test_root_planted_links(void **state)
 	struct env *e = *state;
 	const char *names[] = {"u_alice.fail", "u_alice.lock"};
 	struct kc_result res;
-	char victim[300], link_path[300], buf[32];
+	char victim[300], link_path[300], *back;
 	struct stat st;
+	size_t len;
 
 	if (geteuid() != 0) {
 		skip();
@@ -461,10 +456,7 @@ static void test_root_planted_links(void **state)
 	}
 	snprintf(victim, sizeof(victim), "%s.victim", e->dir);
 	for (size_t i = 0; i < 2; i++) {
-		int fd = open(victim, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		assert_true(fd >= 0);
-		assert_int_equal(write(fd, "precious\n", 9), 9);
-		close(fd);
+		tu_write_text(victim, "precious\n", 0600);
 		assert_int_equal(chown(e->dir, 12345, 12345), 0);
 		snprintf(link_path, sizeof(link_path), "%s/%s", e->dir, names[i]);
 		unlink(link_path); /* the lock file the first round created */
@@ -475,11 +467,10 @@ static void test_root_planted_links(void **state)
 		assert_int_equal(stat(victim, &st), 0);
 		assert_int_equal(st.st_uid, 0);
 		assert_int_equal(st.st_size, 9);
-		fd = open(victim, O_RDONLY);
-		assert_true(fd >= 0);
-		assert_int_equal(read(fd, buf, sizeof(buf)), 9);
-		close(fd);
-		assert_memory_equal(buf, "precious\n", 9);
+		back = tu_read_file(victim, &len);
+		assert_int_equal(len, 9);
+		assert_memory_equal(back, "precious\n", 9);
+		free(back);
 		unlink(link_path);
 		unlink(victim);
 		kc_entry_free(&res.entry);

@@ -21,8 +21,8 @@
 /* Paths here are bounded by PATH_MAX and checked by access(); truncation only fails a lookup. */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 
-#include "base/fileutil.h"
 #include "aws/sigv4.h"
+#include "testutil.h"
 
 #define MAX_CASES 128
 #define MAX_HDRS 32
@@ -56,13 +56,9 @@ static char vectors_dir[PATH_MAX];
 static char *slurp(const char *dir, const char *name, const char *ext)
 {
 	char path[PATH_MAX];
-	char *data = NULL;
-	size_t len;
 
 	snprintf(path, sizeof(path), "%s/%s.%s", dir, name, ext);
-	if (read_file_bounded(path, 1 << 20, &data, &len) < 0)
-		return NULL;
-	return data;
+	return tu_try_read_file(path, NULL);
 }
 
 struct parsed_req {

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "tmppath.h"
+#include "testutil.h"
 
 static char tmpdir[200];
 static char snappath[256];
@@ -121,8 +121,7 @@ static void make_model(struct dir_model *m)
 static int setup(void **state)
 {
 	(void)state;
-	if (!mkdtemp(tmp_template(tmpdir, sizeof(tmpdir), "test_snapshot")))
-		return -1;
+	tu_mkdtemp(tmpdir, sizeof(tmpdir), "test_snapshot");
 	snprintf(snappath, sizeof(snappath), "%s/%s", tmpdir, IAM_SNAPSHOT_NAME);
 	return 0;
 }
@@ -130,8 +129,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	unlink(snappath);
-	rmdir(tmpdir);
+	tu_rm_tree(tmpdir);
 	return 0;
 }
 

@@ -23,7 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "tmppath.h"
+#include "testutil.h"
 
 static char tmpdir[200];
 static char path[256];
@@ -116,14 +116,10 @@ static void fix_checksum(uint8_t *img, size_t len)
 static void write_img(const uint8_t *img, size_t len)
 {
 	char tmp[300];
-	int fd;
 
 	/* a new inode each time, like the real writer (rename over) */
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, img, len), (ssize_t)len);
-	close(fd);
+	tu_write_file(tmp, img, len, 0644);
 	assert_int_equal(rename(tmp, path), 0);
 }
 
@@ -218,39 +214,23 @@ static int exercise(const uint8_t *img, size_t len)
 static int setup(void **state)
 {
 	struct dir_model m;
-	FILE *f;
-	long n;
 
 	(void)state;
-	if (!mkdtemp(tmp_template(tmpdir, sizeof(tmpdir), "test_snapshot_hostile")))
-		return -1;
+	tu_mkdtemp(tmpdir, sizeof(tmpdir), "test_snapshot_hostile");
 	snprintf(path, sizeof(path), "%s/%s", tmpdir, IAM_SNAPSHOT_NAME);
 	make_small_model(&m);
 	if (snapshot_write(tmpdir, &m, NULL) < 0)
 		return -1;
 	dir_model_free(&m);
-	f = fopen(path, "rb");
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	base_len = (size_t)n;
-	base_img = malloc(base_len);
-	if (fread(base_img, 1, base_len, f) != base_len)
-		return -1;
-	fclose(f);
+	base_img = (uint8_t *)tu_read_file(path, &base_len);
 	alarm(600); /* a hang fails the run */
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char tmp[300];
-
 	(void)state;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	unlink(tmp);
-	unlink(path);
-	rmdir(tmpdir);
+	tu_rm_tree(tmpdir);
 	free(base_img);
 	printf("# opened %lu damaged images, rejected %lu\n", opened_ok, rejected);
 	return 0;

@@ -18,7 +18,7 @@
 
 #include "base/fileutil.h"
 #include "mfa/totp.h"
-#include "tmppath.h"
+#include "testutil.h"
 
 /* RFC 6238 appendix B: the SHA-1 seed is the ASCII string "12345678901234567890". */
 static const unsigned char rfc_seed[] = "12345678901234567890";
@@ -33,8 +33,7 @@ static int tmp_setup(void **state)
 	struct tmp *t = calloc(1, sizeof(*t));
 
 	assert_non_null(t);
-	tmp_template(t->dir, sizeof(t->dir), "test_totp");
-	assert_non_null(mkdtemp(t->dir));
+	tu_mkdtemp(t->dir, sizeof(t->dir), "test_totp");
 	snprintf(t->file, sizeof(t->file), "%s/totp.users", t->dir);
 	*state = t;
 	return 0;
@@ -43,32 +42,10 @@ static int tmp_setup(void **state)
 static int tmp_teardown(void **state)
 {
 	struct tmp *t = *state;
-	char cmd[600];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
-	if (system(cmd) != 0)
-		return -1;
+	tu_rm_tree(t->dir);
 	free(t);
 	return 0;
-}
-
-static char *slurp(const char *path)
-{
-	char *data = NULL;
-	size_t len;
-
-	assert_int_equal(read_file_bounded(path, 1 << 20, &data, &len), 0);
-	return data;
-}
-
-static void spit(const char *path, const char *text, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	assert_int_equal(fchmod(fd, mode), 0);
-	close(fd);
 }
 
 static void test_base32_rfc4648(void **state)
@@ -203,10 +180,10 @@ static void test_enrol_preserves_other_lines(void **state)
 	struct stat sb;
 	char *text;
 
-	spit(t->file, before, 0600);
+	tu_write_text(t->file, before, 0600);
 	memset(secret, 0xab, sizeof(secret));
 	assert_int_equal(totp_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), 0);
-	text = slurp(t->file);
+	text = tu_read_file(t->file, NULL);
 	assert_string_equal(text,
 			    "# managed by iam-login\n"
 			    "HOTP/T30/6\tbob\t-\t2222222222222222222222222222222222222222\t0\t"
@@ -236,7 +213,7 @@ static void test_enrol_preserves_other_lines(void **state)
 
 	assert_int_equal(totp_remove(t->file, "bob"), 0);
 	assert_int_equal(totp_remove(t->file, "bob"), -ENOENT);
-	text = slurp(t->file);
+	text = tu_read_file(t->file, NULL);
 	assert_string_equal(text,
 			    "# managed by iam-login\n"
 			    "HOTP/T30/6\tcarol\t-\t3333333333333333333333333333333333333333\n"
@@ -272,7 +249,8 @@ static void test_refuses_insecure_file(void **state)
 	struct totp_status st;
 	char link[300];
 
-	spit(t->file, "HOTP/T30/6\talice\t-\t1111111111111111111111111111111111111111\n", 0644);
+	tu_write_text(t->file, "HOTP/T30/6\talice\t-\t1111111111111111111111111111111111111111\n",
+		      0644);
 	assert_int_equal(totp_usersfile_check(t->file), -EPERM);
 	assert_int_equal(totp_status(t->file, "alice", &st), -EPERM);
 	assert_int_equal(totp_verify(t->file, "alice", "123456", 1), -EPERM);
@@ -403,7 +381,7 @@ static void test_verify_long_secret(void **state)
 	assert_int_equal(totp_code_at(shorts, sizeof(shorts), now, 6, 30, code, 16), 0);
 	assert_int_equal(totp_verify(t->file, "bob", code, 1), 0);
 	assert_int_equal(totp_verify(t->file, "bob", code, 1), -EALREADY);
-	text = slurp(t->file);
+	text = tu_read_file(t->file, NULL);
 	assert_non_null(strstr(text, "\talice\t-\t"));
 	free(text);
 	explicit_bzero(secret, sizeof(secret));
@@ -434,7 +412,7 @@ static void test_stale_lock_file(void **state)
 	snprintf(lock, sizeof(lock), "%s.lock", t->file);
 	snprintf(ourlock, sizeof(ourlock), "%s.iam-lock", t->file);
 	assert_int_equal(totp_new_secret(secret, sizeof(secret)), 0);
-	spit(lock, "", 0600); /* liboath's leftover: irrelevant to us */
+	tu_write_text(lock, "", 0600); /* liboath's leftover: irrelevant to us */
 	assert_int_equal(totp_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), 0);
 	assert_int_equal(totp_status(t->file, "alice", &st), 0);
 	assert_int_equal(totp_code_at(secret, sizeof(secret), time(NULL), 6, 30, code, 16), 0);
@@ -610,19 +588,19 @@ static void test_long_secret_line_rules(void **state)
 	assert_int_equal(totp_code_at(secret, sizeof(secret), time(NULL), 6, 30, code, 16), 0);
 
 	snprintf(text, sizeof(text), "HOTP/T30/6\talice\t1234\t%s\n", hex);
-	spit(t->file, text, 0600);
+	tu_write_text(t->file, text, 0600);
 	assert_int_equal(totp_verify(t->file, "alice", code, 1), -EACCES);
-	after = slurp(t->file);
+	after = tu_read_file(t->file, NULL);
 	assert_string_equal(after, text);
 	free(after);
 
 	/* "HOTP/T30/000...06": a valid type, longer than the rewritten line allows */
 	snprintf(type, sizeof(type), "HOTP/T30/%0300d", 6);
 	snprintf(text, sizeof(text), "%s\talice\t-\t%s\n", type, hex);
-	spit(t->file, text, 0600);
+	tu_write_text(t->file, text, 0600);
 	assert_int_equal(totp_verify(t->file, "alice", code, 1), -EBADMSG);
 	assert_int_equal(totp_verify(t->file, "alice", code, 1), -EBADMSG);
-	after = slurp(t->file);
+	after = tu_read_file(t->file, NULL);
 	assert_string_equal(after, text);
 	free(after);
 	explicit_bzero(secret, sizeof(secret));
@@ -652,7 +630,7 @@ static void test_hostile_lines(void **state)
 	    "HOTP/T30/6\tbadtime\t-\t%.80s\t0\t123456\tyesterday\n"
 	    "\n\n   \n",
 	    longhex, longhex);
-	spit(t->file, text, 0600);
+	tu_write_text(t->file, text, 0600);
 	assert_int_equal(totp_status(t->file, "short", &st), -ENOENT);
 	assert_int_equal(totp_status(t->file, "zerostep", &st), -EBADMSG);
 	assert_int_equal(totp_status(t->file, "ninetynine", &st), -EBADMSG);
@@ -664,7 +642,7 @@ static void test_hostile_lines(void **state)
 	assert_int_equal(totp_verify(t->file, "badtime", "123456", 1), -EBADMSG);
 	/* an enrolment keeps every other line as it was (blank lines dropped) */
 	assert_int_equal(totp_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), 0);
-	after = slurp(t->file);
+	after = tu_read_file(t->file, NULL);
 	assert_non_null(strstr(after, "HOTP/T30/6\tshort\n"));
 	assert_non_null(strstr(after, "HOTP/T0/6\tzerostep\t-\t00112233445566778899\n"));
 	assert_non_null(strstr(after, longhex));
@@ -681,17 +659,6 @@ static void test_hostile_lines(void **state)
 	}
 	assert_int_equal(totp_status(t->file, "alice", &st), -EFBIG);
 	assert_int_equal(totp_verify(t->file, "alice", "123456", 1), -EFBIG);
-}
-
-/* Write exactly len bytes (a NUL included) as the usersfile, root 0600. */
-static void spit_bytes(const char *path, const char *data, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, len), (ssize_t)len);
-	assert_int_equal(fchmod(fd, 0600), 0);
-	close(fd);
 }
 
 /*
@@ -712,7 +679,7 @@ static void test_damaged_bytes(void **state)
 	struct totp_status st;
 	char *text;
 
-	spit_bytes(t->file, nul, sizeof(nul) - 1);
+	tu_write_file(t->file, nul, sizeof(nul) - 1, 0600);
 	assert_int_equal(totp_status(t->file, "alice", &st), -EUCLEAN);
 	assert_int_equal(totp_status(t->file, "bob", &st), -EUCLEAN);
 	assert_int_equal(totp_verify(t->file, "alice", "123456", 1), -EUCLEAN);
@@ -720,32 +687,34 @@ static void test_damaged_bytes(void **state)
 	assert_int_equal(totp_remove(t->file, "alice"), -EUCLEAN);
 	{
 		/* nothing was rewritten: the damaged bytes are still all there */
-		int fd = open(t->file, O_RDONLY);
-		char buf[256];
-		assert_int_equal(read(fd, buf, sizeof(buf)), (ssize_t)(sizeof(nul) - 1));
-		assert_memory_equal(buf, nul, sizeof(nul) - 1);
-		close(fd);
+		size_t len;
+		char *back = tu_read_file(t->file, &len);
+		assert_int_equal(len, sizeof(nul) - 1);
+		assert_memory_equal(back, nul, sizeof(nul) - 1);
+		free(back);
 	}
 	/* a carriage return, a DEL, a high byte: the same */
-	spit(t->file, "HOTP/T30/6\talice\t-\t1111111111111111111111111111111111111111\r\n", 0600);
+	tu_write_text(t->file, "HOTP/T30/6\talice\t-\t1111111111111111111111111111111111111111\r\n",
+		      0600);
 	assert_int_equal(totp_status(t->file, "alice", &st), -EUCLEAN);
-	spit(t->file, "# \x7f\nHOTP/T30/6\talice\t-\t1111111111111111111111111111111111111111\n",
-	     0600);
+	tu_write_text(t->file,
+		      "# \x7f\nHOTP/T30/6\talice\t-\t1111111111111111111111111111111111111111\n",
+		      0600);
 	assert_int_equal(totp_status(t->file, "alice", &st), -EUCLEAN);
-	spit(t->file, "# caf\xc3\xa9\n", 0600);
+	tu_write_text(t->file, "# caf\xc3\xa9\n", 0600);
 	assert_int_equal(totp_status(t->file, "alice", &st), -EUCLEAN);
 
 	/* Leading blanks: the reader and the rewriter agree on which line is whose,
 	 * so `mfa remove` clears the very line that status finds. */
-	spit(t->file,
-	     "  # a comment with blanks before it\n"
-	     "  HOTP/T30/6\talice\t-\t1111111111111111111111111111111111111111\n"
-	     "HOTP/T30/6\tbob\t-\t2222222222222222222222222222222222222222\n",
-	     0600);
+	tu_write_text(t->file,
+		      "  # a comment with blanks before it\n"
+		      "  HOTP/T30/6\talice\t-\t1111111111111111111111111111111111111111\n"
+		      "HOTP/T30/6\tbob\t-\t2222222222222222222222222222222222222222\n",
+		      0600);
 	assert_int_equal(totp_status(t->file, "alice", &st), 0);
 	assert_int_equal(totp_remove(t->file, "alice"), 0);
 	assert_int_equal(totp_status(t->file, "alice", &st), -ENOENT);
-	text = slurp(t->file);
+	text = tu_read_file(t->file, NULL);
 	assert_null(strstr(text, "alice"));
 	assert_non_null(strstr(text, "  # a comment with blanks before it\n"));
 	assert_non_null(strstr(text, "\tbob\t"));

@@ -34,10 +34,27 @@ void doctor_report(struct doctor *d, const char *level, const char *fmt, ...)
 	putchar('\n');
 }
 
-/* Does a file contain a line whose first word is key and that names word? */
-static bool file_line_has(const char *path, const char *key, const char *word)
+/* Is word one of the blank-separated words of s, or the last part of a path
+ * there (PAM lines may name a module by its full path)? */
+static bool names_word(char *s, const char *word)
 {
-	char line[1024];
+	size_t wn = strlen(word);
+	char *save = NULL;
+
+	for (char *tok = strtok_r(s, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save)) {
+		size_t tn = strlen(tok);
+
+		if (strcmp(tok, word) == 0 ||
+		    (tn > wn && tok[tn - wn - 1] == '/' && strcmp(tok + tn - wn, word) == 0))
+			return true;
+	}
+	return false;
+}
+
+bool doctor_file_has(const char *path, const char *key, const char *word, int depth)
+{
+	const char *slash = strrchr(path, '/');
+	char line[1024], inc[256], sub[PATH_MAX];
 	bool found = false;
 	FILE *f = fopen(path, "re");
 
@@ -45,11 +62,20 @@ static bool file_line_has(const char *path, const char *key, const char *word)
 		return false;
 	while (!found && fgets(line, sizeof(line), f)) {
 		char *p = line + strspn(line, " \t");
-		if (*p == '#' || strncmp(p, key, strlen(key)) != 0)
+
+		if (*p == '#')
 			continue;
-		for (char *tok = strtok(p + strlen(key), " \t\n"); tok; tok = strtok(NULL, " \t\n"))
-			if (strcmp(tok, word) == 0)
-				found = true;
+		if (depth > 0 && sscanf(p, "@include %255s", inc) == 1 && !strchr(inc, '/')) {
+			/* the included file is a sibling: /etc/pam.d/common-auth */
+			if (slash)
+				snprintf(sub, sizeof(sub), "%.*s/%s", (int)(slash - path), path,
+					 inc);
+			else
+				snprintf(sub, sizeof(sub), "%s", inc);
+			found = doctor_file_has(sub, key, word, depth - 1);
+		} else if (strncmp(p, key, strlen(key)) == 0) {
+			found = names_word(p + strlen(key), word);
+		}
 	}
 	fclose(f);
 	return found;
@@ -186,14 +212,14 @@ int cmd_doctor(int argc, char **argv, const struct cli_ctx *ctx)
 	report(&d, "ok", "config %s", ctx->config_path);
 	check_snapshot(&d, &cfg);
 
-	if (file_line_has("/etc/nsswitch.conf", "passwd:", "iam") &&
-	    file_line_has("/etc/nsswitch.conf", "group:", "iam"))
+	if (doctor_file_has("/etc/nsswitch.conf", "passwd:", "iam", 0) &&
+	    doctor_file_has("/etc/nsswitch.conf", "group:", "iam", 0))
 		report(&d, "ok", "nsswitch.conf: passwd and group use iam");
 	else
 		report(&d, "WARN",
 		       "nsswitch.conf: add 'iam' after 'files' to passwd: and group: "
 		       "(see conf/nsswitch.conf)");
-	if (!file_line_has("/etc/nsswitch.conf", "initgroups:", "iam"))
+	if (!doctor_file_has("/etc/nsswitch.conf", "initgroups:", "iam", 0))
 		report(&d, "WARN", "nsswitch.conf: 'initgroups: files iam' makes id/sudo faster");
 
 	if (stat("/etc/ssh/sshd_config.d/iam-login.conf", &st) == 0)

@@ -34,7 +34,7 @@ static const char mfa_help[] =
     "\n"
     "enroll USER\n"
     "  USER must be an IAM user in this host's directory snapshot (run 'iam-login\n"
-    "  sync' first). Makes a new 160-bit secret with OpenSSL's RNG, prints the\n"
+    "  sync' first). Makes a new 160-bit secret with the kernel's RNG, prints the\n"
     "  otpauth:// URI on its own line on standard output and, on a terminal, a QR\n"
     "  code to scan with an authenticator app. It then asks for the code the app\n"
     "  shows (not echoed on a terminal) and stores the secret only when that code\n"
@@ -79,6 +79,18 @@ struct enroll_opts {
 	bool confirm, qr, force, iam;
 	const char *issuer;
 };
+
+/* The usersfile could not be read (r < 0): say why, and what EPERM and
+ * EUCLEAN ask of the administrator. */
+static void usersfile_error(const char *path, int r)
+{
+	fprintf(stderr, "iam-login mfa: %s: %s%s\n", path, strerror(-r),
+		r == -EPERM	? " (must be a regular file owned by root, mode 0600)"
+		: r == -EUCLEAN ? " (damaged: it holds a byte iam-login never writes, such as "
+				  "a NUL or a carriage return; nobody can log in with a code "
+				  "until it is fixed or restored by hand)"
+				: "");
+}
 
 /* Look user up in the snapshot; prints why not. */
 static int find_iam_user(const struct iam_config *cfg, const char *user, struct snap **snap,
@@ -266,13 +278,7 @@ static int do_enroll(const struct iam_config *cfg, const char *user, const struc
 		return 1;
 	}
 	if (r < 0 && r != -ENOENT) {
-		fprintf(stderr, "iam-login mfa: %s: %s%s\n", cfg->mfa_usersfile, strerror(-r),
-			r == -EPERM ? " (must be a regular file owned by root, mode 0600)"
-			: r == -EUCLEAN
-			    ? " (damaged: it holds a byte iam-login never writes, such as "
-			      "a NUL or a carriage return; nobody can log in with a code "
-			      "until it is fixed or restored by hand)"
-			    : "");
+		usersfile_error(cfg->mfa_usersfile, r);
 		snap_close(snap);
 		return 1;
 	}
@@ -393,13 +399,7 @@ static int do_status(const struct iam_config *cfg, const char *user, bool iam)
 		printf("TOTP: not enrolled\n");
 		rc = 3;
 	} else {
-		fprintf(stderr, "iam-login mfa: %s: %s%s\n", cfg->mfa_usersfile, strerror(-r),
-			r == -EPERM ? " (must be a regular file owned by root, mode 0600)"
-			: r == -EUCLEAN
-			    ? " (damaged: it holds a byte iam-login never writes, such as "
-			      "a NUL or a carriage return; nobody can log in with a code "
-			      "until it is fixed or restored by hand)"
-			    : "");
+		usersfile_error(cfg->mfa_usersfile, r);
 		rc = 1;
 	}
 	if (iam && in_snap && list_iam_devices(cfg, u.iam_name) < 0 && rc != 1)

@@ -17,7 +17,7 @@ int cli_load_config(const struct cli_ctx *ctx, struct iam_config *cfg);
 
 typedef int (*cli_command_fn)(int argc, char **argv, const struct cli_ctx *ctx);
 
-/* Defined weak in main.c so a subcommand lives in its own file (cmd_NAME.c). */
+/* One file each (cmd_NAME.c); main.c's table names every one, so each must link. */
 int cmd_whoami(int argc, char **argv, const struct cli_ctx *ctx);
 int cmd_users(int argc, char **argv, const struct cli_ctx *ctx);
 int cmd_groups(int argc, char **argv, const struct cli_ctx *ctx);

@@ -2,6 +2,8 @@
 #ifndef IAM_LOGIN_DOCTOR_H
 #define IAM_LOGIN_DOCTOR_H
 
+#include <stdbool.h>
+
 struct iam_config;
 
 struct doctor {
@@ -15,6 +17,13 @@ struct doctor {
 
 void doctor_report(struct doctor *d, const char *level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/*
+ * Does path have a line, not a comment, that starts with key ("" for any) and
+ * names word (a whole word, or a path ending in /word)? With depth > 0, an
+ * "@include NAME" line reads the sibling file NAME too, depth levels down.
+ */
+bool doctor_file_has(const char *path, const char *key, const char *word, int depth);
 
 /*
  * sshd as it will really run (sshd -T, and -C for a local and an IAM user):

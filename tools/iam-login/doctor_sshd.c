@@ -343,52 +343,27 @@ void doctor_check_sshd(struct doctor *d, const struct iam_config *cfg)
 	check_local_accounts(d);
 }
 
-/*
- * Does /etc/pam.d/SERVICE (or a file it @includes, one level down, as
- * Debian's common-* are) name module on a line that is not a comment?
- */
-static bool pam_stack_has(const char *dir, const char *service, const char *module, int depth)
-{
-	char path[PATH_MAX], line[1024];
-	bool found = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, service);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		char *p = line + strspn(line, " \t"), inc[256];
-
-		if (*p == '#')
-			continue;
-		if (depth > 0 && sscanf(p, "@include %255s", inc) == 1 && !strchr(inc, '/'))
-			found = pam_stack_has(dir, inc, module, depth - 1);
-		else if (strstr(p, module))
-			found = true;
-	}
-	fclose(f);
-	return found;
-}
-
 void doctor_check_pam(struct doctor *d)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], sudo_pam[PATH_MAX], sshd_pam[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/iam-login", d->sudoers_dir);
-	if (access(path, F_OK) == 0 && !pam_stack_has(d->pam_dir, "sudo", "pam_iam.so", 1))
+	/* one level of @include, as Debian's common-* are */
+	snprintf(sudo_pam, sizeof(sudo_pam), "%s/sudo", d->pam_dir);
+	snprintf(sshd_pam, sizeof(sshd_pam), "%s/sshd", d->pam_dir);
+	if (access(path, F_OK) == 0 && !doctor_file_has(sudo_pam, "", "pam_iam.so", 1))
 		doctor_report(d, "WARN",
 			      "%s grants sudo by IAM group but %s/sudo has no pam_iam: IAM users "
 			      "(no password) cannot pass it (conf/pam.d/sudo-iam-login)",
 			      path, d->pam_dir);
 	if (access("/etc/ssh/sshd_config.d/iam-login-mfa.conf", F_OK) == 0 &&
-	    !pam_stack_has(d->pam_dir, "sshd", "pam_iam.so", 1))
+	    !doctor_file_has(sshd_pam, "", "pam_iam.so", 1))
 		doctor_report(
 		    d, "FAIL",
 		    "iam-login-mfa.conf sends IAM users to PAM but %s/sshd has no pam_iam: "
 		    "they are refused (conf/pam.d/sshd-iam-login)",
 		    d->pam_dir);
-	else if (pam_stack_has(d->pam_dir, "sshd", "pam_iam.so", 1))
+	else if (doctor_file_has(sshd_pam, "", "pam_iam.so", 1))
 		doctor_report(d, "ok", "%s/sshd stacks pam_iam", d->pam_dir);
 }
 

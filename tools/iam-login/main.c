@@ -10,28 +10,31 @@
 #define IAM_LOGIN_VERSION "0.1.0"
 #endif
 
-/* Weak, so each subcommand can live in its own file and the tool still links
- * while one is missing from a build; main() reports such a command as absent. */
-#pragma weak cmd_whoami
-#pragma weak cmd_users
-#pragma weak cmd_groups
-#pragma weak cmd_sync
-#pragma weak cmd_status
-#pragma weak cmd_user
-#pragma weak cmd_group
-#pragma weak cmd_keys
-#pragma weak cmd_mfa
-#pragma weak cmd_doctor
-#pragma weak cmd_install
-#pragma weak cmd_revoke_check
-
 struct command {
 	const char *name;
 	cli_command_fn fn;
 	const char *summary;
 };
 
-static void usage(FILE *out, const struct command *cmds, size_t n)
+/* Strong references: a subcommand missing from a build is a link error, not a
+ * command that quietly goes away. */
+static const struct command cmds[] = {
+    {"whoami", cmd_whoami, "show the AWS identity this host uses"},
+    {"users", cmd_users, "list IAM users straight from IAM"},
+    {"groups", cmd_groups, "list IAM groups straight from IAM"},
+    {"sync", cmd_sync, "fetch the IAM directory and replace the local snapshot"},
+    {"install", cmd_install, "root: check the sync's candidate and install it"},
+    {"status", cmd_status, "snapshot age, counts, last sync, excluded names"},
+    {"user", cmd_user, "what this host believes about one user"},
+    {"group", cmd_group, "what this host believes about one group"},
+    {"keys", cmd_keys, "a user's SSH keys from IAM and the key cache"},
+    {"mfa", cmd_mfa, "enroll, inspect or remove a user's TOTP secret"},
+    {"doctor", cmd_doctor, "check this host's setup end to end"},
+    {"revoke-check", cmd_revoke_check, "what this host would do for a user now, and why"},
+};
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static void usage(FILE *out)
 {
 	fprintf(out, "Usage: iam-login [--config FILE] COMMAND [OPTIONS] [ARGS]\n"
 		     "\n"
@@ -40,9 +43,8 @@ static void usage(FILE *out, const struct command *cmds, size_t n)
 		     "IAM group (PAM). This command manages the host side.\n"
 		     "\n"
 		     "Commands:\n");
-	for (size_t i = 0; i < n; i++)
-		if (cmds[i].fn)
-			fprintf(out, "  %-13s %s\n", cmds[i].name, cmds[i].summary);
+	for (size_t i = 0; i < NCMDS; i++)
+		fprintf(out, "  %-13s %s\n", cmds[i].name, cmds[i].summary);
 	fprintf(out, "\n"
 		     "Options:\n"
 		     "  --config FILE  configuration file (default: $IAM_LOGIN_CONF, else\n"
@@ -105,21 +107,6 @@ static int extract_config(int *argc, char **argv, const char **path)
 
 int main(int argc, char **argv)
 {
-	const struct command cmds[] = {
-	    {"whoami", cmd_whoami, "show the AWS identity this host uses"},
-	    {"users", cmd_users, "list IAM users straight from IAM"},
-	    {"groups", cmd_groups, "list IAM groups straight from IAM"},
-	    {"sync", cmd_sync, "fetch the IAM directory and replace the local snapshot"},
-	    {"install", cmd_install, "root: check the sync's candidate and install it"},
-	    {"status", cmd_status, "snapshot age, counts, last sync, excluded names"},
-	    {"user", cmd_user, "what this host believes about one user"},
-	    {"group", cmd_group, "what this host believes about one group"},
-	    {"keys", cmd_keys, "a user's SSH keys from IAM and the key cache"},
-	    {"mfa", cmd_mfa, "enroll, inspect or remove a user's TOTP secret"},
-	    {"doctor", cmd_doctor, "check this host's setup end to end"},
-	    {"revoke-check", cmd_revoke_check, "what this host would do for a user now, and why"},
-	};
-	const size_t ncmds = sizeof(cmds) / sizeof(cmds[0]);
 	struct cli_ctx ctx = {.progname = "iam-login"};
 	const char *explicit_path = NULL;
 
@@ -129,27 +116,21 @@ int main(int argc, char **argv)
 	}
 	ctx.config_path = config_path(explicit_path);
 	if (argc < 2) {
-		usage(stderr, cmds, ncmds);
+		usage(stderr);
 		return 2;
 	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
-		usage(stdout, cmds, ncmds);
+		usage(stdout);
 		return 0;
 	}
 	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("iam-login %s\n", IAM_LOGIN_VERSION);
 		return 0;
 	}
-	for (size_t i = 0; i < ncmds; i++) {
-		if (strcmp(argv[1], cmds[i].name) != 0)
-			continue;
-		if (!cmds[i].fn) {
-			fprintf(stderr, "iam-login: '%s' is not part of this build\n", argv[1]);
-			return 2;
-		}
-		return cmds[i].fn(argc - 1, argv + 1, &ctx);
-	}
+	for (size_t i = 0; i < NCMDS; i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			return cmds[i].fn(argc - 1, argv + 1, &ctx);
 	fprintf(stderr, "iam-login: unknown command '%s' (see 'iam-login --help')\n", argv[1]);
 	return 2;
 }
