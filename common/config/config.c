@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #define MAX_CONFIG_BYTES (256 * 1024)
-#define MAX_LIST_ITEMS 256
 
 enum value_kind {
 	V_STRING,
@@ -202,48 +201,6 @@ static int parse_bool(const char *v, bool *out)
 	return -EINVAL;
 }
 
-static void str_list_clear(struct str_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->items[i]);
-	free(l->items);
-	l->items = NULL;
-	l->n = 0;
-}
-
-/* Split on commas and white space; empty items are dropped. */
-static int parse_list(const char *v, struct str_list *out)
-{
-	struct str_list l = {0};
-	const char *p = v;
-
-	while (*p) {
-		size_t len;
-		char **grown;
-
-		p += strspn(p, ", \t");
-		len = strcspn(p, ", \t");
-		if (len == 0)
-			break;
-		if (l.n >= MAX_LIST_ITEMS || len > 256) {
-			str_list_clear(&l);
-			return -E2BIG;
-		}
-		grown = realloc(l.items, (l.n + 1) * sizeof(*l.items));
-		if (!grown || !(grown[l.n] = strndup(p, len))) {
-			l.items = grown ? grown : l.items;
-			str_list_clear(&l);
-			return -ENOMEM;
-		}
-		l.items = grown;
-		l.n++;
-		p += len;
-	}
-	str_list_clear(out);
-	*out = l;
-	return 0;
-}
-
 static int add_service_rule(struct load_ctx *ctx, const char *service, const char *value)
 {
 	struct iam_config *cfg = ctx->cfg;
@@ -263,7 +220,7 @@ static int add_service_rule(struct load_ctx *ctx, const char *service, const cha
 			set_error(ctx->err, ctx->line, "[pam] service.%s given twice", service);
 			return -EINVAL;
 		}
-	r = parse_list(value, &rule.groups);
+	r = str_list_parse(value, &rule.groups);
 	if (r < 0) {
 		set_error(ctx->err, ctx->line, "[pam] service.%s: bad group list", service);
 		return r;
@@ -272,7 +229,7 @@ static int add_service_rule(struct load_ctx *ctx, const char *service, const cha
 	grown = rule.service ? realloc(cfg->services, (cfg->nservices + 1) * sizeof(*grown)) : NULL;
 	if (!grown) {
 		free(rule.service);
-		str_list_clear(&rule.groups);
+		str_list_free(&rule.groups);
 		return -ENOMEM;
 	}
 	cfg->services = grown;
@@ -342,7 +299,7 @@ static int apply_value(struct load_ctx *ctx, const struct key_spec *k, const cha
 		*(uint32_t *)field = (uint32_t)n;
 		return 0;
 	case V_LIST:
-		if (parse_list(value, field) < 0)
+		if (str_list_parse(value, field) < 0)
 			return set_error(ctx->err, ctx->line, "%s: list too long", k->name),
 			       -EINVAL;
 		return 0;
@@ -638,22 +595,6 @@ const struct str_list *config_service_groups(const struct iam_config *cfg, const
 	return NULL;
 }
 
-bool str_list_contains(const struct str_list *l, const char *s)
-{
-	for (size_t i = 0; l && s && i < l->n; i++)
-		if (strcmp(l->items[i], s) == 0)
-			return true;
-	return false;
-}
-
-bool str_list_contains_ci(const struct str_list *l, const char *s)
-{
-	for (size_t i = 0; l && s && i < l->n; i++)
-		if (strcasecmp(l->items[i], s) == 0)
-			return true;
-	return false;
-}
-
 void config_free(struct iam_config *cfg)
 {
 	char **strs[] = {&cfg->path,	       &cfg->region,	    &cfg->iam_endpoint,
@@ -669,14 +610,14 @@ void config_free(struct iam_config *cfg)
 		free(*strs[i]);
 		*strs[i] = NULL;
 	}
-	str_list_clear(&cfg->strip_suffixes);
-	str_list_clear(&cfg->visible_groups);
-	str_list_clear(&cfg->merge_groups);
-	str_list_clear(&cfg->key_types);
-	str_list_clear(&cfg->login_groups);
+	str_list_free(&cfg->strip_suffixes);
+	str_list_free(&cfg->visible_groups);
+	str_list_free(&cfg->merge_groups);
+	str_list_free(&cfg->key_types);
+	str_list_free(&cfg->login_groups);
 	for (size_t i = 0; i < cfg->nservices; i++) {
 		free(cfg->services[i].service);
-		str_list_clear(&cfg->services[i].groups);
+		str_list_free(&cfg->services[i].groups);
 	}
 	free(cfg->services);
 	cfg->services = NULL;

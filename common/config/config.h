@@ -8,12 +8,7 @@
 #include <limits.h>
 
 #include "base/paths.h"
-
-/* A list of short strings from a comma/space separated value. */
-struct str_list {
-	char **items;
-	size_t n;
-};
+#include "base/strlist.h"
 
 enum mfa_policy { MFA_OFF = 0, MFA_IF_ENROLLED, MFA_REQUIRED };
 
@@ -109,9 +104,6 @@ const char *config_path(const char *explicit_path);
 
 /* Groups a service requires ([pam] service.NAME), or NULL when none configured. */
 const struct str_list *config_service_groups(const struct iam_config *cfg, const char *service);
-
-bool str_list_contains(const struct str_list *l, const char *s);
-bool str_list_contains_ci(const struct str_list *l, const char *s);
 
 void config_free(struct iam_config *cfg);
 

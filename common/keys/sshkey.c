@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/config.h"
+#include "base/strlist.h"
 #include "base/sha256.h"
 
 const char *const sshkey_default_types[] = {
