@@ -10,9 +10,9 @@
 
 #include <cmocka.h>
 
-#include "aws/aws.h"
+#include "aws/aws_error.h"
+#include "aws/creds_chain.h"
 #include "config/config.h"
-#include "aws/creds.h"
 #include "tmppath.h"
 
 static char dir[200];
