@@ -20,6 +20,7 @@
 #include "aws/http.h"
 #include "aws/sigv4.h"
 #include "base/fileutil.h"
+#include "base/percent.h"
 #include "base/strbuf.h"
 #include "config/config.h"
 
@@ -209,17 +210,11 @@ static char *form_body(const char *const *params, size_t *len)
 
 	strbuf_init(&sb, AWS_BODY_MAX);
 	for (i = 0; params[i] && params[i + 1]; i += 2) {
-		char *k = sigv4_uri_encode(params[i], strlen(params[i]), 0);
-		char *v = sigv4_uri_encode(params[i + 1], strlen(params[i + 1]), 0);
-		if (!k || !v) {
-			free(k);
-			free(v);
-			strbuf_free(&sb);
-			return NULL;
-		}
-		strbuf_addf(&sb, "%s%s=%s", i ? "&" : "", k, v);
-		free(k);
-		free(v);
+		if (i)
+			strbuf_addc(&sb, '&');
+		percent_encode(&sb, params[i], strlen(params[i]), 0);
+		strbuf_addc(&sb, '=');
+		percent_encode(&sb, params[i + 1], strlen(params[i + 1]), 0);
 	}
 	return strbuf_detach(&sb, len);
 }

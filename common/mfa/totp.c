@@ -15,6 +15,7 @@
 
 #include "base/fileutil.h"
 #include "base/hex.h"
+#include "base/percent.h"
 #include "base/strbuf.h"
 
 static const char b32_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -719,23 +720,6 @@ int totp_base32_decode(const char *in, unsigned char *out, size_t cap, size_t *o
 	return 0;
 }
 
-static int pct_encode(struct strbuf *b, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	int r = 0;
-
-	for (; *s && r == 0; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (isascii(c) && (isalnum(c) || strchr("-._~", c))) {
-			r = strbuf_add(b, (const char *)&c, 1);
-		} else {
-			char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-			r = strbuf_add(b, e, 3);
-		}
-	}
-	return r;
-}
-
 int totp_uri(const char *issuer, const char *account, const char *secret_b32, unsigned digits,
 	     unsigned period, char **out)
 {
@@ -748,13 +732,13 @@ int totp_uri(const char *issuer, const char *account, const char *secret_b32, un
 	strbuf_init(&b, 0);
 	snprintf(tail, sizeof(tail), "&algorithm=SHA1&digits=%u&period=%u", digits, period);
 	r = strbuf_add(&b, "otpauth://totp/", 15);
-	r = r ?: pct_encode(&b, issuer);
+	r = r ?: percent_encode(&b, issuer, strlen(issuer), 0);
 	r = r ?: strbuf_add(&b, ":", 1);
-	r = r ?: pct_encode(&b, account);
+	r = r ?: percent_encode(&b, account, strlen(account), 0);
 	r = r ?: strbuf_add(&b, "?secret=", 8);
 	r = r ?: strbuf_add(&b, secret_b32, strlen(secret_b32));
 	r = r ?: strbuf_add(&b, "&issuer=", 8);
-	r = r ?: pct_encode(&b, issuer);
+	r = r ?: percent_encode(&b, issuer, strlen(issuer), 0);
 	r = r ?: strbuf_add(&b, tail, strlen(tail));
 	if (r < 0) {
 		strbuf_free(&b);
