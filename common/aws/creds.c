@@ -1,4 +1,4 @@
-/* The credential chain, environment provider and shared parsing helpers. */
+/* The credential value: copy, clear, expiry, validation of what providers hand in. */
 #include "aws/creds.h"
 
 #include <ctype.h>
@@ -8,11 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <jansson.h>
-
-#include "aws/aws.h"
-#include "aws/aws_internal.h"
-#include "config/config.h"
+#include "aws/aws_error.h"
 #include "base/fileutil.h"
 
 void creds_clear(struct aws_creds *c)
@@ -97,9 +93,8 @@ static bool printable(const char *s, size_t max)
 	return n > 0;
 }
 
-/* Validate and set: used by every provider so hostile values never reach a header. */
-static int set_creds(struct aws_creds *out, const char *ak, const char *sk, const char *tok,
-		     const char *source, struct aws_error *err)
+int creds_set_validated(struct aws_creds *out, const char *ak, const char *sk, const char *tok,
+			const char *source, struct aws_error *err)
 {
 	if (!plausible_key_id(ak) || !printable(sk, 256) ||
 	    (tok && *tok && !printable(tok, 8192))) {
@@ -115,107 +110,4 @@ static int set_creds(struct aws_creds *out, const char *ak, const char *sk, cons
 	}
 	snprintf(out->source, sizeof(out->source), "%s", source);
 	return 0;
-}
-
-int creds_set_validated(struct aws_creds *out, const char *ak, const char *sk, const char *tok,
-			const char *source, struct aws_error *err)
-{
-	return set_creds(out, ak, sk, tok, source, err);
-}
-
-int creds_parse_json(const char *json, size_t len, const char *source, struct aws_creds *out,
-		     struct aws_error *err)
-{
-	json_error_t je;
-	json_t *root, *code;
-	const char *ak, *sk, *tok, *exp;
-	int r;
-
-	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
-	if (!root || !json_is_object(root)) {
-		json_decref(root);
-		aws_error_set(err, "InvalidCredentials", "%s credentials: not a JSON object",
-			      source);
-		return -EBADMSG;
-	}
-	code = json_object_get(root, "Code");
-	if (code && (!json_is_string(code) || strcmp(json_string_value(code), "Success") != 0)) {
-		json_decref(root);
-		aws_error_set(err, "InvalidCredentials", "%s credentials: Code is not Success",
-			      source);
-		return -EBADMSG;
-	}
-	ak = json_string_value(json_object_get(root, "AccessKeyId"));
-	sk = json_string_value(json_object_get(root, "SecretAccessKey"));
-	tok = json_string_value(json_object_get(root, "Token"));
-	exp = json_string_value(json_object_get(root, "Expiration"));
-	if (!ak || !sk) {
-		json_decref(root);
-		aws_error_set(err, "InvalidCredentials",
-			      "%s credentials: AccessKeyId or SecretAccessKey missing", source);
-		return -EBADMSG;
-	}
-	r = set_creds(out, ak, sk, tok, source, err);
-	if (r == 0 && exp && creds_parse_time(exp, &out->expiration) < 0) {
-		creds_clear(out);
-		aws_error_set(err, "InvalidCredentials", "%s credentials: bad Expiration", source);
-		r = -EBADMSG;
-	}
-	/* jansson keeps its own copies of the strings; wipe them before freeing. */
-	if (sk)
-		explicit_bzero((char *)sk, strlen(sk));
-	if (tok)
-		explicit_bzero((char *)tok, strlen(tok));
-	json_decref(root);
-	return r;
-}
-
-int creds_from_env(struct aws_creds *out, struct aws_error *err)
-{
-	const char *ak = secure_getenv("AWS_ACCESS_KEY_ID");
-	const char *sk = secure_getenv("AWS_SECRET_ACCESS_KEY");
-	const char *tok = secure_getenv("AWS_SESSION_TOKEN");
-
-	if (!ak || !*ak || !sk || !*sk)
-		return -ENOENT;
-	return set_creds(out, ak, sk, tok, "env", err);
-}
-
-int creds_resolve(const struct iam_config *cfg, struct aws_creds *out, struct aws_error *err)
-{
-	int r;
-
-	memset(out, 0, sizeof(*out));
-	/* A profile named in the config is an explicit choice, like boto3's
-	 * Session(profile_name=...): keys in the environment do not override it. */
-	if (!(cfg && cfg->profile && *cfg->profile)) {
-		r = creds_from_env(out, err);
-		if (r != -ENOENT)
-			return r;
-	}
-	r = creds_from_profile(cfg, out, err);
-	if (r != -ENOENT)
-		return r;
-	r = creds_from_container(cfg, out, err);
-	if (r != -ENOENT)
-		return r;
-	if (err)
-		err->message[0] = '\0';
-	r = creds_from_imds(cfg, out, err);
-	if (r != -ENOENT)
-		return r;
-	/* Say why the last place (instance metadata) had nothing, if it said. */
-	if (err && err->message[0]) {
-		char why[sizeof(err->message)];
-		snprintf(why, sizeof(why), "%s", err->message);
-		aws_error_set(err, "NoCredentials",
-			      "no AWS credentials found (environment, shared files, container, "
-			      "instance metadata: %.300s)",
-			      why);
-	} else {
-		aws_error_set(err, "NoCredentials",
-			      "no AWS credentials found (environment, shared files, container, "
-			      "instance metadata)");
-	}
-	return -ENOKEY;
 }

@@ -1,8 +1,8 @@
 /*
- * AWS credentials in the SDKs' order: environment, shared credentials/config
- * files (profiles, role_arn with source_profile or credential_source),
- * container credentials, EC2 instance metadata (IMDSv2; v1 only if allowed).
+ * AWS credentials as a value: access key, secret, session token, expiry.
  * Secrets live in malloc'd strings that creds_clear() zeroes before freeing.
+ * Where they come from is the chain's business (creds_chain.h); what signs
+ * with them is the transport's (transport.h). This file knows neither.
  */
 #ifndef IAM_CREDS_H
 #define IAM_CREDS_H
@@ -11,7 +11,6 @@
 #include <stddef.h>
 #include <time.h>
 
-struct iam_config;
 struct aws_error;
 
 struct aws_creds {
@@ -22,6 +21,18 @@ struct aws_creds {
 	char source[32];     /* "env", "profile:NAME", "container", "imds", "assume-role" */
 };
 
+/*
+ * Where a client gets credentials, at the start and again when they near
+ * expiry. load fills *out and sets *assumed_arn to a malloc'd ARN when a role
+ * was assumed (else NULL); 0 or -errno with err set. release frees ctx (may be
+ * NULL).
+ */
+struct aws_creds_source {
+	int (*load)(void *ctx, struct aws_creds *out, char **assumed_arn, struct aws_error *err);
+	void (*release)(void *ctx);
+	void *ctx;
+};
+
 /* Zero and free every secret; leaves c empty. */
 void creds_clear(struct aws_creds *c);
 /* Deep copy. 0 or -ENOMEM. */
@@ -30,40 +41,12 @@ int creds_copy(struct aws_creds *dst, const struct aws_creds *src);
 bool creds_expiring(const struct aws_creds *c, time_t now, long margin);
 
 /*
- * Resolve the source credentials (before cfg->role_arn). 0 or -errno with err set.
- * A profile named in the config ([aws] profile) is an explicit choice and skips the
- * environment keys (as boto3's Session(profile_name=...)); AWS_PROFILE does not.
+ * Validate (shape, printable, bounded) and copy credentials into out; every
+ * provider goes through here so hostile values never reach a header. tok may
+ * be NULL or "". 0, -EINVAL or -ENOMEM with err set.
  */
-int creds_resolve(const struct iam_config *cfg, struct aws_creds *out, struct aws_error *err);
-
-/* Individual providers. Each returns 0, -ENOENT when not configured/available
- * (the chain goes on), or another -errno with err set (the chain stops). */
-int creds_from_env(struct aws_creds *out, struct aws_error *err);
-int creds_from_profile(const struct iam_config *cfg, struct aws_creds *out, struct aws_error *err);
-int creds_from_container(const struct iam_config *cfg, struct aws_creds *out,
-			 struct aws_error *err);
-int creds_from_imds(const struct iam_config *cfg, struct aws_creds *out, struct aws_error *err);
-
-/* Parsing helpers, exposed for unit tests. */
-
-/* One profile's settings from the shared files. Strings malloc'd; secrets zeroed by free. */
-struct aws_profile {
-	char *access_key, *secret_key, *session_token;
-	char *role_arn, *source_profile, *credential_source, *external_id, *role_session_name;
-};
-void profile_free(struct aws_profile *p);
-/*
- * Read profile `name` from a credentials file (sections "[name]") and a config
- * file (sections "[profile name]", or "[default]"). Either path may be NULL or
- * missing. Credentials-file values win. Returns 0, -ENOENT when neither file has
- * the profile, or -errno (unreadable, oversized, malformed line) with err set.
- */
-int profile_load(const char *credentials_path, const char *config_path, const char *name,
-		 struct aws_profile *out, struct aws_error *err);
-
-/* Parse the JSON of container/IMDS credentials. 0 or -EBADMSG with err set. */
-int creds_parse_json(const char *json, size_t len, const char *source, struct aws_creds *out,
-		     struct aws_error *err);
+int creds_set_validated(struct aws_creds *out, const char *ak, const char *sk, const char *tok,
+			const char *source, struct aws_error *err);
 
 /* "2026-12-01T10:00:00Z" (fractional seconds allowed) to time_t. 0 or -EINVAL. */
 int creds_parse_time(const char *s, time_t *out);

@@ -4,12 +4,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#include "aws/aws.h"
-#include "config/config.h"
-#include "aws/creds.h"
-#include "base/fileutil.h"
+#include <jansson.h>
+
+#include "aws/aws_error.h"
+#include "aws/creds_chain.h"
 #include "aws/http.h"
+#include "base/fileutil.h"
+#include "config/config.h"
 
 #define CREDS_RESPONSE_MAX (64 * 1024)
 #define IMDS_TOKEN_TTL "21600"
@@ -43,6 +46,53 @@ static int fetch(const struct iam_config *cfg, const char *method, const char *u
 	if (r < 0)
 		aws_error_set(err, r == -ETIMEDOUT ? "Timeout" : "Transport", "%s: %s", what,
 			      resp->error);
+	return r;
+}
+
+int creds_parse_json(const char *json, size_t len, const char *source, struct aws_creds *out,
+		     struct aws_error *err)
+{
+	json_error_t je;
+	json_t *root, *code;
+	const char *ak, *sk, *tok, *exp;
+	int r;
+
+	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+	if (!root || !json_is_object(root)) {
+		json_decref(root);
+		aws_error_set(err, "InvalidCredentials", "%s credentials: not a JSON object",
+			      source);
+		return -EBADMSG;
+	}
+	code = json_object_get(root, "Code");
+	if (code && (!json_is_string(code) || strcmp(json_string_value(code), "Success") != 0)) {
+		json_decref(root);
+		aws_error_set(err, "InvalidCredentials", "%s credentials: Code is not Success",
+			      source);
+		return -EBADMSG;
+	}
+	ak = json_string_value(json_object_get(root, "AccessKeyId"));
+	sk = json_string_value(json_object_get(root, "SecretAccessKey"));
+	tok = json_string_value(json_object_get(root, "Token"));
+	exp = json_string_value(json_object_get(root, "Expiration"));
+	if (!ak || !sk) {
+		json_decref(root);
+		aws_error_set(err, "InvalidCredentials",
+			      "%s credentials: AccessKeyId or SecretAccessKey missing", source);
+		return -EBADMSG;
+	}
+	r = creds_set_validated(out, ak, sk, tok, source, err);
+	if (r == 0 && exp && creds_parse_time(exp, &out->expiration) < 0) {
+		creds_clear(out);
+		aws_error_set(err, "InvalidCredentials", "%s credentials: bad Expiration", source);
+		r = -EBADMSG;
+	}
+	/* jansson keeps its own copies of the strings; wipe them before freeing. */
+	if (sk)
+		explicit_bzero((char *)sk, strlen(sk));
+	if (tok)
+		explicit_bzero((char *)tok, strlen(tok));
+	json_decref(root);
 	return r;
 }
 

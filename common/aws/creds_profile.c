@@ -11,11 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "aws/aws.h"
-#include "aws/aws_internal.h"
-#include "config/config.h"
-#include "aws/creds.h"
+#include "aws/creds_chain.h"
+
+#include "aws/aws_error.h"
+#include "aws/sts.h"
 #include "base/fileutil.h"
+#include "config/config.h"
 
 #define PROFILE_FILE_MAX (1024 * 1024)
 #define PROFILE_CHAIN_MAX 4
@@ -265,8 +266,8 @@ static int resolve_profile(const struct iam_config *cfg, const char *cred_path,
 		if (r == -ENOENT)
 			r = -EINVAL; /* a broken role profile stops the chain */
 		if (r == 0) {
-			r = creds_assume_role(cfg, &src, p.role_arn, p.external_id,
-					      p.role_session_name, out, NULL, err);
+			r = sts_assume_role_as(cfg, &src, p.role_arn, p.external_id,
+					       p.role_session_name, out, NULL, err);
 			if (r == 0)
 				snprintf(out->source, sizeof(out->source), "%s", label);
 		}

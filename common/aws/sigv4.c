@@ -14,6 +14,7 @@
 
 #include "base/fileutil.h"
 #include "base/hex.h"
+#include "base/percent.h"
 #include "base/strbuf.h"
 
 #define MAX_SIGNED_HEADERS 64
@@ -35,48 +36,6 @@ void sigv4_amz_date(long long t, char buf[SIGV4_AMZ_DATE_LEN + 1])
 	strftime(buf, SIGV4_AMZ_DATE_LEN + 1, "%Y%m%dT%H%M%SZ", &tm);
 }
 
-static int is_unreserved(unsigned char c)
-{
-	return isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
-}
-
-/* Decode %XX escapes (invalid ones are kept literally). Returns new length. */
-static size_t percent_decode(const char *s, size_t len, char *out)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < len; i++) {
-		if (s[i] == '%' && i + 2 < len && hex_digit_value(s[i + 1]) >= 0 &&
-		    hex_digit_value(s[i + 2]) >= 0) {
-			out[o++] =
-			    (char)(hex_digit_value(s[i + 1]) << 4 | hex_digit_value(s[i + 2]));
-			i += 2;
-		} else {
-			out[o++] = s[i];
-		}
-	}
-	return o;
-}
-
-char *sigv4_uri_encode(const char *s, size_t len, int keep_slash)
-{
-	static const char UHEX[] = "0123456789ABCDEF";
-	struct strbuf sb;
-	size_t i;
-
-	strbuf_init(&sb, 0);
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (is_unreserved(c) || (keep_slash && c == '/')) {
-			strbuf_addc(&sb, (char)c);
-		} else {
-			char e[3] = {'%', UHEX[c >> 4], UHEX[c & 15]};
-			strbuf_add(&sb, e, 3);
-		}
-	}
-	return strbuf_detach(&sb, NULL);
-}
-
 /* Decode then encode one component, so "%E1%88%B4" and raw UTF-8 agree. */
 static char *reencode(const char *s, size_t len, int keep_slash)
 {
@@ -86,7 +45,7 @@ static char *reencode(const char *s, size_t len, int keep_slash)
 	if (!dec)
 		return NULL;
 	n = percent_decode(s, len, dec);
-	r = sigv4_uri_encode(dec, n, keep_slash);
+	r = percent_encode_dup(dec, n, keep_slash ? PERCENT_KEEP_SLASH : 0);
 	free(dec);
 	return r;
 }

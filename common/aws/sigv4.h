@@ -55,8 +55,6 @@ int sigv4_authorization(const struct sigv4_request *r, const struct sigv4_params
 /* Lowercase hex SHA-256 of data into hex (65 bytes). */
 void sigv4_sha256_hex(const void *data, size_t len, char hex[65]);
 
-/* RFC 3986 percent-encoding as SigV4 wants it (unreserved kept, uppercase hex).
- * malloc'd, NULL on ENOMEM. */
-char *sigv4_uri_encode(const char *s, size_t len, int keep_slash);
+/* The percent-encoding SigV4 wants is RFC 3986's: base/percent.h. */
 
 #endif

@@ -31,9 +31,15 @@ static int grow(struct strbuf *sb, size_t add)
 	cap = sb->cap ? sb->cap : 64;
 	while (cap < need)
 		cap *= 2;
-	n = realloc(sb->buf, cap);
+	if (sb->max && cap > sb->max + 1)
+		cap = sb->max + 1;
+	n = malloc(cap);
 	if (!n)
 		return sb->err = -ENOMEM;
+	if (sb->buf) {
+		memcpy(n, sb->buf, sb->len + 1);
+		free_secret(sb->buf, sb->cap);
+	}
 	sb->buf = n;
 	sb->cap = cap;
 	return 0;
@@ -102,13 +108,6 @@ char *strbuf_detach(struct strbuf *sb, size_t *len)
 }
 
 void strbuf_free(struct strbuf *sb)
-{
-	free(sb->buf);
-	sb->buf = NULL;
-	sb->len = sb->cap = 0;
-}
-
-void strbuf_free_secret(struct strbuf *sb)
 {
 	free_secret(sb->buf, sb->cap);
 	sb->buf = NULL;

@@ -1,5 +1,5 @@
 /*
- * Typed IAM and STS calls on top of aws_query(): pagination, XML to structs.
+ * Typed IAM calls on top of aws_query(): pagination, XML to structs (STS: aws/sts.h).
  * A malformed, truncated or oversized answer is an error, never a partial result.
  * Every function returns 0 or a negative errno (see aws_query) with err set.
  */
@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "aws/aws.h"
+#include "aws/transport.h"
 
 struct iam_tag {
 	char *key;
@@ -57,12 +57,6 @@ struct iam_mfa_device {
 	time_t enabled;
 };
 
-struct sts_identity {
-	char *account;
-	char *arn;
-	char *user_id;
-};
-
 /* Page size asked of IAM (MaxItems); 0 leaves IAM's default. Set from [aws] page_size. */
 
 /* Users and groups with memberships and tags: GetAccountAuthorizationDetails, Filter User+Group. */
@@ -97,14 +91,11 @@ int iam_create_virtual_mfa_device(struct aws_client *c, const char *name, char *
 int iam_enable_mfa_device(struct aws_client *c, const char *user, const char *serial,
 			  const char *code1, const char *code2, struct aws_error *err);
 
-int sts_get_caller_identity(struct aws_client *c, struct sts_identity *out, struct aws_error *err);
-
 void iam_user_free(struct iam_user *u);	      /* frees members, not u */
 void iam_group_free(struct iam_group *g);     /* frees members, not g */
 void iam_ssh_key_free(struct iam_ssh_key *k); /* frees members, not k */
 void iam_directory_free(struct iam_directory *d);
 void iam_ssh_keys_free(struct iam_ssh_key *keys, size_t n);
 void iam_mfa_devices_free(struct iam_mfa_device *d, size_t n);
-void sts_identity_free(struct sts_identity *id);
 
 #endif

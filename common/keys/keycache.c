@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "base/fileutil.h"
+#include "base/strbuf.h"
 
 #define KC_MAGIC "iam-login-keys 1"
 /* Clock skew tolerated before a fetch time "in the future" marks an entry corrupt. */
@@ -175,67 +176,22 @@ int keycache_file_stem(const char *user, char *buf, size_t n)
 	return 0;
 }
 
-/* A growable text buffer for encode. */
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	int err;
-};
-
-static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->err)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->err = -EINVAL;
-			return;
-		}
-		if ((size_t)n < b->cap - b->len) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t ncap = (b->cap + (size_t)n + 1) * 2;
-		char *np = realloc(b->p, ncap);
-		if (!np || ncap > KC_MAX_ENTRY * 2) {
-			free(np);
-			b->p = NULL;
-			b->err = -ENOMEM;
-			return;
-		}
-		b->p = np;
-		b->cap = ncap;
-	}
-}
-
 int keycache_encode(const struct kc_entry *e, char **buf, size_t *len)
 {
-	struct sbuf b = {0};
+	struct strbuf b;
 	size_t i;
 
-	b.cap = 1024;
-	b.p = malloc(b.cap);
-	if (!b.p)
-		return -ENOMEM;
-	if (!e->iam_id || !valid_id(e->iam_id) || !e->iam_arn || !valid_arn(e->iam_arn)) {
-		free(b.p);
+	if (!e->iam_id || !valid_id(e->iam_id) || !e->iam_arn || !valid_arn(e->iam_arn))
 		return -EINVAL;
-	}
-	sb_add(&b, "%s\nfetched %lld\niam-id %s\narn %s\n", KC_MAGIC, (long long)e->fetched,
-	       e->iam_id, e->iam_arn);
+	strbuf_init(&b, KC_MAX_ENTRY);
+	strbuf_addf(&b, "%s\nfetched %lld\niam-id %s\narn %s\n", KC_MAGIC, (long long)e->fetched,
+		    e->iam_id, e->iam_arn);
 	for (i = 0; i < e->nkeys; i++) {
 		const struct kc_key *k = &e->keys[i];
 		/* Keys refused at fetch keep only the reason ("!key-type-not-allowed"). */
 		if (k->line || !k->reject) {
-			sb_add(&b, "key %s %s %s\n", k->id, k->active ? "Active" : "Inactive",
-			       k->line ? k->line : "-");
+			strbuf_addf(&b, "key %s %s %s\n", k->id, k->active ? "Active" : "Inactive",
+				    k->line ? k->line : "-");
 		} else {
 			char reason[65];
 			size_t j;
@@ -243,22 +199,14 @@ int keycache_encode(const struct kc_entry *e, char **buf, size_t *len)
 			for (j = 0; reason[j]; j++)
 				if (!(reason[j] >= 'a' && reason[j] <= 'z'))
 					reason[j] = '-';
-			sb_add(&b, "key %s %s !%s\n", k->id, k->active ? "Active" : "Inactive",
-			       reason);
+			strbuf_addf(&b, "key %s %s !%s\n", k->id, k->active ? "Active" : "Inactive",
+				    reason);
 		}
 	}
-	sb_add(&b, "end\n");
-	if (b.err) {
-		free(b.p);
-		return b.err;
-	}
-	if (b.len > KC_MAX_ENTRY) {
-		free(b.p);
-		return -E2BIG;
-	}
-	*buf = b.p;
-	*len = b.len;
-	return 0;
+	strbuf_addf(&b, "end\n");
+	/* Past KC_MAX_ENTRY the buffer refuses (-E2BIG), as the reader would. */
+	*buf = strbuf_detach(&b, len);
+	return *buf ? 0 : b.err;
 }
 
 static char *dup_field(const char *line, const char *prefix)

@@ -15,6 +15,8 @@
 
 #include "base/fileutil.h"
 #include "base/hex.h"
+#include "base/percent.h"
+#include "base/strbuf.h"
 
 static const char b32_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
@@ -226,35 +228,6 @@ static void unlock_usersfile(int fd, const char *lockpath)
 	close(fd);
 }
 
-/* Append to a growing buffer that may hold secrets (zeroed when it grows). */
-struct sbuf {
-	char *p;
-	size_t len, cap;
-};
-
-static int sbuf_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->cap ? b->cap * 2 : 4096);
-		char *np;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		np = malloc(cap);
-		if (!np)
-			return -ENOMEM;
-		if (b->p) {
-			memcpy(np, b->p, b->len);
-			free_secret(b->p, b->cap);
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-	return 0;
-}
-
 /* Is this raw line the entry of user? (fields: type user pin secret ...) */
 static bool line_is_user(const char *line, size_t n, const char *user)
 {
@@ -278,7 +251,7 @@ static bool line_is_user(const char *line, size_t n, const char *user)
 static int rewrite_locked(const char *path, const char *user, const char *newline)
 {
 	char dbuf[PATH_MAX], bbuf[PATH_MAX];
-	struct sbuf out = {0};
+	struct strbuf out;
 	char *data = NULL;
 	size_t len = 0;
 	bool found = false;
@@ -287,6 +260,7 @@ static int rewrite_locked(const char *path, const char *user, const char *newlin
 	if (snprintf(dbuf, sizeof(dbuf), "%s", path) >= (int)sizeof(dbuf) ||
 	    snprintf(bbuf, sizeof(bbuf), "%s", path) >= (int)sizeof(bbuf))
 		return -ENAMETOOLONG;
+	strbuf_init(&out, 0);
 	r = load_usersfile(path, &data, &len);
 	if (r == -ENOENT && newline) {
 		r = 0;
@@ -299,18 +273,18 @@ static int rewrite_locked(const char *path, const char *user, const char *newlin
 		if (line_is_user(data + i, n, user))
 			found = true;
 		else if (n > 0)
-			r = sbuf_add(&out, data + i, n) ?: sbuf_add(&out, "\n", 1);
+			r = strbuf_add(&out, data + i, n) ?: strbuf_add(&out, "\n", 1);
 		i += n + 1;
 	}
 	if (r == 0 && !newline && !found)
 		r = -ENOENT;
 	if (r == 0 && newline)
-		r = sbuf_add(&out, newline, strlen(newline));
+		r = strbuf_add(&out, newline, strlen(newline));
 	if (r == 0)
-		r = atomic_write_file(dirname(dbuf), basename(bbuf), out.p ? out.p : "", out.len,
-				      0600, 0, 0);
+		r = atomic_write_file(dirname(dbuf), basename(bbuf), out.buf ? out.buf : "",
+				      out.len, 0600, 0, 0);
 	free_secret(data, len);
-	free_secret(out.p, out.cap);
+	strbuf_free(&out);
 	return r;
 }
 
@@ -331,7 +305,7 @@ static int rewrite_usersfile(const char *path, const char *user, const char *new
 static int rekey_locked(const char *path, const char *from, const char *to)
 {
 	char dbuf[PATH_MAX], bbuf[PATH_MAX];
-	struct sbuf out = {0};
+	struct strbuf out;
 	char *data = NULL;
 	size_t len = 0;
 	bool found = false, has_to = false;
@@ -340,6 +314,7 @@ static int rekey_locked(const char *path, const char *from, const char *to)
 	if (snprintf(dbuf, sizeof(dbuf), "%s", path) >= (int)sizeof(dbuf) ||
 	    snprintf(bbuf, sizeof(bbuf), "%s", path) >= (int)sizeof(bbuf))
 		return -ENAMETOOLONG;
+	strbuf_init(&out, 0);
 	r = load_usersfile(path, &data, &len);
 	for (size_t i = 0; r == 0 && i < len;) {
 		const char *line = data + i, *nl = memchr(line, '\n', len - i);
@@ -347,20 +322,20 @@ static int rekey_locked(const char *path, const char *from, const char *to)
 
 		if (line_is_user(line, n, to)) {
 			has_to = true;
-			r = sbuf_add(&out, line, n) ?: sbuf_add(&out, "\n", 1);
+			r = strbuf_add(&out, line, n) ?: strbuf_add(&out, "\n", 1);
 		} else if (line_is_user(line, n, from)) {
 			found = true;
 			while (t < n && line[t] != ' ' && line[t] != '\t')
 				t++;
 			/* type, one tab, the new key, then everything after the old key */
-			r = sbuf_add(&out, line, t) ?: sbuf_add(&out, "\t", 1)
-				?: sbuf_add(&out, to, strlen(to));
+			r = strbuf_add(&out, line, t) ?: strbuf_add(&out, "\t", 1)
+				?: strbuf_add(&out, to, strlen(to));
 			while (t < n && (line[t] == ' ' || line[t] == '\t'))
 				t++;
 			t += strlen(from);
-			r = r ?: sbuf_add(&out, line + t, n - t) ?: sbuf_add(&out, "\n", 1);
+			r = r ?: strbuf_add(&out, line + t, n - t) ?: strbuf_add(&out, "\n", 1);
 		} else if (n > 0) {
-			r = sbuf_add(&out, line, n) ?: sbuf_add(&out, "\n", 1);
+			r = strbuf_add(&out, line, n) ?: strbuf_add(&out, "\n", 1);
 		}
 		i += n + 1;
 	}
@@ -369,10 +344,10 @@ static int rekey_locked(const char *path, const char *from, const char *to)
 	if (r == 0 && has_to)
 		r = -EEXIST; /* two secrets for one identity: an operator decides */
 	if (r == 0)
-		r = atomic_write_file(dirname(dbuf), basename(bbuf), out.p ? out.p : "", out.len,
-				      0600, 0, 0);
+		r = atomic_write_file(dirname(dbuf), basename(bbuf), out.buf ? out.buf : "",
+				      out.len, 0600, 0, 0);
 	free_secret(data, len);
-	free_secret(out.p, out.cap);
+	strbuf_free(&out);
 	return r;
 }
 
@@ -457,7 +432,7 @@ static int attempts_update(const char *usersfile, const char *user, long long st
 {
 	char path[PATH_MAX], dbuf[PATH_MAX], bbuf[PATH_MAX], *data = NULL, *cur, *save = NULL;
 	char line[TOTP_MAX_USER + 48];
-	struct sbuf out = {0};
+	struct strbuf out;
 	size_t len = 0;
 	int r = attempts_path(usersfile, path, sizeof(path)), count = 0;
 
@@ -465,6 +440,7 @@ static int attempts_update(const char *usersfile, const char *user, long long st
 		return r;
 	snprintf(dbuf, sizeof(dbuf), "%s", path);
 	snprintf(bbuf, sizeof(bbuf), "%s", path);
+	strbuf_init(&out, 0);
 	r = load_usersfile(path, &data, &len);
 	if (r == -ENOENT)
 		r = 0;
@@ -478,17 +454,17 @@ static int attempts_update(const char *usersfile, const char *user, long long st
 			continue;
 		}
 		snprintf(line, sizeof(line), "%s %s %s\n", f[0], f[1], f[2]);
-		r = sbuf_add(&out, line, strlen(line));
+		r = strbuf_add(&out, line, strlen(line));
 	}
 	if (r == 0 && !clear) {
 		snprintf(line, sizeof(line), "%s %lld %d\n", user, step, count + 1);
-		r = sbuf_add(&out, line, strlen(line));
+		r = strbuf_add(&out, line, strlen(line));
 	}
 	if (r == 0)
-		r = atomic_write_file(dirname(dbuf), basename(bbuf), out.p ? out.p : "", out.len,
-				      0600, 0, 0);
+		r = atomic_write_file(dirname(dbuf), basename(bbuf), out.buf ? out.buf : "",
+				      out.len, 0600, 0, 0);
 	free(data);
-	free(out.p);
+	strbuf_free(&out);
 	return r;
 }
 
@@ -762,48 +738,32 @@ int totp_base32_decode(const char *in, unsigned char *out, size_t cap, size_t *o
 	return 0;
 }
 
-static int pct_encode(struct sbuf *b, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	int r = 0;
-
-	for (; *s && r == 0; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (isascii(c) && (isalnum(c) || strchr("-._~", c))) {
-			r = sbuf_add(b, (const char *)&c, 1);
-		} else {
-			char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-			r = sbuf_add(b, e, 3);
-		}
-	}
-	return r;
-}
-
 int totp_uri(const char *issuer, const char *account, const char *secret_b32, unsigned digits,
 	     unsigned period, char **out)
 {
-	struct sbuf b = {0};
+	struct strbuf b;
 	char tail[96];
 	int r;
 
 	if (!issuer || !*issuer || !account || !*account || !secret_b32 || !*secret_b32)
 		return -EINVAL;
+	strbuf_init(&b, 0);
 	snprintf(tail, sizeof(tail), "&algorithm=SHA1&digits=%u&period=%u", digits, period);
-	r = sbuf_add(&b, "otpauth://totp/", 15);
-	r = r ?: pct_encode(&b, issuer);
-	r = r ?: sbuf_add(&b, ":", 1);
-	r = r ?: pct_encode(&b, account);
-	r = r ?: sbuf_add(&b, "?secret=", 8);
-	r = r ?: sbuf_add(&b, secret_b32, strlen(secret_b32));
-	r = r ?: sbuf_add(&b, "&issuer=", 8);
-	r = r ?: pct_encode(&b, issuer);
-	r = r ?: sbuf_add(&b, tail, strlen(tail));
+	r = strbuf_add(&b, "otpauth://totp/", 15);
+	r = r ?: percent_encode(&b, issuer, strlen(issuer), 0);
+	r = r ?: strbuf_add(&b, ":", 1);
+	r = r ?: percent_encode(&b, account, strlen(account), 0);
+	r = r ?: strbuf_add(&b, "?secret=", 8);
+	r = r ?: strbuf_add(&b, secret_b32, strlen(secret_b32));
+	r = r ?: strbuf_add(&b, "&issuer=", 8);
+	r = r ?: percent_encode(&b, issuer, strlen(issuer), 0);
+	r = r ?: strbuf_add(&b, tail, strlen(tail));
 	if (r < 0) {
-		free_secret(b.p, b.cap);
+		strbuf_free(&b);
 		return r;
 	}
 	/* Hand out a buffer whose length matches its string so free_secret_str wipes it all. */
-	*out = strdup(b.p);
-	free_secret(b.p, b.cap);
+	*out = strdup(b.buf);
+	strbuf_free(&b);
 	return *out ? 0 : -ENOMEM;
 }

@@ -10,7 +10,8 @@
 
 #include <cmocka.h>
 
-#include "aws/aws.h"
+#include "aws/aws_error.h"
+#include "aws/creds_chain.h"
 #include "config/config.h"
 #include "aws/creds.h"
 #include "testutil.h"

@@ -22,6 +22,7 @@
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 
 #include "aws/sigv4.h"
+#include "base/percent.h"
 #include "testutil.h"
 
 #define MAX_CASES 128
@@ -360,20 +361,25 @@ static void test_iam_vector(void **state)
 
 static void test_helpers(void **state)
 {
-	char d[17], h[65];
+	char d[17], h[65], dec[16];
 	char *e;
+	size_t n;
 
 	(void)state;
 	sigv4_amz_date(1440938160LL, d);
 	assert_string_equal(d, "20150830T123600Z");
 	sigv4_sha256_hex("", 0, h);
 	assert_string_equal(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-	e = sigv4_uri_encode("a b/c+~=\xe1\x88\xb4", 11, 0);
+	e = percent_encode_dup("a b/c+~=\xe1\x88\xb4", 11, 0);
 	assert_string_equal(e, "a%20b%2Fc%2B~%3D%E1%88%B4");
 	free(e);
-	e = sigv4_uri_encode("/a b/", 5, 1);
+	e = percent_encode_dup("/a b/", 5, PERCENT_KEEP_SLASH);
 	assert_string_equal(e, "/a%20b/");
 	free(e);
+	/* decoding: either case; invalid and cut-off escapes stay literal */
+	n = percent_decode("%e1%88%B4%zz%4", 14, dec);
+	assert_int_equal(n, 8);
+	assert_memory_equal(dec, "\xe1\x88\xb4%zz%4", 8);
 }
 
 /* Without the vectors the suite cannot pass: that is a failure, not a skip. */

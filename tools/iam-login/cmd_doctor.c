@@ -1,10 +1,10 @@
 /* iam-login doctor: check this host's setup end to end and say what to fix. */
 #include "aws/aws.h"
+#include "aws/sts.h"
 #include "cli_hint.h"
 #include "commands.h"
 #include "doctor.h"
 #include "config/config.h"
-#include "iam/iam_api.h"
 #include "snapshot/snapshot_reader.h"
 
 #include <errno.h>

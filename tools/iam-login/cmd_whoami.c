@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "aws/aws.h"
+#include "aws/sts.h"
 #include "cli_hint.h"
 #include "commands.h"
 #include "config/config.h"
-#include "iam/iam_api.h"
 #include "base/log.h"
 
 static void whoami_usage(FILE *out)

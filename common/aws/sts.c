@@ -1,15 +1,13 @@
-/* STS calls: GetCallerIdentity (iam_api.h) and AssumeRole (for the credential chain). */
+/* STS calls: GetCallerIdentity and AssumeRole. */
+#include "aws/sts.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws/aws.h"
-#include "aws/aws_internal.h"
-#include "aws/creds.h"
-#include "base/fileutil.h"
-#include "iam/iam_api.h"
 #include "aws/xml.h"
+#include "base/fileutil.h"
 
 #define STS_VERSION "2011-06-15"
 #define STS_XML_MAX (256 * 1024)
@@ -142,5 +140,19 @@ int sts_assume_role(struct aws_client *c, const char *role_arn, const char *exte
 			explicit_bzero(cr->children[i]->text, cr->children[i]->text_len);
 	}
 	xml_free(root);
+	return r;
+}
+
+int sts_assume_role_as(const struct iam_config *cfg, const struct aws_creds *src,
+		       const char *role_arn, const char *external_id, const char *session_name,
+		       struct aws_creds *out, char **assumed_arn, struct aws_error *err)
+{
+	struct aws_client *sc;
+	int r = aws_transport_new_fixed(cfg, src, &sc, err);
+
+	if (r < 0)
+		return r;
+	r = sts_assume_role(sc, role_arn, external_id, session_name, out, assumed_arn, err);
+	aws_client_free(sc);
 	return r;
 }
