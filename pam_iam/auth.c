@@ -12,6 +12,7 @@
 #include "base/fileutil.h"
 #include "pam_iam.h"
 #include "mfa/totp.h"
+#include "base/wipe.h"
 
 /* Longest answer we look at; anything longer is rejected without parsing. */
 #define MAX_ANSWER 64
@@ -32,7 +33,7 @@ static int read_code(struct pam_iam_ctx *ctx, unsigned digits, char *code, size_
 	if (r != PAM_SUCCESS || !answer) {
 		pam_iam_audit(ctx, LOG_NOTICE, "failed", "no answer from the conversation");
 		if (answer)
-			free_secret_str(answer);
+			wipe_free_str(answer);
 		return PAM_CONV_ERR;
 	}
 	len = strnlen(answer, MAX_ANSWER + 1);
@@ -45,7 +46,7 @@ static int read_code(struct pam_iam_ctx *ctx, unsigned digits, char *code, size_
 	if (!why && len < codesz)
 		memcpy(code, answer, len + 1);
 	/* an oversized answer may be longer than we looked at: wipe all of it */
-	free_secret_str(answer);
+	wipe_free_str(answer);
 	if (why) {
 		pam_iam_audit(ctx, LOG_NOTICE, "failed", why);
 		pam_iam_tell(ctx,
@@ -205,7 +206,7 @@ static int authenticate(struct pam_iam_ctx *ctx)
 	if (r != PAM_SUCCESS)
 		return r;
 	r = totp_verify(usersfile, ctx->user.iam_id, code, pam_iam_window(ctx));
-	explicit_bzero(code, sizeof(code));
+	wipe(code);
 	switch (r) {
 	case 0:
 		pam_iam_audit(ctx, LOG_NOTICE, "success", "totp code accepted");

@@ -10,12 +10,13 @@
 
 #include "aws/aws_error.h"
 #include "base/fileutil.h"
+#include "base/wipe.h"
 
 void creds_clear(struct aws_creds *c)
 {
-	free_secret_str(c->access_key);
-	free_secret_str(c->secret_key);
-	free_secret_str(c->session_token);
+	wipe_free_str(c->access_key);
+	wipe_free_str(c->secret_key);
+	wipe_free_str(c->session_token);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -13,6 +13,7 @@
 #include "aws/http.h"
 #include "base/fileutil.h"
 #include "config/config.h"
+#include "base/wipe.h"
 
 #define CREDS_RESPONSE_MAX (64 * 1024)
 #define IMDS_TOKEN_TTL "21600"
@@ -89,9 +90,9 @@ int creds_parse_json(const char *json, size_t len, const char *source, struct aw
 	}
 	/* jansson keeps its own copies of the strings; wipe them before freeing. */
 	if (sk)
-		explicit_bzero((char *)sk, strlen(sk));
+		wipe_bytes((char *)sk, strlen(sk));
 	if (tok)
-		explicit_bzero((char *)tok, strlen(tok));
+		wipe_bytes((char *)tok, strlen(tok));
 	json_decref(root);
 	return r;
 }
@@ -151,19 +152,19 @@ int creds_from_container(const struct iam_config *cfg, struct aws_creds *out, st
 	}
 	if (tok && *tok) {
 		if (strpbrk(tok, "\r\n")) {
-			free_secret(filetok, len);
+			wipe_free(filetok, len);
 			aws_error_set(err, "InvalidCredentials", "container token has line breaks");
 			return -EINVAL;
 		}
 		if (asprintf(&auth, "Authorization: %s", tok) < 0) {
-			free_secret(filetok, len);
+			wipe_free(filetok, len);
 			return -ENOMEM;
 		}
 		headers[0] = auth;
 	}
 	r = fetch(cfg, "GET", url, headers, &resp, err, "container credentials");
-	free_secret_str(auth);
-	free_secret(filetok, len);
+	wipe_free_str(auth);
+	wipe_free(filetok, len);
 	if (r < 0)
 		return r;
 	if (resp.status != 200) {
@@ -173,7 +174,7 @@ int creds_from_container(const struct iam_config *cfg, struct aws_creds *out, st
 	} else {
 		r = creds_parse_json(resp.body, resp.len, "container", out, err);
 	}
-	free_secret(resp.body, resp.len);
+	wipe_free(resp.body, resp.len);
 	return r;
 }
 
@@ -223,7 +224,7 @@ int creds_from_imds(const struct iam_config *cfg, struct aws_creds *out, struct 
 		tok_hdr[0] = hdr;
 	}
 	if (r == 0)
-		free_secret(resp.body, resp.len);
+		wipe_free(resp.body, resp.len);
 	if (!hdr) {
 		if (!(cfg && cfg->imds_v1_fallback)) {
 			/* No metadata service here (or v2 refused): not an error of ours,
@@ -267,8 +268,8 @@ int creds_from_imds(const struct iam_config *cfg, struct aws_creds *out, struct 
 	} else {
 		r = creds_parse_json(resp.body, resp.len, "imds", out, err);
 	}
-	free_secret(resp.body, resp.len);
+	wipe_free(resp.body, resp.len);
 out:
-	free_secret_str(hdr);
+	wipe_free_str(hdr);
 	return r;
 }

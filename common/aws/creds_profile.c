@@ -17,15 +17,16 @@
 #include "aws/sts.h"
 #include "base/fileutil.h"
 #include "config/config.h"
+#include "base/wipe.h"
 
 #define PROFILE_FILE_MAX (1024 * 1024)
 #define PROFILE_CHAIN_MAX 4
 
 void profile_free(struct aws_profile *p)
 {
-	free_secret_str(p->access_key);
-	free_secret_str(p->secret_key);
-	free_secret_str(p->session_token);
+	wipe_free_str(p->access_key);
+	wipe_free_str(p->secret_key);
+	wipe_free_str(p->session_token);
 	free(p->role_arn);
 	free(p->source_profile);
 	free(p->credential_source);
@@ -100,7 +101,7 @@ static int scan_file(const char *path, const char *name, bool in_config, struct 
 		return r;
 	}
 	if (memchr(data, '\0', len)) {
-		free_secret(data, len);
+		wipe_free(data, len);
 		aws_error_set(err, "InvalidProfile", "%s: contains NUL bytes", path);
 		return -EBADMSG;
 	}
@@ -147,7 +148,7 @@ static int scan_file(const char *path, const char *name, bool in_config, struct 
 		if (r < 0)
 			aws_error_set(err, "NoMemory", "out of memory");
 	}
-	free_secret(data, len);
+	wipe_free(data, len);
 	return r < 0 ? r : found;
 }
 

@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 
 #include "base/fileutil.h"
+#include "base/wipe.h"
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int init_result;
@@ -127,7 +128,7 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
 			return 0;
 		if (s->buf) {
 			memcpy(nb, s->buf, s->len);
-			free_secret(s->buf, s->len);
+			wipe_free(s->buf, s->len);
 		}
 		s->buf = nb;
 		s->cap = cap;
@@ -242,10 +243,10 @@ int http_perform(const struct http_request *req, struct http_response *resp)
 			 ebuf[0] ? ebuf : curl_easy_strerror(cc));
 		r = -EIO;
 	}
-	free_secret(sink.buf, sink.len); /* a partial answer may hold credentials */
+	wipe_free(sink.buf, sink.len); /* a partial answer may hold credentials */
 	/* Header copies carry the signature and session token: wipe before freeing. */
 	for (t = hl; t; t = t->next)
-		explicit_bzero(t->data, strlen(t->data));
+		wipe_bytes(t->data, strlen(t->data));
 	curl_slist_free_all(hl);
 	curl_easy_cleanup(c);
 	return r;

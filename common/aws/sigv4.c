@@ -16,6 +16,7 @@
 #include "base/hex.h"
 #include "base/percent.h"
 #include "base/strbuf.h"
+#include "base/wipe.h"
 
 #define MAX_SIGNED_HEADERS 64
 
@@ -332,7 +333,7 @@ int sigv4_signing_key(const struct sigv4_params *p, uint8_t key[32])
 		return -ENOMEM;
 	snprintf(k0, slen + 1, "AWS4%s", p->secret_key);
 	r = hmac(k0, slen, date, k);
-	free_secret(k0, slen + 1);
+	wipe_free(k0, slen + 1);
 	if (r == 0)
 		r = hmac(k, 32, p->region, k);
 	if (r == 0)
@@ -341,7 +342,7 @@ int sigv4_signing_key(const struct sigv4_params *p, uint8_t key[32])
 		r = hmac(k, 32, "aws4_request", k);
 	if (r == 0)
 		memcpy(key, k, 32);
-	explicit_bzero(k, sizeof(k));
+	wipe(k);
 	return r;
 }
 
@@ -352,7 +353,7 @@ int sigv4_signature(const struct sigv4_params *p, const char *sts, char hex[65])
 
 	if (r == 0)
 		r = hmac(key, 32, sts, sig);
-	explicit_bzero(key, sizeof(key));
+	wipe(key);
 	if (r == 0)
 		hex_encode_lower(sig, 32, hex);
 	return r;

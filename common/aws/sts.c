@@ -8,6 +8,7 @@
 
 #include "aws/xml.h"
 #include "base/fileutil.h"
+#include "base/wipe.h"
 
 #define STS_VERSION "2011-06-15"
 #define STS_XML_MAX (256 * 1024)
@@ -111,7 +112,7 @@ int sts_assume_role(struct aws_client *c, const char *role_arn, const char *exte
 		return r;
 	}
 	r = parse_answer(body, len, &root, err);
-	free_secret(body, len); /* it held the role's secret key */
+	wipe_free(body, len); /* it held the role's secret key */
 	if (r < 0)
 		return r;
 	cr = xml_path(root, "AssumeRoleResult/Credentials");
@@ -137,7 +138,7 @@ int sts_assume_role(struct aws_client *c, const char *role_arn, const char *exte
 	if (cr) {
 		size_t i;
 		for (i = 0; i < cr->nchildren; i++)
-			explicit_bzero(cr->children[i]->text, cr->children[i]->text_len);
+			wipe_bytes(cr->children[i]->text, cr->children[i]->text_len);
 	}
 	xml_free(root);
 	return r;

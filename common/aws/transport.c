@@ -21,6 +21,7 @@
 #include "base/percent.h"
 #include "base/strbuf.h"
 #include "config/config.h"
+#include "base/wipe.h"
 
 #define AWS_RESPONSE_MAX (16u * 1024 * 1024)
 #define AWS_BODY_MAX (256u * 1024)
@@ -328,7 +329,7 @@ out:
 	free(h_auth);
 	free(h_host);
 	free(h_date);
-	free_secret_str(h_tok);
+	wipe_free_str(h_tok);
 	return r;
 }
 

@@ -1,4 +1,5 @@
 #include "base/fileutil.h"
+#include "base/wipe.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -97,18 +98,18 @@ int read_file_bounded(const char *path, size_t max, char **data, size_t *len)
 			 * credentials), and realloc frees the old block unwiped. */
 			char *nb;
 			if (cap > max) {
-				free_secret(buf, used);
+				wipe_free(buf, used);
 				close(fd);
 				return -EFBIG;
 			}
 			nb = malloc(cap * 2 + 1);
 			if (!nb) {
-				free_secret(buf, used);
+				wipe_free(buf, used);
 				close(fd);
 				return -ENOMEM;
 			}
 			memcpy(nb, buf, used);
-			free_secret(buf, used);
+			wipe_free(buf, used);
 			buf = nb;
 			cap *= 2;
 		}
@@ -117,7 +118,7 @@ int read_file_bounded(const char *path, size_t max, char **data, size_t *len)
 			int e = errno;
 			if (e == EINTR)
 				continue;
-			free_secret(buf, used);
+			wipe_free(buf, used);
 			close(fd);
 			return -e;
 		}
@@ -125,7 +126,7 @@ int read_file_bounded(const char *path, size_t max, char **data, size_t *len)
 			break;
 		used += (size_t)n;
 		if (used > max) {
-			free_secret(buf, used);
+			wipe_free(buf, used);
 			close(fd);
 			return -EFBIG;
 		}
@@ -149,18 +150,4 @@ int check_file_secure(int fd, uid_t owner)
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
 		return -EPERM;
 	return 0;
-}
-
-void free_secret(void *p, size_t len)
-{
-	if (!p)
-		return;
-	explicit_bzero(p, len);
-	free(p);
-}
-
-void free_secret_str(char *s)
-{
-	if (s)
-		free_secret(s, strlen(s));
 }

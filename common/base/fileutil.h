@@ -28,8 +28,4 @@ int read_file_bounded(const char *path, size_t max, char **data, size_t *len);
  */
 int check_file_secure(int fd, uid_t owner);
 
-/* Zero a secret so the compiler cannot drop it, then free it. NULL is fine. */
-void free_secret(void *p, size_t len);
-void free_secret_str(char *s);
-
 #endif

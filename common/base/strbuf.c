@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/fileutil.h"
+#include "base/wipe.h"
 
 void strbuf_init(struct strbuf *sb, size_t max)
 {
@@ -38,7 +39,7 @@ static int grow(struct strbuf *sb, size_t add)
 		return sb->err = -ENOMEM;
 	if (sb->buf) {
 		memcpy(n, sb->buf, sb->len + 1);
-		free_secret(sb->buf, sb->cap);
+		wipe_free(sb->buf, sb->cap);
 	}
 	sb->buf = n;
 	sb->cap = cap;
@@ -109,7 +110,7 @@ char *strbuf_detach(struct strbuf *sb, size_t *len)
 
 void strbuf_free(struct strbuf *sb)
 {
-	free_secret(sb->buf, sb->cap);
+	wipe_free(sb->buf, sb->cap);
 	sb->buf = NULL;
 	sb->len = sb->cap = 0;
 }

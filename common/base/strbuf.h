@@ -27,7 +27,7 @@ int strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(p
 /*
  * Hand the buffer to the caller ("" when empty); NULL if any add failed (the
  * error is in sb->err). Only the first *len + 1 bytes were ever written, so
- * free_secret(p, *len) wipes all the caller got.
+ * wipe_free(p, *len) wipes all the caller got.
  */
 char *strbuf_detach(struct strbuf *sb, size_t *len);
 /* Wipe the whole allocation, free it, leave sb empty (err is kept). */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "aws/xml.h"
+#include "base/wipe.h"
 
 struct mfa_ctx {
 	const char *user;
@@ -84,7 +85,7 @@ int iam_create_virtual_mfa_device(struct aws_client *c, const char *name, char *
 	if (rc == 0)
 		rc = iam_parse_create_vmfa(body, len, serial, seed_base32, err);
 	if (body) {
-		explicit_bzero(body, len);
+		wipe_bytes(body, len);
 		free(body);
 	}
 	return rc;

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "aws/xml.h"
+#include "base/wipe.h"
 
 static bool valid_key_id(const char *s)
 {
@@ -217,7 +218,7 @@ static void scrub_tree(struct xml_node *n)
 
 	if (!n)
 		return;
-	explicit_bzero(n->text, n->text_len);
+	wipe_bytes(n->text, n->text_len);
 	for (i = 0; i < n->nchildren; i++)
 		scrub_tree(n->children[i]);
 }
@@ -265,7 +266,7 @@ int iam_parse_create_vmfa(const char *body, size_t len, char **serial, char **se
 	s[n] = '\0';
 	*seed_base32 = s;
 out:
-	explicit_bzero(buf, sizeof(buf));
+	wipe(buf);
 	scrub_tree(tree);
 	xml_free(tree);
 	if (rc < 0) {

@@ -17,6 +17,7 @@
 #include "base/hex.h"
 #include "base/percent.h"
 #include "base/strbuf.h"
+#include "base/wipe.h"
 
 static const char b32_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
@@ -129,7 +130,7 @@ static int load_usersfile(const char *path, char **data, size_t *len)
 		return r;
 	r = read_file_bounded(path, TOTP_MAX_FILE, data, len);
 	if (r == 0 && !usersfile_bytes_ok(*data, *len)) {
-		free_secret(*data, *len);
+		wipe_free(*data, *len);
 		*data = NULL;
 		*len = 0;
 		return -EUCLEAN;
@@ -172,7 +173,7 @@ int totp_status(const char *usersfile, const char *user, struct totp_status *out
 			snprintf(out->last_used, sizeof(out->last_used), "%s", f[6]);
 		break;
 	}
-	free_secret(data, len);
+	wipe_free(data, len);
 	return r;
 }
 
@@ -283,7 +284,7 @@ static int rewrite_locked(const char *path, const char *user, const char *newlin
 	if (r == 0)
 		r = atomic_write_file(dirname(dbuf), basename(bbuf), out.buf ? out.buf : "",
 				      out.len, 0600, 0, 0);
-	free_secret(data, len);
+	wipe_free(data, len);
 	strbuf_free(&out);
 	return r;
 }
@@ -346,7 +347,7 @@ static int rekey_locked(const char *path, const char *from, const char *to)
 	if (r == 0)
 		r = atomic_write_file(dirname(dbuf), basename(bbuf), out.buf ? out.buf : "",
 				      out.len, 0600, 0, 0);
-	free_secret(data, len);
+	wipe_free(data, len);
 	strbuf_free(&out);
 	return r;
 }
@@ -570,20 +571,20 @@ static int verify_locked(const char *usersfile, const char *user, const char *co
 		/* a cut line would lose the time field, and with it the replay check */
 		if (snprintf(line, sizeof(line), "%s\t%s\t%s\t%s\t0\t%s\t%s\n", f[0], f[1], f[2],
 			     f[3], code, stamp) >= (int)sizeof(line)) {
-			explicit_bzero(line, sizeof(line));
+			wipe(line);
 			r = -EBADMSG;
 			break;
 		}
 		r = rewrite_locked(usersfile, user, line);
-		explicit_bzero(line, sizeof(line));
+		wipe(line);
 		if (r == 0 && attempts_get(usersfile, user, now_step) > 0)
 			(void)attempts_update(usersfile, user, now_step, true); /* best effort */
 		break;
 	}
 out:
 	unlock_usersfile(lockfd, lockpath);
-	explicit_bzero(secret, sizeof(secret));
-	free_secret(data, len);
+	wipe(secret);
+	wipe_free(data, len);
 	return r;
 }
 
@@ -621,8 +622,8 @@ int totp_enrol(const char *usersfile, const char *user, const unsigned char *sec
 	hex_encode_lower(secret, secret_len, secret_hex);
 	snprintf(line, sizeof(line), "HOTP/T%u/%u\t%s\t-\t%s\n", period, digits, user, secret_hex);
 	r = rewrite_usersfile(usersfile, user, line);
-	explicit_bzero(secret_hex, sizeof(secret_hex));
-	explicit_bzero(line, sizeof(line));
+	wipe(secret_hex);
+	wipe(line);
 	return r;
 }
 
@@ -645,7 +646,7 @@ int totp_new_secret(unsigned char *secret, size_t len)
 	while (r < 0 && errno == EINTR);
 	if (r < 0 || (size_t)r != len) {
 		/* never leave part of a secret behind for a caller to use by mistake */
-		explicit_bzero(secret, len);
+		wipe_bytes(secret, len);
 		return -EIO;
 	}
 	return 0;
@@ -719,14 +720,14 @@ int totp_base32_decode(const char *in, unsigned char *out, size_t cap, size_t *o
 			continue;
 		pos = strchr(b32_alphabet, c);
 		if (!pos || c == '\0') {
-			explicit_bzero(out, cap);
+			wipe_bytes(out, cap);
 			return -EINVAL;
 		}
 		buf = (buf << 5) | (unsigned)(pos - b32_alphabet);
 		bits += 5;
 		if (bits >= 8) {
 			if (n >= cap) {
-				explicit_bzero(out, cap);
+				wipe_bytes(out, cap);
 				return -E2BIG;
 			}
 			out[n++] = (unsigned char)(buf >> (bits - 8));

@@ -56,3 +56,10 @@ for t in iam-login iam-authorized-keys; do
 	[ -f "$BUILD/$t" ] || continue
 	check_match "$t is a PIE with full RELRO" "DYN.*BIND_NOW|BIND_NOW.*DYN" "$(readelf -hd "$BUILD/$t" | grep -E 'Type:|FLAGS' | tr '\n' ' ')"
 done
+# wipe() takes arrays only: a pointer would wipe sizeof(pointer) bytes.
+WW=$(mktemp -d -t lint.XXXXXX)
+cc -std=gnu11 -Wall -Werror -D_GNU_SOURCE -Icommon -c -o "$WW/a.o" tests/integration/lint/wipe_use.c
+check_eq "wipe() of an array compiles" 0 "$?"
+out=$(cc -std=gnu11 -Wall -Werror -D_GNU_SOURCE -Icommon -DWIPE_POINTER -c -o "$WW/p.o" tests/integration/lint/wipe_use.c 2>&1)
+check_match "wipe() of a pointer does not compile" "needs an array" "$out"
+rm -rf "$WW"

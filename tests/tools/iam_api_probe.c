@@ -18,6 +18,7 @@
 #include "aws/aws.h"
 #include "config/config.h"
 #include "iam/iam_api.h"
+#include "base/wipe.h"
 
 static void print_user(const struct iam_user *u)
 {
@@ -130,7 +131,7 @@ static int run(struct aws_client *c, unsigned page_size, int argc, char **argv, 
 		if ((rc = iam_create_virtual_mfa_device(c, argv[1], &serial, &seed, &err)) < 0)
 			return fail(rc, &err);
 		printf("serial %s\nseed %s\n", serial, seed);
-		explicit_bzero(seed, strlen(seed));
+		wipe_bytes(seed, strlen(seed));
 		free(seed);
 		free(serial);
 	} else if (strcmp(cmd, "enable-mfa") == 0 && argc == 5) {

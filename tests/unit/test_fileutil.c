@@ -24,6 +24,7 @@
 #include "base/fileutil.h"
 #include "aws/http.h"
 #include "testutil.h"
+#include "base/wipe.h"
 
 #define MARKER "SECRET-MARKER-0123456789abcdef"
 
@@ -79,7 +80,7 @@ static void test_read_grows_without_leaving_content(void **state)
 	assert_int_equal(len, strlen(MARKER) + 1 + 20 * 1024);
 	assert_memory_equal(data, MARKER "\n", strlen(MARKER) + 1);
 	assert_int_equal(marker_in_released_block, 0);
-	free_secret(data, len);
+	wipe_free(data, len);
 
 	/* too large: -EFBIG, and nothing of it left behind either */
 	marker_in_released_block = 0;
@@ -140,7 +141,7 @@ static void test_http_answer_grows_without_leaving_content(void **state)
 	assert_int_equal(resp.len, HTTP_BODY + sizeof(MARKER));
 	assert_memory_equal(resp.body, MARKER, strlen(MARKER));
 	assert_int_equal(marker_in_released_block, 0);
-	free_secret(resp.body, resp.len);
+	wipe_free(resp.body, resp.len);
 }
 
 int main(void)

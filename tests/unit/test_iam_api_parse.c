@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "iam/iam_parse.h"
+#include "base/wipe.h"
 
 #define NS "xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\""
 #define META "<ResponseMetadata><RequestId>req-1</RequestId></ResponseMetadata>"
@@ -481,7 +482,7 @@ static void test_vmfa_seed(void **state)
 	assert_int_equal(iam_parse_create_vmfa(good, strlen(good), &serial, &seed, &err), 0);
 	assert_string_equal(serial, "arn:aws:iam::123456789012:mfa/alice");
 	assert_string_equal(seed, SEED_B32);
-	explicit_bzero(seed, strlen(seed));
+	wipe_bytes(seed, strlen(seed));
 	free(seed);
 	free(serial);
 	/* The seed must be base64 (as the Query API sends blobs); raw base32 text of a length

@@ -19,6 +19,7 @@
 #include "base/fileutil.h"
 #include "mfa/totp.h"
 #include "testutil.h"
+#include "base/wipe.h"
 
 /* RFC 6238 appendix B: the SHA-1 seed is the ASCII string "12345678901234567890". */
 static const unsigned char rfc_seed[] = "12345678901234567890";
@@ -72,7 +73,7 @@ static void test_base32_rfc4648(void **state)
 		assert_int_equal(totp_base32_decode(enc, dec, sizeof(dec), &n), 0);
 		assert_int_equal(n, strlen(v[i].in));
 		assert_memory_equal(dec, v[i].in, n);
-		free_secret_str(enc);
+		wipe_free_str(enc);
 	}
 }
 
@@ -100,13 +101,13 @@ static void test_uri_percent_encoding(void **state)
 	assert_string_equal(uri, "otpauth://totp/Example%20Co:alice%40example.com"
 				 "?secret=JBSWY3DPEHPK3PXP&issuer=Example%20Co"
 				 "&algorithm=SHA1&digits=6&period=30");
-	free_secret_str(uri);
+	wipe_free_str(uri);
 	/* reserved and non-ASCII bytes are escaped; unreserved ones are kept */
 	assert_int_equal(totp_uri("a:b/c?d&e=f", "x.y_z~-\xc3\xa9#", "MZXW6", 8, 60, &uri), 0);
 	assert_string_equal(uri, "otpauth://totp/a%3Ab%2Fc%3Fd%26e%3Df:x.y_z~-%C3%A9%23"
 				 "?secret=MZXW6&issuer=a%3Ab%2Fc%3Fd%26e%3Df"
 				 "&algorithm=SHA1&digits=8&period=60");
-	free_secret_str(uri);
+	wipe_free_str(uri);
 	assert_int_equal(totp_uri("", "alice", "MZXW6", 6, 30, &uri), -EINVAL);
 }
 
@@ -325,7 +326,7 @@ static void test_verify_right_wrong_replayed(void **state)
 	assert_int_equal(totp_usersfile_check(t->file), 0);
 	assert_int_equal(totp_status(t->file, "alice", &st), 0);
 	assert_true(st.last_used[0] != '\0');
-	explicit_bzero(secret, sizeof(secret));
+	wipe(secret);
 }
 
 /* IAM's virtual MFA seeds are 40 bytes: more than liboath's usersfile parser takes. */
@@ -384,8 +385,8 @@ static void test_verify_long_secret(void **state)
 	text = tu_read_file(t->file, NULL);
 	assert_non_null(strstr(text, "\talice\t-\t"));
 	free(text);
-	explicit_bzero(secret, sizeof(secret));
-	explicit_bzero(shorts, sizeof(shorts));
+	wipe(secret);
+	wipe(shorts);
 }
 
 /*
@@ -442,7 +443,7 @@ static void test_stale_lock_file(void **state)
 	/* a lock file root does not own exclusively is refused, not used */
 	assert_int_equal(chmod(ourlock, 0644), 0);
 	assert_int_equal(totp_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), -EPERM);
-	explicit_bzero(secret, sizeof(secret));
+	wipe(secret);
 }
 
 /* Fork n children that each verify (user i or user 0) with code; count accepted. */
@@ -492,7 +493,7 @@ static void test_verify_concurrent(void **state)
 	assert_int_equal(race_verify(t->file, 16, true, code, now), 1);
 	assert_int_equal(totp_code_at(secret, sizeof(secret), now + 30, 6, 30, code, 16), 0);
 	assert_int_equal(race_verify(t->file, 16, false, code, now + 30), 16);
-	explicit_bzero(secret, sizeof(secret));
+	wipe(secret);
 }
 
 /* issue 8 finding 2: TOTP_MAX_FAILS wrong codes in a step, then refused unchecked. */
@@ -536,7 +537,7 @@ static void test_throttle(void **state)
 		accepted += WIFEXITED(st) && WEXITSTATUS(st) == 0;
 	}
 	assert_int_equal(accepted, TOTP_MAX_FAILS);
-	explicit_bzero(secret, sizeof(secret));
+	wipe(secret);
 }
 
 /*
@@ -563,7 +564,7 @@ static void test_clock_went_back(void **state)
 		assert_int_equal(totp_code_at(secret, len, now - 30, 6, 30, code, 16), 0);
 		assert_int_equal(totp_verify_at(t->file, "alice", code, 1, now), -EALREADY);
 	}
-	explicit_bzero(secret, sizeof(secret));
+	wipe(secret);
 }
 
 /*
@@ -603,9 +604,9 @@ static void test_long_secret_line_rules(void **state)
 	after = tu_read_file(t->file, NULL);
 	assert_string_equal(after, text);
 	free(after);
-	explicit_bzero(secret, sizeof(secret));
-	explicit_bzero(hex, sizeof(hex));
-	explicit_bzero(text, sizeof(text));
+	wipe(secret);
+	wipe(hex);
+	wipe(text);
 }
 
 /* Damaged or odd lines: errors, never crashes, and kept verbatim by rewrites. */

@@ -19,6 +19,7 @@
 #include "mfa_qr.h"
 #include "snapshot/snapshot_reader.h"
 #include "mfa/totp.h"
+#include "base/wipe.h"
 
 static const char mfa_help[] =
     "Usage: iam-login mfa enroll USER [--no-confirm] [--no-qr] [--force] [--iam]\n"
@@ -155,7 +156,7 @@ static int show_and_confirm(const struct enroll_opts *o, const char *issuer, con
 	r = totp_base32_encode(secret, len, &b32);
 	if (r == 0)
 		r = totp_uri(issuer, label, b32, digits, period, &uri);
-	free_secret_str(b32);
+	wipe_free_str(b32);
 	if (r < 0) {
 		fprintf(stderr, "iam-login mfa: cannot build the otpauth URI: %s\n", strerror(-r));
 		return r;
@@ -167,14 +168,14 @@ static int show_and_confirm(const struct enroll_opts *o, const char *issuer, con
 			fprintf(stderr, "iam-login mfa: cannot draw the QR code\n");
 	}
 	fflush(stdout);
-	free_secret_str(uri);
+	wipe_free_str(uri);
 	if (!o->confirm)
 		return 0;
 	fprintf(stderr, "Scan the code (or add the URI) in an authenticator app.\n");
 	r = read_code("Verification code: ", code, sizeof(code));
 	if (r == 0)
 		r = totp_check_code(secret, len, time(NULL), digits, period, window, code);
-	explicit_bzero(code, sizeof(code));
+	wipe(code);
 	if (r < 0) {
 		fprintf(stderr, "iam-login mfa: the code does not match; nothing was enrolled\n");
 		return -EACCES;
@@ -231,8 +232,8 @@ static int enroll_iam(const struct iam_config *cfg, const struct enroll_opts *o,
 		r = totp_code_at(secret, *len, now, 6, 30, code2, sizeof(code2));
 	if (r == 0)
 		r = iam_enable_mfa_device(c, u->iam_name, serial, code1, code2, &err);
-	explicit_bzero(code1, sizeof(code1));
-	explicit_bzero(code2, sizeof(code2));
+	wipe(code1);
+	wipe(code2);
 	if (r < 0) {
 		fprintf(stderr,
 			"iam-login mfa: EnableMFADevice %s: %s\n"
@@ -244,7 +245,7 @@ static int enroll_iam(const struct iam_config *cfg, const struct enroll_opts *o,
 	fprintf(stderr, "IAM MFA device %s enabled for IAM user %s\n", serial, u->iam_name);
 out:
 	free(serial);
-	free_secret_str(seed);
+	wipe_free_str(seed);
 	aws_client_free(c);
 	return r;
 }
@@ -299,7 +300,7 @@ static int do_enroll(const struct iam_config *cfg, const char *user, const struc
 			fprintf(stderr, "iam-login mfa: cannot write %s: %s\n", cfg->mfa_usersfile,
 				strerror(-r));
 	}
-	explicit_bzero(secret, sizeof(secret));
+	wipe(secret);
 	if (r == 0) {
 		audit_log(LOG_NOTICE, "iam-login mfa: enrolled user=%s arn=%s iam_device=%s", user,
 			  u.iam_arn ? u.iam_arn : "-", o->iam ? "yes" : "no");

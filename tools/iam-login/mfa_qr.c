@@ -1,4 +1,5 @@
 #include "mfa_qr.h"
+#include "base/wipe.h"
 
 #include <errno.h>
 #include <qrencode.h>
@@ -30,7 +31,7 @@ int mfa_qr_print(FILE *out, const char *text)
 		}
 		fputs("\033[0m\n", out);
 	}
-	explicit_bzero(qr->data, (size_t)qr->width * (size_t)qr->width);
+	wipe_bytes(qr->data, (size_t)qr->width * (size_t)qr->width);
 	QRcode_free(qr);
 	return 0;
 }
