@@ -18,11 +18,6 @@ static int keys_page(const char *body, size_t len, void *ctx, struct iam_page *p
 	return iam_parse_list_ssh_keys_page(body, len, k->user, &k->keys, pg, err);
 }
 
-static bool valid_key_id(const char *s)
-{
-	return iam_valid_id(s) && strlen(s) >= IAM_SSH_KEY_ID_MIN;
-}
-
 int iam_list_ssh_public_keys(struct aws_client *c, const char *user, struct iam_ssh_key **keys,
 			     size_t *n, struct aws_error *err)
 {
@@ -82,7 +77,7 @@ int iam_get_ssh_public_key(struct aws_client *c, const char *user, const char *k
 	memset(out, 0, sizeof(*out));
 	if (!iam_valid_user_name(user))
 		return iam_bad_arg(err, "user name");
-	if (!key_id || !valid_key_id(key_id))
+	if (!key_id || !iam_valid_ssh_key_id(key_id))
 		return iam_bad_arg(err, "SSH public key id");
 	return iam_paged_call(c, params, 0, key_page, &k, NULL, err);
 }

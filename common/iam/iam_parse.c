@@ -5,6 +5,7 @@
  * validation makes the whole page an error.
  */
 #include "iam/iam_parse.h"
+#include "base/iam_id.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -334,7 +335,7 @@ static int parse_user(const struct xml_node *item, unsigned what, struct iam_use
 	memset(u, 0, sizeof(*u));
 	rc = iam_take_str(item, "UserName", iam_valid_user_name, true, &u->name, err, where);
 	if (rc == 0)
-		rc = iam_take_str(item, "UserId", iam_valid_id, true, &u->id, err, where);
+		rc = iam_take_str(item, "UserId", iam_id_valid, true, &u->id, err, where);
 	if (rc == 0)
 		rc = iam_take_str(item, "Arn", valid_user_arn, true, &u->arn, err, where);
 	if (rc == 0)
@@ -358,7 +359,7 @@ static int parse_group(const struct xml_node *item, struct iam_group *g, struct 
 	memset(g, 0, sizeof(*g));
 	rc = iam_take_str(item, "GroupName", iam_valid_group_name, true, &g->name, err, where);
 	if (rc == 0)
-		rc = iam_take_str(item, "GroupId", iam_valid_id, true, &g->id, err, where);
+		rc = iam_take_str(item, "GroupId", iam_id_valid, true, &g->id, err, where);
 	if (rc == 0)
 		rc = iam_take_str(item, "Arn", valid_group_arn, true, &g->arn, err, where);
 	if (rc == 0)

@@ -20,8 +20,6 @@
 /* Bounds on what IAM may send us (IAM's own limits, or generous caps where a quota may grow). */
 #define IAM_USER_NAME_MAX 64
 #define IAM_GROUP_NAME_MAX 128
-#define IAM_ID_MIN 16
-#define IAM_ID_MAX 128
 #define IAM_PATH_MAX 512
 #define IAM_ARN_MAX 2048
 #define IAM_TAG_KEY_MAX 128   /* characters; bytes allow 4 per UTF-8 character */
@@ -120,7 +118,7 @@ int iam_parse_date(const char *s, time_t *out);
 /* Field validators (true when s is acceptable). */
 bool iam_valid_user_name(const char *s);
 bool iam_valid_group_name(const char *s);
-bool iam_valid_id(const char *s);
+bool iam_valid_ssh_key_id(const char *s);
 bool iam_valid_mfa_serial(const char *s);
 
 /* Pagination guard over one call. */

@@ -14,11 +14,6 @@
 #include "aws/xml.h"
 #include "base/wipe.h"
 
-static bool valid_key_id(const char *s)
-{
-	return iam_valid_id(s) && strlen(s) >= IAM_SSH_KEY_ID_MIN;
-}
-
 static bool valid_status(const char *s)
 {
 	return strcmp(s, "Active") == 0 || strcmp(s, "Inactive") == 0;
@@ -82,7 +77,8 @@ static int parse_key(const struct xml_node *item, const char *user, bool with_bo
 	memset(k, 0, sizeof(*k));
 	rc = check_owner(item, user, err, where);
 	if (rc == 0)
-		rc = iam_take_str(item, "SSHPublicKeyId", valid_key_id, true, &k->id, err, where);
+		rc = iam_take_str(item, "SSHPublicKeyId", iam_valid_ssh_key_id, true, &k->id, err,
+				  where);
 	if (rc == 0)
 		rc = iam_take_str(item, "Status", valid_status, true, &k->status, err, where);
 	if (rc == 0)

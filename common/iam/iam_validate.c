@@ -3,6 +3,7 @@
  * a finished list. Everything from the network is hostile until checked here.
  */
 #include "iam/iam_parse.h"
+#include "base/iam_id.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -56,20 +57,10 @@ bool iam_valid_group_name(const char *s)
 	return valid_name(s, IAM_GROUP_NAME_MAX);
 }
 
-/* UserId, GroupId, SSHPublicKeyId: [\w]{16,128} (IAM documents this pattern). */
-bool iam_valid_id(const char *s)
+/* SSHPublicKeyId: an IAM id of at least IAM_SSH_KEY_ID_MIN characters. */
+bool iam_valid_ssh_key_id(const char *s)
 {
-	size_t n = 0;
-
-	if (!s)
-		return false;
-	for (; s[n]; n++) {
-		if (n >= IAM_ID_MAX)
-			return false;
-		if (!ascii_alnum((unsigned char)s[n]) && s[n] != '_')
-			return false;
-	}
-	return n >= IAM_ID_MIN;
+	return iam_id_valid(s) && strlen(s) >= IAM_SSH_KEY_ID_MIN;
 }
 
 /* [\w+=/:,.@-]{9,256} */

@@ -1,4 +1,5 @@
 #include "keys/keycache.h"
+#include "base/iam_id.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -72,21 +73,6 @@ const char *kc_source_name(enum kc_source s)
 	}
 }
 
-/*
- * IAM ids are alphanumerics (upper case on AWS; emulators use lower case too);
- * refuse anything else so they can go in files and logs.
- */
-static bool valid_id(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++, n++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-		      (*s >= '0' && *s <= '9')))
-			return false;
-	return n > 0 && n <= KC_MAX_ID;
-}
-
 /* An ARN is printable ASCII without blanks. */
 static bool valid_arn(const char *s)
 {
@@ -105,7 +91,7 @@ int kc_entry_add(struct kc_entry *e, const char *id, bool active, const char *bo
 	struct sshkey_info info;
 	int r;
 
-	if (!valid_id(id))
+	if (!iam_id_valid(id))
 		return -EINVAL;
 	if (e->nkeys >= KC_MAX_KEYS)
 		return -E2BIG;
@@ -181,7 +167,7 @@ int keycache_encode(const struct kc_entry *e, char **buf, size_t *len)
 	struct strbuf b;
 	size_t i;
 
-	if (!e->iam_id || !valid_id(e->iam_id) || !e->iam_arn || !valid_arn(e->iam_arn))
+	if (!e->iam_id || !iam_id_valid(e->iam_id) || !e->iam_arn || !valid_arn(e->iam_arn))
 		return -EINVAL;
 	strbuf_init(&b, KC_MAX_ENTRY);
 	strbuf_addf(&b, "%s\nfetched %lld\niam-id %s\narn %s\n", KC_MAGIC, (long long)e->fetched,
@@ -298,7 +284,7 @@ int keycache_decode(const char *buf, size_t len, const struct str_list *types, s
 			out->fetched = t;
 		} else if (n == 2) {
 			out->iam_id = dup_field(line, "iam-id");
-			if (!out->iam_id || !valid_id(out->iam_id))
+			if (!out->iam_id || !iam_id_valid(out->iam_id))
 				goto done;
 		} else if (n == 3) {
 			out->iam_arn = dup_field(line, "arn");

@@ -23,7 +23,6 @@ struct str_list;
 
 #define KC_MAX_KEYS 100		  /* IAM allows 5 per user; anything above is hostile */
 #define KC_MAX_ENTRY (256 * 1024) /* bytes of one cache file */
-#define KC_MAX_ID 128
 
 struct kc_key {
 	char *id;     /* SSHPublicKeyId */

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "iam/iam_parse.h"
+#include "base/iam_id.h"
 #include "base/wipe.h"
 
 #define NS "xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\""
@@ -914,7 +915,7 @@ static void check_users_valid(const struct iam_user_list *l)
 
 	for (i = 0; i < l->n; i++) {
 		assert_true(iam_valid_user_name(l->v[i].name));
-		assert_true(iam_valid_id(l->v[i].id));
+		assert_true(iam_id_valid(l->v[i].id));
 		assert_non_null(l->v[i].arn);
 		assert_non_null(l->v[i].path);
 		for (j = 0; j < l->v[i].ngroups; j++)

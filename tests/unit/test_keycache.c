@@ -38,8 +38,9 @@ static void make_entry(struct kc_entry *e, int64_t fetched, bool with_key)
 	e->iam_arn = strdup(ARN);
 	if (with_key)
 		assert_int_equal(
-		    kc_entry_add(e, "APKAAAAA1", true, ED " me", strlen(ED " me"), NULL), 0);
-	assert_int_equal(kc_entry_add(e, "APKAAAAA2", false, NULL, 0, NULL), 0);
+		    kc_entry_add(e, "APKAAAAAAAAAAAAAAAA1", true, ED " me", strlen(ED " me"), NULL),
+		    0);
+	assert_int_equal(kc_entry_add(e, "APKAAAAAAAAAAAAAAAA2", false, NULL, 0, NULL), 0);
 }
 
 static void test_roundtrip(void **state)
@@ -50,14 +51,16 @@ static void test_roundtrip(void **state)
 
 	(void)state;
 	make_entry(&e, 1700000000, true);
-	assert_int_equal(kc_entry_add(&e, "APKAAAAA3", true, "command=\"x\" " ED, 50, NULL), 0);
+	assert_int_equal(
+	    kc_entry_add(&e, "APKAAAAAAAAAAAAAAAA3", true, "command=\"x\" " ED, 50, NULL), 0);
 	assert_non_null(e.keys[2].reject);
 	assert_null(e.keys[2].line);
 	assert_int_equal(kc_entry_active(&e), 1);
 	assert_int_equal(keycache_encode(&e, &buf, &len), 0);
 	assert_string_equal(buf, "iam-login-keys 1\nfetched 1700000000\niam-id " UID "\narn " ARN
-				 "\nkey APKAAAAA1 Active " ED " me\nkey APKAAAAA2 Inactive -\n"
-				 "key APKAAAAA3 Active !key-type-not-allowed\nend\n");
+				 "\nkey APKAAAAAAAAAAAAAAAA1 Active " ED
+				 " me\nkey APKAAAAAAAAAAAAAAAA2 Inactive -\n"
+				 "key APKAAAAAAAAAAAAAAAA3 Active !key-type-not-allowed\nend\n");
 	assert_int_equal(keycache_decode(buf, len, NULL, &d), 0);
 	assert_int_equal(d.fetched, 1700000000);
 	assert_string_equal(d.iam_arn, ARN);
@@ -197,8 +200,8 @@ static int fake_fetch(void *ctx, long budget_ms, struct kc_entry *out, char *err
 		usleep(300000);
 		/* fall through */
 	default:
-		return kc_entry_add(out, "APKAAAAA1", true, ED " fetched", strlen(ED " fetched"),
-				    NULL);
+		return kc_entry_add(out, "APKAAAAAAAAAAAAAAAA1", true, ED " fetched",
+				    strlen(ED " fetched"), NULL);
 	}
 }
 
