@@ -12,6 +12,7 @@
 #include "base/fileutil.h"
 #include "pam_iam.h"
 #include "mfa/totp.h"
+#include "mfa/usersfile.h"
 #include "base/wipe.h"
 
 /* Longest answer we look at; anything longer is rejected without parsing. */
@@ -164,7 +165,7 @@ static int authenticate(struct pam_iam_ctx *ctx)
 {
 	enum mfa_policy policy = pam_iam_policy(ctx);
 	const char *usersfile = ctx->cfg.mfa_usersfile;
-	struct totp_status st;
+	struct usersfile_status st;
 	char code[TOTP_MAX_DIGITS + 1] = {0};
 	bool had_rule;
 	int r;
@@ -188,7 +189,7 @@ static int authenticate(struct pam_iam_ctx *ctx)
 		return no_own_factor(ctx, "mfa off");
 	/* keyed by the immutable IAM UserId, never the name: a new IAM user under an
 	 * old name must not inherit the old user's secret (issue 8 finding 9) */
-	r = totp_status(usersfile, ctx->user.iam_id, &st);
+	r = usersfile_status(usersfile, ctx->user.iam_id, &st);
 	/* -ENOENT: no usersfile yet, or no line for this user */
 	if (r == -ENOENT)
 		return not_enrolled(ctx, policy);
@@ -205,7 +206,7 @@ static int authenticate(struct pam_iam_ctx *ctx)
 	r = read_code(ctx, st.digits, code, sizeof(code));
 	if (r != PAM_SUCCESS)
 		return r;
-	r = totp_verify(usersfile, ctx->user.iam_id, code, pam_iam_window(ctx));
+	r = usersfile_verify(usersfile, ctx->user.iam_id, code, pam_iam_window(ctx));
 	wipe(code);
 	switch (r) {
 	case 0:

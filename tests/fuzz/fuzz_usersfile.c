@@ -9,26 +9,27 @@
 
 #include "fuzz.h"
 #include "mfa/totp.h"
+#include "mfa/usersfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *path = fuzz_write_file(data, size);
 	static const char *const users[] = {"alice", "AIDAALICE000000000001", "bob", "x"};
 	bool damaged = false;
-	struct totp_status st;
+	struct usersfile_status st;
 
 	for (size_t i = 0; i < size; i++)
 		if ((data[i] < 0x20 && data[i] != '\t' && data[i] != '\n') || data[i] > 0x7e)
 			damaged = true;
 	for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
-		int r = totp_status(path, users[i], &st);
+		int r = usersfile_status(path, users[i], &st);
 
 		/* as root the file is ours and 0600: only damage or the content decide */
 		if (geteuid() == 0 && damaged)
 			FUZZ_ASSERT(r == -EUCLEAN);
 		if (r == 0)
 			FUZZ_ASSERT(st.digits >= TOTP_MIN_DIGITS && st.digits <= TOTP_MAX_DIGITS);
-		r = totp_verify_at(path, users[i], "123456", 1, 1700000000);
+		r = usersfile_verify_at(path, users[i], "123456", 1, 1700000000);
 		if (geteuid() == 0 && damaged)
 			FUZZ_ASSERT(r == -EUCLEAN);
 	}

@@ -18,6 +18,9 @@
 
 #include "base/fileutil.h"
 #include "mfa/totp.h"
+#include "mfa/otpauth.h"
+#include "base/base32.h"
+#include "mfa/usersfile.h"
 #include "testutil.h"
 #include "base/wipe.h"
 
@@ -68,9 +71,9 @@ static void test_base32_rfc4648(void **state)
 		size_t n = 99;
 
 		assert_int_equal(
-		    totp_base32_encode((const unsigned char *)v[i].in, strlen(v[i].in), &enc), 0);
+		    base32_encode((const unsigned char *)v[i].in, strlen(v[i].in), &enc), 0);
 		assert_string_equal(enc, v[i].out);
-		assert_int_equal(totp_base32_decode(enc, dec, sizeof(dec), &n), 0);
+		assert_int_equal(base32_decode(enc, dec, sizeof(dec), &n), 0);
 		assert_int_equal(n, strlen(v[i].in));
 		assert_memory_equal(dec, v[i].in, n);
 		wipe_free_str(enc);
@@ -84,11 +87,11 @@ static void test_base32_decode_lenient_and_hostile(void **state)
 	(void)state;
 
 	/* lower case, padding and grouping spaces are accepted (authenticator apps show them) */
-	assert_int_equal(totp_base32_decode("mzxw 6ytb oi======", out, sizeof(out), &n), 0);
+	assert_int_equal(base32_decode("mzxw 6ytb oi======", out, sizeof(out), &n), 0);
 	assert_int_equal(n, 6);
 	assert_memory_equal(out, "foobar", 6);
-	assert_int_equal(totp_base32_decode("MZXW1", out, sizeof(out), &n), -EINVAL);
-	assert_int_equal(totp_base32_decode("MZXW6YTBOIMZXW6YTBOI", out, sizeof(out), &n), -E2BIG);
+	assert_int_equal(base32_decode("MZXW1", out, sizeof(out), &n), -EINVAL);
+	assert_int_equal(base32_decode("MZXW6YTBOIMZXW6YTBOI", out, sizeof(out), &n), -E2BIG);
 }
 
 static void test_uri_percent_encoding(void **state)
@@ -97,18 +100,18 @@ static void test_uri_percent_encoding(void **state)
 	(void)state;
 
 	assert_int_equal(
-	    totp_uri("Example Co", "alice@example.com", "JBSWY3DPEHPK3PXP", 6, 30, &uri), 0);
+	    otpauth_uri("Example Co", "alice@example.com", "JBSWY3DPEHPK3PXP", 6, 30, &uri), 0);
 	assert_string_equal(uri, "otpauth://totp/Example%20Co:alice%40example.com"
 				 "?secret=JBSWY3DPEHPK3PXP&issuer=Example%20Co"
 				 "&algorithm=SHA1&digits=6&period=30");
 	wipe_free_str(uri);
 	/* reserved and non-ASCII bytes are escaped; unreserved ones are kept */
-	assert_int_equal(totp_uri("a:b/c?d&e=f", "x.y_z~-\xc3\xa9#", "MZXW6", 8, 60, &uri), 0);
+	assert_int_equal(otpauth_uri("a:b/c?d&e=f", "x.y_z~-\xc3\xa9#", "MZXW6", 8, 60, &uri), 0);
 	assert_string_equal(uri, "otpauth://totp/a%3Ab%2Fc%3Fd%26e%3Df:x.y_z~-%C3%A9%23"
 				 "?secret=MZXW6&issuer=a%3Ab%2Fc%3Fd%26e%3Df"
 				 "&algorithm=SHA1&digits=8&period=60");
 	wipe_free_str(uri);
-	assert_int_equal(totp_uri("", "alice", "MZXW6", 6, 30, &uri), -EINVAL);
+	assert_int_equal(otpauth_uri("", "alice", "MZXW6", 6, 30, &uri), -EINVAL);
 }
 
 static void test_rfc6238_vectors(void **state)
@@ -156,15 +159,15 @@ static void test_check_code_window_fixed_time(void **state)
 static void test_valid_user(void **state)
 {
 	(void)state;
-	assert_true(totp_valid_user("alice"));
-	assert_true(totp_valid_user("alice.smith@example.com"));
-	assert_false(totp_valid_user(""));
-	assert_false(totp_valid_user("al ice"));
-	assert_false(totp_valid_user("alice\n"));
-	assert_false(totp_valid_user("-"));
-	assert_false(totp_valid_user("#alice"));
-	assert_false(totp_valid_user("a/b"));
-	assert_false(totp_valid_user(
+	assert_true(usersfile_valid_user("alice"));
+	assert_true(usersfile_valid_user("alice.smith@example.com"));
+	assert_false(usersfile_valid_user(""));
+	assert_false(usersfile_valid_user("al ice"));
+	assert_false(usersfile_valid_user("alice\n"));
+	assert_false(usersfile_valid_user("-"));
+	assert_false(usersfile_valid_user("#alice"));
+	assert_false(usersfile_valid_user("a/b"));
+	assert_false(usersfile_valid_user(
 	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")); /* 65 */
 }
 
@@ -177,13 +180,13 @@ static void test_enrol_preserves_other_lines(void **state)
 			     "HOTP/T30/6\talice\t-\t1111111111111111111111111111111111111111\n"
 			     "HOTP/T30/6\tcarol\t-\t3333333333333333333333333333333333333333\n";
 	unsigned char secret[TOTP_SECRET_BYTES];
-	struct totp_status st;
+	struct usersfile_status st;
 	struct stat sb;
 	char *text;
 
 	tu_write_text(t->file, before, 0600);
 	memset(secret, 0xab, sizeof(secret));
-	assert_int_equal(totp_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), 0);
+	assert_int_equal(usersfile_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), 0);
 	text = tu_read_file(t->file, NULL);
 	assert_string_equal(text,
 			    "# managed by iam-login\n"
@@ -202,18 +205,18 @@ static void test_enrol_preserves_other_lines(void **state)
 		assert_int_equal(access(lock, F_OK), -1);
 	}
 
-	assert_int_equal(totp_status(t->file, "bob", &st), 0);
+	assert_int_equal(usersfile_status(t->file, "bob", &st), 0);
 	assert_int_equal(st.digits, 6);
 	assert_int_equal(st.period, 30);
 	assert_string_equal(st.last_used, "2026-01-01T00:00:00L");
-	assert_int_equal(totp_status(t->file, "alice", &st), 0);
+	assert_int_equal(usersfile_status(t->file, "alice", &st), 0);
 	assert_string_equal(st.last_used, "");
 	/* a prefix of a user name is not that user */
-	assert_int_equal(totp_status(t->file, "bo", &st), -ENOENT);
-	assert_int_equal(totp_status(t->file, "dave", &st), -ENOENT);
+	assert_int_equal(usersfile_status(t->file, "bo", &st), -ENOENT);
+	assert_int_equal(usersfile_status(t->file, "dave", &st), -ENOENT);
 
-	assert_int_equal(totp_remove(t->file, "bob"), 0);
-	assert_int_equal(totp_remove(t->file, "bob"), -ENOENT);
+	assert_int_equal(usersfile_remove(t->file, "bob"), 0);
+	assert_int_equal(usersfile_remove(t->file, "bob"), -ENOENT);
 	text = tu_read_file(t->file, NULL);
 	assert_string_equal(text,
 			    "# managed by iam-login\n"
@@ -226,47 +229,48 @@ static void test_enrol_creates_file(void **state)
 {
 	struct tmp *t = *state;
 	unsigned char secret[TOTP_SECRET_BYTES] = {0};
-	struct totp_status st;
+	struct usersfile_status st;
 	struct stat sb;
 
-	assert_int_equal(totp_status(t->file, "alice", &st), -ENOENT);
-	assert_int_equal(totp_remove(t->file, "alice"), -ENOENT);
+	assert_int_equal(usersfile_status(t->file, "alice", &st), -ENOENT);
+	assert_int_equal(usersfile_remove(t->file, "alice"), -ENOENT);
 	assert_int_equal(totp_new_secret(secret, sizeof(secret)), 0);
-	assert_int_equal(totp_enrol(t->file, "alice", secret, sizeof(secret), 8, 60), 0);
+	assert_int_equal(usersfile_enrol(t->file, "alice", secret, sizeof(secret), 8, 60), 0);
 	assert_int_equal(stat(t->file, &sb), 0);
 	assert_int_equal(sb.st_mode & 07777, 0600);
-	assert_int_equal(totp_status(t->file, "alice", &st), 0);
+	assert_int_equal(usersfile_status(t->file, "alice", &st), 0);
 	assert_int_equal(st.digits, 8);
 	assert_int_equal(st.period, 60);
-	assert_int_equal(totp_enrol(t->file, "bad user", secret, sizeof(secret), 6, 30), -EINVAL);
-	assert_int_equal(totp_enrol(t->file, "alice", secret, 4, 6, 30), -EINVAL);
-	assert_int_equal(totp_enrol(t->file, "alice", secret, sizeof(secret), 9, 30), -EINVAL);
+	assert_int_equal(usersfile_enrol(t->file, "bad user", secret, sizeof(secret), 6, 30),
+			 -EINVAL);
+	assert_int_equal(usersfile_enrol(t->file, "alice", secret, 4, 6, 30), -EINVAL);
+	assert_int_equal(usersfile_enrol(t->file, "alice", secret, sizeof(secret), 9, 30), -EINVAL);
 }
 
 static void test_refuses_insecure_file(void **state)
 {
 	struct tmp *t = *state;
 	unsigned char secret[TOTP_SECRET_BYTES] = {1};
-	struct totp_status st;
+	struct usersfile_status st;
 	char link[300];
 
 	tu_write_text(t->file, "HOTP/T30/6\talice\t-\t1111111111111111111111111111111111111111\n",
 		      0644);
-	assert_int_equal(totp_usersfile_check(t->file), -EPERM);
-	assert_int_equal(totp_status(t->file, "alice", &st), -EPERM);
-	assert_int_equal(totp_verify(t->file, "alice", "123456", 1), -EPERM);
-	assert_int_equal(totp_enrol(t->file, "bob", secret, sizeof(secret), 6, 30), -EPERM);
+	assert_int_equal(usersfile_check(t->file), -EPERM);
+	assert_int_equal(usersfile_status(t->file, "alice", &st), -EPERM);
+	assert_int_equal(usersfile_verify(t->file, "alice", "123456", 1), -EPERM);
+	assert_int_equal(usersfile_enrol(t->file, "bob", secret, sizeof(secret), 6, 30), -EPERM);
 	assert_int_equal(chmod(t->file, 0640), 0);
-	assert_int_equal(totp_usersfile_check(t->file), -EPERM);
+	assert_int_equal(usersfile_check(t->file), -EPERM);
 	assert_int_equal(chmod(t->file, 0600), 0);
-	assert_int_equal(totp_usersfile_check(t->file), 0);
+	assert_int_equal(usersfile_check(t->file), 0);
 	assert_int_equal(chown(t->file, 1000, 0), 0);
-	assert_int_equal(totp_usersfile_check(t->file), -EPERM);
+	assert_int_equal(usersfile_check(t->file), -EPERM);
 	assert_int_equal(chown(t->file, 0, 0), 0);
 	snprintf(link, sizeof(link), "%s/link", t->dir);
 	assert_int_equal(symlink(t->file, link), 0);
-	assert_int_equal(totp_usersfile_check(link), -EPERM);
-	assert_int_equal(totp_status(link, "alice", &st), -EPERM);
+	assert_int_equal(usersfile_check(link), -EPERM);
+	assert_int_equal(usersfile_status(link, "alice", &st), -EPERM);
 }
 
 /* A 6-digit code that is not valid for secret anywhere within +-window of now. */
@@ -291,12 +295,12 @@ static void test_verify_right_wrong_replayed(void **state)
 	struct tmp *t = *state;
 	unsigned char secret[TOTP_SECRET_BYTES];
 	char code[16], bad[8];
-	struct totp_status st;
+	struct usersfile_status st;
 	time_t now;
 
 	assert_int_equal(totp_new_secret(secret, sizeof(secret)), 0);
-	assert_int_equal(totp_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), 0);
-	assert_int_equal(totp_enrol(t->file, "bob", secret, sizeof(secret), 6, 30), 0);
+	assert_int_equal(usersfile_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), 0);
+	assert_int_equal(usersfile_enrol(t->file, "bob", secret, sizeof(secret), 6, 30), 0);
 	now = time(NULL);
 	/* stay clear of a step boundary so "now" means the same step for liboath */
 	if (now % 30 > 27) {
@@ -304,27 +308,27 @@ static void test_verify_right_wrong_replayed(void **state)
 		now = time(NULL);
 	}
 	wrong_code(secret, now, bad);
-	assert_int_equal(totp_verify(t->file, "alice", bad, 1), -EACCES);
+	assert_int_equal(usersfile_verify(t->file, "alice", bad, 1), -EACCES);
 	assert_int_equal(totp_code_at(secret, sizeof(secret), now - 10 * 30, 6, 30, code, 16), 0);
-	assert_int_equal(totp_verify(t->file, "alice", code, 1), -EACCES); /* outside window */
+	assert_int_equal(usersfile_verify(t->file, "alice", code, 1), -EACCES); /* outside window */
 	assert_int_equal(totp_code_at(secret, sizeof(secret), now, 6, 30, code, 16), 0);
-	assert_int_equal(totp_verify(t->file, "alice", code, 1), 0);
-	assert_int_equal(totp_verify(t->file, "alice", code, 1), -EALREADY); /* replay */
+	assert_int_equal(usersfile_verify(t->file, "alice", code, 1), 0);
+	assert_int_equal(usersfile_verify(t->file, "alice", code, 1), -EALREADY); /* replay */
 	/* the previous step's code is older than the one used: also refused as a replay */
 	assert_int_equal(totp_code_at(secret, sizeof(secret), now - 30, 6, 30, code, 16), 0);
-	assert_int_equal(totp_verify(t->file, "alice", code, 1), -EALREADY);
+	assert_int_equal(usersfile_verify(t->file, "alice", code, 1), -EALREADY);
 	/* replay state is per user: bob may use the same code once */
 	assert_int_equal(totp_code_at(secret, sizeof(secret), now, 6, 30, code, 16), 0);
-	assert_int_equal(totp_verify(t->file, "bob", code, 1), 0);
+	assert_int_equal(usersfile_verify(t->file, "bob", code, 1), 0);
 	/* shape checks happen before liboath sees the code */
-	assert_int_equal(totp_verify(t->file, "alice", "", 1), -EINVAL);
-	assert_int_equal(totp_verify(t->file, "alice", "12345", 1), -EINVAL);
-	assert_int_equal(totp_verify(t->file, "alice", "1234567", 1), -EINVAL);
-	assert_int_equal(totp_verify(t->file, "alice", "12 456", 1), -EINVAL);
-	assert_int_equal(totp_verify(t->file, "carol", code, 1), -ENOENT);
+	assert_int_equal(usersfile_verify(t->file, "alice", "", 1), -EINVAL);
+	assert_int_equal(usersfile_verify(t->file, "alice", "12345", 1), -EINVAL);
+	assert_int_equal(usersfile_verify(t->file, "alice", "1234567", 1), -EINVAL);
+	assert_int_equal(usersfile_verify(t->file, "alice", "12 456", 1), -EINVAL);
+	assert_int_equal(usersfile_verify(t->file, "carol", code, 1), -ENOENT);
 	/* liboath's rewrite kept the file private, and the last use is recorded */
-	assert_int_equal(totp_usersfile_check(t->file), 0);
-	assert_int_equal(totp_status(t->file, "alice", &st), 0);
+	assert_int_equal(usersfile_check(t->file), 0);
+	assert_int_equal(usersfile_status(t->file, "alice", &st), 0);
 	assert_true(st.last_used[0] != '\0');
 	wipe(secret);
 }
@@ -335,14 +339,14 @@ static void test_verify_long_secret(void **state)
 	struct tmp *t = *state;
 	unsigned char secret[40], shorts[TOTP_SECRET_BYTES];
 	char code[16], bad[8], *text;
-	struct totp_status st;
+	struct usersfile_status st;
 	time_t now;
 
 	assert_int_equal(totp_new_secret(secret, sizeof(secret)), 0);
 	assert_int_equal(totp_new_secret(shorts, sizeof(shorts)), 0);
-	assert_int_equal(totp_enrol(t->file, "bob", shorts, sizeof(shorts), 6, 30), 0);
-	assert_int_equal(totp_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), 0);
-	assert_int_equal(totp_status(t->file, "alice", &st), 0);
+	assert_int_equal(usersfile_enrol(t->file, "bob", shorts, sizeof(shorts), 6, 30), 0);
+	assert_int_equal(usersfile_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), 0);
+	assert_int_equal(usersfile_status(t->file, "alice", &st), 0);
 	assert_int_equal(st.secret_bytes, 40);
 	now = time(NULL);
 	if (now % 30 > 25) {
@@ -360,28 +364,28 @@ static void test_verify_long_secret(void **state)
 		if (!hit)
 			break;
 	}
-	assert_int_equal(totp_verify(t->file, "alice", bad, 1), -EACCES);
+	assert_int_equal(usersfile_verify(t->file, "alice", bad, 1), -EACCES);
 	assert_int_equal(totp_code_at(secret, 40, now - 300, 6, 30, code, 16), 0);
-	assert_int_equal(totp_verify(t->file, "alice", code, 1), -EACCES);
+	assert_int_equal(usersfile_verify(t->file, "alice", code, 1), -EACCES);
 	assert_int_equal(totp_code_at(secret, 40, now, 6, 30, code, 16), 0);
-	assert_int_equal(totp_verify(t->file, "alice", code, 1), 0);
-	assert_int_equal(totp_verify(t->file, "alice", code, 1), -EALREADY);
+	assert_int_equal(usersfile_verify(t->file, "alice", code, 1), 0);
+	assert_int_equal(usersfile_verify(t->file, "alice", code, 1), -EALREADY);
 	assert_int_equal(totp_code_at(secret, 40, now - 30, 6, 30, code, 16), 0);
-	assert_int_equal(totp_verify(t->file, "alice", code, 1), -EALREADY);
+	assert_int_equal(usersfile_verify(t->file, "alice", code, 1), -EALREADY);
 	/* a later step is fine once, then the current one counts as replayed */
 	assert_int_equal(totp_code_at(secret, 40, now + 30, 6, 30, code, 16), 0);
-	assert_int_equal(totp_verify(t->file, "alice", code, 1), 0);
+	assert_int_equal(usersfile_verify(t->file, "alice", code, 1), 0);
 	assert_int_equal(totp_code_at(secret, 40, now, 6, 30, code, 16), 0);
-	assert_int_equal(totp_verify(t->file, "alice", code, 1), -EALREADY);
+	assert_int_equal(usersfile_verify(t->file, "alice", code, 1), -EALREADY);
 	/* the line keeps liboath's layout: type user pin secret counter otp time */
-	assert_int_equal(totp_status(t->file, "alice", &st), 0);
+	assert_int_equal(usersfile_status(t->file, "alice", &st), 0);
 	assert_int_equal(strlen(st.last_used), 20);
 	assert_int_equal(st.last_used[19], 'Z'); /* UTC: no repeated hour at the end of DST */
-	assert_int_equal(totp_usersfile_check(t->file), 0);
+	assert_int_equal(usersfile_check(t->file), 0);
 	/* short secrets still go through liboath, untouched by the rewrite */
 	assert_int_equal(totp_code_at(shorts, sizeof(shorts), now, 6, 30, code, 16), 0);
-	assert_int_equal(totp_verify(t->file, "bob", code, 1), 0);
-	assert_int_equal(totp_verify(t->file, "bob", code, 1), -EALREADY);
+	assert_int_equal(usersfile_verify(t->file, "bob", code, 1), 0);
+	assert_int_equal(usersfile_verify(t->file, "bob", code, 1), -EALREADY);
 	text = tu_read_file(t->file, NULL);
 	assert_non_null(strstr(text, "\talice\t-\t"));
 	free(text);
@@ -405,7 +409,7 @@ static void test_stale_lock_file(void **state)
 	struct tmp *t = *state;
 	unsigned char secret[40];
 	char lock[300], ourlock[300], code[16];
-	struct totp_status st;
+	struct usersfile_status st;
 	int fd, pfd[2];
 	pid_t pid;
 	char c;
@@ -414,10 +418,10 @@ static void test_stale_lock_file(void **state)
 	snprintf(ourlock, sizeof(ourlock), "%s.iam-lock", t->file);
 	assert_int_equal(totp_new_secret(secret, sizeof(secret)), 0);
 	tu_write_text(lock, "", 0600); /* liboath's leftover: irrelevant to us */
-	assert_int_equal(totp_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), 0);
-	assert_int_equal(totp_status(t->file, "alice", &st), 0);
+	assert_int_equal(usersfile_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), 0);
+	assert_int_equal(usersfile_status(t->file, "alice", &st), 0);
 	assert_int_equal(totp_code_at(secret, sizeof(secret), time(NULL), 6, 30, code, 16), 0);
-	assert_int_equal(totp_verify(t->file, "alice", code, 1), 0);
+	assert_int_equal(usersfile_verify(t->file, "alice", code, 1), 0);
 
 	/* our lock held by another process, which is then killed: the kernel frees it */
 	assert_int_equal(pipe(pfd), 0);
@@ -438,11 +442,11 @@ static void test_stale_lock_file(void **state)
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	assert_int_equal(totp_code_at(secret, sizeof(secret), time(NULL) + 30, 6, 30, code, 16), 0);
-	assert_int_equal(totp_verify(t->file, "alice", code, 1), 0);
-	assert_int_equal(totp_remove(t->file, "alice"), 0);
+	assert_int_equal(usersfile_verify(t->file, "alice", code, 1), 0);
+	assert_int_equal(usersfile_remove(t->file, "alice"), 0);
 	/* a lock file root does not own exclusively is refused, not used */
 	assert_int_equal(chmod(ourlock, 0644), 0);
-	assert_int_equal(totp_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), -EPERM);
+	assert_int_equal(usersfile_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), -EPERM);
 	wipe(secret);
 }
 
@@ -462,7 +466,7 @@ static int race_verify(const char *file, int n, bool same_user, const char *code
 			snprintf(user, sizeof(user), "u%d", same_user ? 0 : i);
 			close(pfd[1]);
 			(void)!read(pfd[0], &ch, 1); /* start together */
-			_exit(totp_verify_at(file, user, code, 1, now) == 0 ? 0 : 1);
+			_exit(usersfile_verify_at(file, user, code, 1, now) == 0 ? 0 : 1);
 		}
 	}
 	close(pfd[0]);
@@ -487,7 +491,7 @@ static void test_verify_concurrent(void **state)
 	assert_int_equal(totp_new_secret(secret, sizeof(secret)), 0);
 	for (int i = 0; i < 16; i++) {
 		snprintf(user, sizeof(user), "u%d", i);
-		assert_int_equal(totp_enrol(t->file, user, secret, sizeof(secret), 6, 30), 0);
+		assert_int_equal(usersfile_enrol(t->file, user, secret, sizeof(secret), 6, 30), 0);
 	}
 	assert_int_equal(totp_code_at(secret, sizeof(secret), now, 6, 30, code, 16), 0);
 	assert_int_equal(race_verify(t->file, 16, true, code, now), 1);
@@ -496,7 +500,7 @@ static void test_verify_concurrent(void **state)
 	wipe(secret);
 }
 
-/* issue 8 finding 2: TOTP_MAX_FAILS wrong codes in a step, then refused unchecked. */
+/* issue 8 finding 2: USERSFILE_MAX_FAILS wrong codes in a step, then refused unchecked. */
 static void test_throttle(void **state)
 {
 	struct tmp *t = *state;
@@ -507,36 +511,37 @@ static void test_throttle(void **state)
 	int accepted = 0;
 
 	assert_int_equal(totp_new_secret(secret, sizeof(secret)), 0);
-	assert_int_equal(totp_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), 0);
-	assert_int_equal(totp_enrol(t->file, "bob", secret, sizeof(secret), 6, 30), 0);
+	assert_int_equal(usersfile_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), 0);
+	assert_int_equal(usersfile_enrol(t->file, "bob", secret, sizeof(secret), 6, 30), 0);
 	wrong_code(secret, now, bad);
-	for (int i = 0; i < TOTP_MAX_FAILS; i++)
-		assert_int_equal(totp_verify_at(t->file, "alice", bad, 1, now), -EACCES);
+	for (int i = 0; i < USERSFILE_MAX_FAILS; i++)
+		assert_int_equal(usersfile_verify_at(t->file, "alice", bad, 1, now), -EACCES);
 	assert_int_equal(totp_code_at(secret, sizeof(secret), now, 6, 30, code, 16), 0);
-	assert_int_equal(totp_verify_at(t->file, "alice", code, 1, now + 29), -EUSERS);
+	assert_int_equal(usersfile_verify_at(t->file, "alice", code, 1, now + 29), -EUSERS);
 	/* another user is not affected, and the state is root-only */
-	assert_int_equal(totp_verify_at(t->file, "bob", code, 1, now), 0);
+	assert_int_equal(usersfile_verify_at(t->file, "bob", code, 1, now), 0);
 	snprintf(path, sizeof(path), "%s.attempts", t->file);
-	assert_int_equal(totp_usersfile_check(path), 0);
+	assert_int_equal(usersfile_check(path), 0);
 	/* the next step brings new attempts */
 	assert_int_equal(totp_code_at(secret, sizeof(secret), now + 30, 6, 30, code, 16), 0);
-	assert_int_equal(totp_verify_at(t->file, "alice", code, 1, now + 30), 0);
+	assert_int_equal(usersfile_verify_at(t->file, "alice", code, 1, now + 30), 0);
 
-	/* in parallel: 8 guessers in one step get at most TOTP_MAX_FAILS checked */
+	/* in parallel: 8 guessers in one step get at most USERSFILE_MAX_FAILS checked */
 	wrong_code(secret, now + 90, bad);
 	for (int i = 0; i < 8; i++) {
 		pids[i] = fork();
 		assert_true(pids[i] >= 0);
 		if (pids[i] == 0)
-			_exit(totp_verify_at(t->file, "alice", bad, 1, now + 90) == -EACCES ? 0
-											    : 1);
+			_exit(usersfile_verify_at(t->file, "alice", bad, 1, now + 90) == -EACCES
+				  ? 0
+				  : 1);
 	}
 	for (int i = 0; i < 8; i++) {
 		int st;
 		assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
 		accepted += WIFEXITED(st) && WEXITSTATUS(st) == 0;
 	}
-	assert_int_equal(accepted, TOTP_MAX_FAILS);
+	assert_int_equal(accepted, USERSFILE_MAX_FAILS);
 	wipe(secret);
 }
 
@@ -553,16 +558,16 @@ static void test_clock_went_back(void **state)
 
 	assert_int_equal(totp_new_secret(secret, sizeof(secret)), 0);
 	for (size_t len = 20; len <= 40; len += 20) {
-		assert_int_equal(totp_enrol(t->file, "alice", secret, len, 6, 30), 0);
+		assert_int_equal(usersfile_enrol(t->file, "alice", secret, len, 6, 30), 0);
 		assert_int_equal(totp_code_at(secret, len, ahead, 6, 30, code, 16), 0);
-		assert_int_equal(totp_verify_at(t->file, "alice", code, 1, ahead), 0);
+		assert_int_equal(usersfile_verify_at(t->file, "alice", code, 1, ahead), 0);
 		assert_int_equal(totp_code_at(secret, len, now, 6, 30, code, 16), 0);
-		assert_int_equal(totp_verify_at(t->file, "alice", code, 1, now), 0);
+		assert_int_equal(usersfile_verify_at(t->file, "alice", code, 1, now), 0);
 		/* and the replay rule holds again from the corrected step on */
-		assert_int_equal(totp_verify_at(t->file, "alice", code, 1, now), -EALREADY);
+		assert_int_equal(usersfile_verify_at(t->file, "alice", code, 1, now), -EALREADY);
 		/* a recorded step inside the window is still a replay guard */
 		assert_int_equal(totp_code_at(secret, len, now - 30, 6, 30, code, 16), 0);
-		assert_int_equal(totp_verify_at(t->file, "alice", code, 1, now), -EALREADY);
+		assert_int_equal(usersfile_verify_at(t->file, "alice", code, 1, now), -EALREADY);
 	}
 	wipe(secret);
 }
@@ -590,7 +595,7 @@ static void test_long_secret_line_rules(void **state)
 
 	snprintf(text, sizeof(text), "HOTP/T30/6\talice\t1234\t%s\n", hex);
 	tu_write_text(t->file, text, 0600);
-	assert_int_equal(totp_verify(t->file, "alice", code, 1), -EACCES);
+	assert_int_equal(usersfile_verify(t->file, "alice", code, 1), -EACCES);
 	after = tu_read_file(t->file, NULL);
 	assert_string_equal(after, text);
 	free(after);
@@ -599,8 +604,8 @@ static void test_long_secret_line_rules(void **state)
 	snprintf(type, sizeof(type), "HOTP/T30/%0300d", 6);
 	snprintf(text, sizeof(text), "%s\talice\t-\t%s\n", type, hex);
 	tu_write_text(t->file, text, 0600);
-	assert_int_equal(totp_verify(t->file, "alice", code, 1), -EBADMSG);
-	assert_int_equal(totp_verify(t->file, "alice", code, 1), -EBADMSG);
+	assert_int_equal(usersfile_verify(t->file, "alice", code, 1), -EBADMSG);
+	assert_int_equal(usersfile_verify(t->file, "alice", code, 1), -EBADMSG);
 	after = tu_read_file(t->file, NULL);
 	assert_string_equal(after, text);
 	free(after);
@@ -615,7 +620,7 @@ static void test_hostile_lines(void **state)
 	struct tmp *t = *state;
 	char longhex[300], text[1200], *after;
 	unsigned char secret[TOTP_SECRET_BYTES] = {7};
-	struct totp_status st;
+	struct usersfile_status st;
 
 	memset(longhex, 'a', sizeof(longhex) - 1);
 	longhex[sizeof(longhex) - 1] = '\0';
@@ -632,17 +637,17 @@ static void test_hostile_lines(void **state)
 	    "\n\n   \n",
 	    longhex, longhex);
 	tu_write_text(t->file, text, 0600);
-	assert_int_equal(totp_status(t->file, "short", &st), -ENOENT);
-	assert_int_equal(totp_status(t->file, "zerostep", &st), -EBADMSG);
-	assert_int_equal(totp_status(t->file, "ninetynine", &st), -EBADMSG);
-	assert_int_equal(totp_status(t->file, "nothotp", &st), -EBADMSG);
-	assert_int_equal(totp_verify(t->file, "zerostep", "123456", 1), -EBADMSG);
+	assert_int_equal(usersfile_status(t->file, "short", &st), -ENOENT);
+	assert_int_equal(usersfile_status(t->file, "zerostep", &st), -EBADMSG);
+	assert_int_equal(usersfile_status(t->file, "ninetynine", &st), -EBADMSG);
+	assert_int_equal(usersfile_status(t->file, "nothotp", &st), -EBADMSG);
+	assert_int_equal(usersfile_verify(t->file, "zerostep", "123456", 1), -EBADMSG);
 	/* liboath refuses a non-hex secret; the long path refuses too long / bad time */
-	assert_true(totp_verify(t->file, "nothex", "123456", 1) < 0);
-	assert_int_equal(totp_verify(t->file, "toolong", "123456", 1), -EBADMSG);
-	assert_int_equal(totp_verify(t->file, "badtime", "123456", 1), -EBADMSG);
+	assert_true(usersfile_verify(t->file, "nothex", "123456", 1) < 0);
+	assert_int_equal(usersfile_verify(t->file, "toolong", "123456", 1), -EBADMSG);
+	assert_int_equal(usersfile_verify(t->file, "badtime", "123456", 1), -EBADMSG);
 	/* an enrolment keeps every other line as it was (blank lines dropped) */
-	assert_int_equal(totp_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), 0);
+	assert_int_equal(usersfile_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), 0);
 	after = tu_read_file(t->file, NULL);
 	assert_non_null(strstr(after, "HOTP/T30/6\tshort\n"));
 	assert_non_null(strstr(after, "HOTP/T0/6\tzerostep\t-\t00112233445566778899\n"));
@@ -654,12 +659,12 @@ static void test_hostile_lines(void **state)
 		int fd = open(t->file, O_WRONLY | O_APPEND);
 		char block[65536];
 		memset(block, '#', sizeof(block));
-		for (unsigned i = 0; i <= TOTP_MAX_FILE / sizeof(block); i++)
+		for (unsigned i = 0; i <= USERSFILE_MAX_BYTES / sizeof(block); i++)
 			assert_int_equal(write(fd, block, sizeof(block)), (ssize_t)sizeof(block));
 		close(fd);
 	}
-	assert_int_equal(totp_status(t->file, "alice", &st), -EFBIG);
-	assert_int_equal(totp_verify(t->file, "alice", "123456", 1), -EFBIG);
+	assert_int_equal(usersfile_status(t->file, "alice", &st), -EFBIG);
+	assert_int_equal(usersfile_verify(t->file, "alice", "123456", 1), -EFBIG);
 }
 
 /*
@@ -677,15 +682,15 @@ static void test_damaged_bytes(void **state)
 	    "\0"
 	    "HOTP/T30/6\talice\t-\t1111111111111111111111111111111111111111\n";
 	unsigned char secret[TOTP_SECRET_BYTES] = {1};
-	struct totp_status st;
+	struct usersfile_status st;
 	char *text;
 
 	tu_write_file(t->file, nul, sizeof(nul) - 1, 0600);
-	assert_int_equal(totp_status(t->file, "alice", &st), -EUCLEAN);
-	assert_int_equal(totp_status(t->file, "bob", &st), -EUCLEAN);
-	assert_int_equal(totp_verify(t->file, "alice", "123456", 1), -EUCLEAN);
-	assert_int_equal(totp_enrol(t->file, "carl", secret, sizeof(secret), 6, 30), -EUCLEAN);
-	assert_int_equal(totp_remove(t->file, "alice"), -EUCLEAN);
+	assert_int_equal(usersfile_status(t->file, "alice", &st), -EUCLEAN);
+	assert_int_equal(usersfile_status(t->file, "bob", &st), -EUCLEAN);
+	assert_int_equal(usersfile_verify(t->file, "alice", "123456", 1), -EUCLEAN);
+	assert_int_equal(usersfile_enrol(t->file, "carl", secret, sizeof(secret), 6, 30), -EUCLEAN);
+	assert_int_equal(usersfile_remove(t->file, "alice"), -EUCLEAN);
 	{
 		/* nothing was rewritten: the damaged bytes are still all there */
 		size_t len;
@@ -697,13 +702,13 @@ static void test_damaged_bytes(void **state)
 	/* a carriage return, a DEL, a high byte: the same */
 	tu_write_text(t->file, "HOTP/T30/6\talice\t-\t1111111111111111111111111111111111111111\r\n",
 		      0600);
-	assert_int_equal(totp_status(t->file, "alice", &st), -EUCLEAN);
+	assert_int_equal(usersfile_status(t->file, "alice", &st), -EUCLEAN);
 	tu_write_text(t->file,
 		      "# \x7f\nHOTP/T30/6\talice\t-\t1111111111111111111111111111111111111111\n",
 		      0600);
-	assert_int_equal(totp_status(t->file, "alice", &st), -EUCLEAN);
+	assert_int_equal(usersfile_status(t->file, "alice", &st), -EUCLEAN);
 	tu_write_text(t->file, "# caf\xc3\xa9\n", 0600);
-	assert_int_equal(totp_status(t->file, "alice", &st), -EUCLEAN);
+	assert_int_equal(usersfile_status(t->file, "alice", &st), -EUCLEAN);
 
 	/* Leading blanks: the reader and the rewriter agree on which line is whose,
 	 * so `mfa remove` clears the very line that status finds. */
@@ -712,9 +717,9 @@ static void test_damaged_bytes(void **state)
 		      "  HOTP/T30/6\talice\t-\t1111111111111111111111111111111111111111\n"
 		      "HOTP/T30/6\tbob\t-\t2222222222222222222222222222222222222222\n",
 		      0600);
-	assert_int_equal(totp_status(t->file, "alice", &st), 0);
-	assert_int_equal(totp_remove(t->file, "alice"), 0);
-	assert_int_equal(totp_status(t->file, "alice", &st), -ENOENT);
+	assert_int_equal(usersfile_status(t->file, "alice", &st), 0);
+	assert_int_equal(usersfile_remove(t->file, "alice"), 0);
+	assert_int_equal(usersfile_status(t->file, "alice", &st), -ENOENT);
 	text = tu_read_file(t->file, NULL);
 	assert_null(strstr(text, "alice"));
 	assert_non_null(strstr(text, "  # a comment with blanks before it\n"));

@@ -19,6 +19,9 @@
 #include "mfa_qr.h"
 #include "snapshot/snapshot_reader.h"
 #include "mfa/totp.h"
+#include "mfa/otpauth.h"
+#include "base/base32.h"
+#include "mfa/usersfile.h"
 #include "base/wipe.h"
 
 static const char mfa_help[] =
@@ -153,9 +156,9 @@ static int show_and_confirm(const struct enroll_opts *o, const char *issuer, con
 	char code[64];
 	int r;
 
-	r = totp_base32_encode(secret, len, &b32);
+	r = base32_encode(secret, len, &b32);
 	if (r == 0)
-		r = totp_uri(issuer, label, b32, digits, period, &uri);
+		r = otpauth_uri(issuer, label, b32, digits, period, &uri);
 	wipe_free_str(b32);
 	if (r < 0) {
 		fprintf(stderr, "iam-login mfa: cannot build the otpauth URI: %s\n", strerror(-r));
@@ -210,7 +213,7 @@ static int enroll_iam(const struct iam_config *cfg, const struct enroll_opts *o,
 			aws_error_str(&err, ebuf, sizeof(ebuf)));
 		goto out;
 	}
-	r = totp_base32_decode(seed, secret, TOTP_MAX_SECRET_BYTES, len);
+	r = base32_decode(seed, secret, TOTP_MAX_SECRET_BYTES, len);
 	if (r == 0 && *len < 10)
 		r = -EINVAL;
 	if (r < 0) {
@@ -256,13 +259,13 @@ static int do_enroll(const struct iam_config *cfg, const char *user, const struc
 	size_t len = TOTP_SECRET_BYTES;
 	unsigned digits = cfg->mfa_digits, period = TOTP_DEFAULT_PERIOD;
 	const char *issuer = o->issuer ? o->issuer : cfg->mfa_issuer;
-	struct totp_status st;
+	struct usersfile_status st;
 	struct snap *snap = NULL;
 	struct snap_user u;
 	char label[160], host[65] = "";
 	int r;
 
-	if (!totp_valid_user(user)) {
+	if (!usersfile_valid_user(user)) {
 		fprintf(stderr, "iam-login mfa: not a valid user name\n");
 		return 2;
 	}
@@ -270,7 +273,7 @@ static int do_enroll(const struct iam_config *cfg, const char *user, const struc
 		return 1;
 	/* keyed by the immutable IAM UserId: a rename keeps the enrolment, a new
 	 * user under an old name does not inherit it (issue 8 finding 9) */
-	r = totp_status(cfg->mfa_usersfile, u.iam_id, &st);
+	r = usersfile_status(cfg->mfa_usersfile, u.iam_id, &st);
 	if (r == 0 && !o->force) {
 		fprintf(stderr,
 			"iam-login mfa: %s already has a secret; use --force to replace it\n",
@@ -295,7 +298,7 @@ static int do_enroll(const struct iam_config *cfg, const char *user, const struc
 					     cfg->mfa_window);
 	}
 	if (r == 0) {
-		r = totp_enrol(cfg->mfa_usersfile, u.iam_id, secret, len, digits, period);
+		r = usersfile_enrol(cfg->mfa_usersfile, u.iam_id, secret, len, digits, period);
 		if (r < 0)
 			fprintf(stderr, "iam-login mfa: cannot write %s: %s\n", cfg->mfa_usersfile,
 				strerror(-r));
@@ -373,7 +376,7 @@ static int do_iam_count(const struct iam_config *cfg, const char *user)
 
 static int do_status(const struct iam_config *cfg, const char *user, bool iam)
 {
-	struct totp_status st;
+	struct usersfile_status st;
 	struct snap *snap = NULL;
 	struct snap_user u;
 	char path[PATH_MAX];
@@ -386,8 +389,8 @@ static int do_status(const struct iam_config *cfg, const char *user, bool iam)
 	printf("user: %s\n", user);
 	printf("IAM: %s\n", in_snap ? (u.iam_arn ? u.iam_arn : "?") : "not in the directory");
 	/* not in the directory: a raw key (an old name line, a UserId) may still be shown */
-	r = totp_status(cfg->mfa_usersfile, in_snap ? u.iam_id : user, &st);
-	if (r == -ENOENT && in_snap && totp_status(cfg->mfa_usersfile, user, &st) == 0) {
+	r = usersfile_status(cfg->mfa_usersfile, in_snap ? u.iam_id : user, &st);
+	if (r == -ENOENT && in_snap && usersfile_status(cfg->mfa_usersfile, user, &st) == 0) {
 		printf("TOTP: not enrolled (a line keyed by the name %s is ignored: run 'iam-login "
 		       "mfa migrate %s')\n",
 		       user, user);
@@ -419,10 +422,10 @@ static int do_migrate(const struct iam_config *cfg, const char *user)
 
 	if (find_iam_user(cfg, user, &snap, &u) < 0)
 		return 1;
-	r = totp_rekey(cfg->mfa_usersfile, user, u.iam_id);
+	r = usersfile_rekey(cfg->mfa_usersfile, user, u.iam_id);
 	if (r == -ENOENT) {
-		struct totp_status st;
-		bool done = totp_status(cfg->mfa_usersfile, u.iam_id, &st) == 0;
+		struct usersfile_status st;
+		bool done = usersfile_status(cfg->mfa_usersfile, u.iam_id, &st) == 0;
 
 		printf("%s: %s\n", user,
 		       done ? "already keyed by its IAM UserId" : "no secret to migrate");
@@ -452,10 +455,10 @@ static int do_remove(const struct iam_config *cfg, const char *user)
 
 	snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, IAM_SNAPSHOT_NAME);
 	if (snap_open(path, &snap) == 0 && snap_user_by_name(snap, user, &u) == 0)
-		r = totp_remove(cfg->mfa_usersfile, u.iam_id);
+		r = usersfile_remove(cfg->mfa_usersfile, u.iam_id);
 	/* a user gone from IAM, an old name-keyed line, or a raw UserId */
 	if (r == -ENOENT)
-		r = totp_remove(cfg->mfa_usersfile, user);
+		r = usersfile_remove(cfg->mfa_usersfile, user);
 	if (snap)
 		snap_close(snap);
 

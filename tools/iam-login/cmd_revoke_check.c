@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "snapshot/snapshot_reader.h"
 #include "mfa/totp.h"
+#include "mfa/usersfile.h"
 
 static const char help[] =
     "Usage: iam-login revoke-check USER\n"
@@ -117,8 +118,8 @@ static void keys_section(const struct iam_config *cfg, const struct snap *s,
 /* The MFA line, and what a login needs after the key. */
 static const char *mfa_section(const struct iam_config *cfg, const struct snap_user *u)
 {
-	struct totp_status st;
-	int r = totp_status(cfg->mfa_usersfile, u->iam_id, &st);
+	struct usersfile_status st;
+	int r = usersfile_status(cfg->mfa_usersfile, u->iam_id, &st);
 	const char *policy = cfg->mfa_policy == MFA_REQUIRED	  ? "required"
 			     : cfg->mfa_policy == MFA_IF_ENROLLED ? "if-enrolled"
 								  : "off";
