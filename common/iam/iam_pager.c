@@ -4,7 +4,7 @@
  * already gave, or never stops would make a naive loop spin forever or build
  * an endless list; here each of those is an error.
  */
-#include "iam/iam_parse.h"
+#include "iam/iam_pager.h"
 
 #include <errno.h>
 #include <stdlib.h>

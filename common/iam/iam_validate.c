@@ -2,7 +2,7 @@
  * Validation of what IAM sends: names, ids, dates, and duplicate detection over
  * a finished list. Everything from the network is hostile until checked here.
  */
-#include "iam/iam_parse.h"
+#include "iam/iam_validate.h"
 #include "base/iam_id.h"
 
 #include <ctype.h>

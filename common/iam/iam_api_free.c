@@ -1,5 +1,5 @@
-/* Freeing the structs of iam_api.h and the internal accumulators. */
-#include "iam/iam_parse.h"
+/* Freeing the structs of iam_api.h. */
+#include "iam/iam_api.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -80,46 +80,4 @@ void iam_mfa_devices_free(struct iam_mfa_device *d, size_t n)
 	for (i = 0; i < n; i++)
 		free(d[i].serial);
 	free(d);
-}
-
-void iam_user_list_free(struct iam_user_list *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		iam_user_free(&l->v[i]);
-	free(l->v);
-	memset(l, 0, sizeof(*l));
-}
-
-void iam_group_list_free(struct iam_group_list *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		iam_group_free(&l->v[i]);
-	free(l->v);
-	memset(l, 0, sizeof(*l));
-}
-
-void iam_name_list_free(struct iam_name_list *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	memset(l, 0, sizeof(*l));
-}
-
-void iam_key_list_free(struct iam_key_list *l)
-{
-	iam_ssh_keys_free(l->v, l->n);
-	memset(l, 0, sizeof(*l));
-}
-
-void iam_mfa_list_free(struct iam_mfa_list *l)
-{
-	iam_mfa_devices_free(l->v, l->n);
-	memset(l, 0, sizeof(*l));
 }

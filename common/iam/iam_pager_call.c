@@ -2,7 +2,7 @@
  * One paged IAM call: ask, parse the page, follow the Marker through the
  * pagination guard until IAM says the listing is complete.
  */
-#include "iam/iam_parse.h"
+#include "iam/iam_pager.h"
 
 #include <errno.h>
 #include <stdio.h>
