@@ -40,7 +40,7 @@ static void clean_token(char *dst, size_t n, const char *src)
 
 void pam_iam_audit(const struct pam_iam_ctx *ctx, int prio, const char *result, const char *reason)
 {
-	audit_log(prio, "pam_iam(%s:%s): %s user=%s arn=%s rhost=%s reason=\"%s\"", ctx->service_c,
+	log_audit(prio, "pam_iam(%s:%s): %s user=%s arn=%s rhost=%s reason=\"%s\"", ctx->service_c,
 		  ctx->phase, result, ctx->user_c, ctx->arn_c[0] ? ctx->arn_c : "-",
 		  ctx->rhost_c[0] ? ctx->rhost_c : "-", reason);
 }

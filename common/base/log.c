@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-void audit_log(int prio, const char *fmt, ...)
+void log_audit(int prio, const char *fmt, ...)
 {
 	va_list ap;
 

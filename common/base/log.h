@@ -10,7 +10,7 @@
  * decision that lets someone in or keeps them out goes through here. Strings
  * that came from outside must first pass log_clean().
  */
-void audit_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_audit(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
  * Copy src into dst (size n, always NUL-terminated), replacing control and

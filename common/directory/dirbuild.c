@@ -46,7 +46,7 @@ struct build {
 	int err; /* first allocation failure */
 };
 
-void dir_warnings_free(struct dir_warnings *w)
+void dirbuild_warnings_free(struct dir_warnings *w)
 {
 	if (!w)
 		return;
@@ -152,7 +152,7 @@ static void map_names(struct build *b)
 		}
 		if (name_map_group(b->d->groups[j].name, "", bare, sizeof(bare), NULL, 0) == 0 &&
 		    str_list_contains(&cfg->merge_groups, bare) &&
-		    (le = local_group_by_name(b->local, bare)) != NULL) {
+		    (le = localdb_group_by_name(b->local, bare)) != NULL) {
 			if (le->id == 0) {
 				exclude(b, &s->reason,
 					"refusing to merge into local group %s (gid 0)", le->name);
@@ -350,15 +350,15 @@ static void local_collisions(struct build *b)
 		if (s->reason)
 			continue;
 		s->local_collision = true; /* any reason set below is host-local */
-		if ((le = local_user_by_name(b->local, s->name)))
+		if ((le = localdb_user_by_name(b->local, s->name)))
 			exclude(b, &s->reason, "collides with local account %s", le->name);
-		else if ((le = local_group_by_name(b->local, s->name)))
+		else if ((le = localdb_group_by_name(b->local, s->name)))
 			exclude(b, &s->reason, "private group collides with local group %s",
 				le->name);
-		else if ((le = local_user_by_id(b->local, s->uid)))
+		else if ((le = localdb_user_by_id(b->local, s->uid)))
 			exclude(b, &s->reason, "uid %u belongs to local account %s", s->uid,
 				le->name);
-		else if ((le = local_group_by_id(b->local, s->uid)))
+		else if ((le = localdb_group_by_id(b->local, s->uid)))
 			exclude(b, &s->reason, "gid %u belongs to local group %s", s->uid,
 				le->name);
 		else
@@ -369,10 +369,10 @@ static void local_collisions(struct build *b)
 
 		if (s->reason || s->merged)
 			continue;
-		if ((le = local_group_by_name(b->local, s->name)))
+		if ((le = localdb_group_by_name(b->local, s->name)))
 			exclude(b, &s->reason, "collides with local group %s (not in merge_groups)",
 				le->name);
-		else if ((le = local_group_by_id(b->local, s->gid)))
+		else if ((le = localdb_group_by_id(b->local, s->gid)))
 			exclude(b, &s->reason, "gid %u belongs to local group %s", s->gid,
 				le->name);
 	}
@@ -415,7 +415,7 @@ static void visibility_and_tags(struct build *b)
 			if (!shell_ok(v))
 				warn(b, "user %s: shell tag ignored (not an absolute path)",
 				     u->name);
-			else if (!local_shell_listed(b->local, v))
+			else if (!localdb_shell_listed(b->local, v))
 				warn(b, "user %s: shell tag ignored (not listed in /etc/shells)",
 				     u->name);
 			else
@@ -699,13 +699,13 @@ out:
 	free(b.us);
 	free(b.gs);
 	if (r < 0)
-		dir_model_free(out);
+		dirmodel_free(out);
 	return r;
 }
 
-int dir_build(const struct iam_config *cfg, const struct iam_directory *d,
-	      const struct local_db *local, int64_t now, struct dir_model *out,
-	      struct dir_warnings *warnings)
+int dirbuild_run(const struct iam_config *cfg, const struct iam_directory *d,
+		 const struct local_db *local, int64_t now, struct dir_model *out,
+		 struct dir_warnings *warnings)
 {
 	struct iam_directory view;
 	int r;

@@ -38,11 +38,11 @@ struct dir_warnings {
 	size_t n;
 };
 
-void dir_warnings_free(struct dir_warnings *w);
+void dirbuild_warnings_free(struct dir_warnings *w);
 
 /* Build out from d. now = when IAM was read. 0 or -ENOMEM / -EINVAL (config). */
-int dir_build(const struct iam_config *cfg, const struct iam_directory *d,
-	      const struct local_db *local, int64_t now, struct dir_model *out,
-	      struct dir_warnings *warnings);
+int dirbuild_run(const struct iam_config *cfg, const struct iam_directory *d,
+		 const struct local_db *local, int64_t now, struct dir_model *out,
+		 struct dir_warnings *warnings);
 
 #endif

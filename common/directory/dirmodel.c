@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void dir_model_free(struct dir_model *m)
+void dirmodel_free(struct dir_model *m)
 {
 	size_t i;
 

@@ -56,6 +56,6 @@ struct dir_model {
 	size_t nexcluded;
 };
 
-void dir_model_free(struct dir_model *m);
+void dirmodel_free(struct dir_model *m);
 
 #endif

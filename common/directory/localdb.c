@@ -68,7 +68,7 @@ static int load_one(const char *path, struct local_ent **out, size_t *n)
 	return r;
 }
 
-int local_db_load(struct local_db *db, const char *passwd_path, const char *group_path)
+int localdb_load(struct local_db *db, const char *passwd_path, const char *group_path)
 {
 	int r;
 
@@ -77,9 +77,9 @@ int local_db_load(struct local_db *db, const char *passwd_path, const char *grou
 	if (r == 0)
 		r = load_one(group_path ? group_path : LOCALDB_GROUP, &db->groups, &db->ngroups);
 	if (r == 0)
-		r = local_db_load_shells(db, NULL);
+		r = localdb_load_shells(db, NULL);
 	if (r < 0)
-		local_db_free(db);
+		localdb_free(db);
 	return r;
 }
 
@@ -99,7 +99,7 @@ static void free_shells(struct local_db *db)
 	db->nshells = 0;
 }
 
-int local_db_load_shells(struct local_db *db, const char *shells_path)
+int localdb_load_shells(struct local_db *db, const char *shells_path)
 {
 	char *text = NULL, *line, *save = NULL;
 	size_t len;
@@ -135,7 +135,7 @@ int local_db_load_shells(struct local_db *db, const char *shells_path)
 	return 0;
 }
 
-int local_shell_listed(const struct local_db *db, const char *shell)
+int localdb_shell_listed(const struct local_db *db, const char *shell)
 {
 	for (size_t i = 0; i < db->nshells; i++)
 		if (strcmp(db->shells[i], shell) == 0)
@@ -143,7 +143,7 @@ int local_shell_listed(const struct local_db *db, const char *shell)
 	return 0;
 }
 
-void local_db_free(struct local_db *db)
+void localdb_free(struct local_db *db)
 {
 	free_ents(db->users, db->nusers);
 	free_ents(db->groups, db->ngroups);
@@ -167,22 +167,22 @@ static const struct local_ent *by_id(const struct local_ent *e, size_t n, uint32
 	return NULL;
 }
 
-const struct local_ent *local_user_by_name(const struct local_db *db, const char *name)
+const struct local_ent *localdb_user_by_name(const struct local_db *db, const char *name)
 {
 	return by_name(db->users, db->nusers, name);
 }
 
-const struct local_ent *local_user_by_id(const struct local_db *db, uint32_t id)
+const struct local_ent *localdb_user_by_id(const struct local_db *db, uint32_t id)
 {
 	return by_id(db->users, db->nusers, id);
 }
 
-const struct local_ent *local_group_by_name(const struct local_db *db, const char *name)
+const struct local_ent *localdb_group_by_name(const struct local_db *db, const char *name)
 {
 	return by_name(db->groups, db->ngroups, name);
 }
 
-const struct local_ent *local_group_by_id(const struct local_db *db, uint32_t id)
+const struct local_ent *localdb_group_by_id(const struct local_db *db, uint32_t id)
 {
 	return by_id(db->groups, db->ngroups, id);
 }

@@ -28,21 +28,21 @@ struct local_db {
 };
 
 /* Load both files (NULL: the defaults). A missing file is an error. 0 or -errno. */
-int local_db_load(struct local_db *db, const char *passwd_path, const char *group_path);
-void local_db_free(struct local_db *db);
+int localdb_load(struct local_db *db, const char *passwd_path, const char *group_path);
+void localdb_free(struct local_db *db);
 
 /*
- * (Re)load the list of valid login shells (NULL: /etc/shells). local_db_load does
+ * (Re)load the list of valid login shells (NULL: /etc/shells). localdb_load does
  * this with the default. A missing file lists no shell, so every shell tag is
  * ignored (issue 8 finding 10). 0 or -errno.
  */
-int local_db_load_shells(struct local_db *db, const char *shells_path);
+int localdb_load_shells(struct local_db *db, const char *shells_path);
 /* Is shell listed, exactly? */
-int local_shell_listed(const struct local_db *db, const char *shell);
+int localdb_shell_listed(const struct local_db *db, const char *shell);
 
-const struct local_ent *local_user_by_name(const struct local_db *db, const char *name);
-const struct local_ent *local_user_by_id(const struct local_db *db, uint32_t id);
-const struct local_ent *local_group_by_name(const struct local_db *db, const char *name);
-const struct local_ent *local_group_by_id(const struct local_db *db, uint32_t id);
+const struct local_ent *localdb_user_by_name(const struct local_db *db, const char *name);
+const struct local_ent *localdb_user_by_id(const struct local_db *db, uint32_t id);
+const struct local_ent *localdb_group_by_name(const struct local_db *db, const char *name);
+const struct local_ent *localdb_group_by_id(const struct local_db *db, uint32_t id);
 
 #endif

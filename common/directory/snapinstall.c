@@ -46,9 +46,9 @@ static int check_user(const struct iam_config *cfg, const struct local_db *local
 	if (u->gid != u->uid)
 		return refuse(res, "user %.64s: primary gid %u is not its private group", u->name,
 			      u->gid);
-	if ((le = local_user_by_name(local, u->name)) != NULL)
+	if ((le = localdb_user_by_name(local, u->name)) != NULL)
 		return refuse(res, "user %.64s: name of a local account", u->name);
-	if ((le = local_user_by_id(local, u->uid)) != NULL)
+	if ((le = localdb_user_by_id(local, u->uid)) != NULL)
 		return refuse(res, "user %.64s: uid %u of local account %.64s", u->name, u->uid,
 			      le->name);
 	return 0;
@@ -61,7 +61,7 @@ static int check_group(const struct iam_config *cfg, const struct local_db *loca
 
 	if (g->merged) {
 		/* the one record that carries a local gid: root's config must ask for it */
-		le = local_group_by_name(local, g->name);
+		le = localdb_group_by_name(local, g->name);
 		if (!str_list_contains(&cfg->merge_groups, g->name) || !le || le->id != g->gid ||
 		    g->gid == 0)
 			return refuse(res,
@@ -77,9 +77,9 @@ static int check_group(const struct iam_config *cfg, const struct local_db *loca
 	} else if (!in_range(g->gid, cfg->gid_min, cfg->gid_max)) {
 		return refuse(res, "group %.64s: gid %u outside gid_min..gid_max", g->name, g->gid);
 	}
-	if (local_group_by_name(local, g->name))
+	if (localdb_group_by_name(local, g->name))
 		return refuse(res, "group %.64s: name of a local group", g->name);
-	if ((le = local_group_by_id(local, g->gid)) != NULL)
+	if ((le = localdb_group_by_id(local, g->gid)) != NULL)
 		return refuse(res, "group %.64s: gid %u of local group %.64s", g->name, g->gid,
 			      le->name);
 	return 0;
@@ -240,14 +240,14 @@ int snapshot_install(const struct iam_config *cfg, const char *passwd_path, cons
 			 strerror(-r));
 		goto out;
 	}
-	r = local_db_load(&local, passwd_path, group_path);
+	r = localdb_load(&local, passwd_path, group_path);
 	if (r < 0) {
 		snprintf(res->error, sizeof(res->error), "reading local passwd/group: %s",
 			 strerror(-r));
 		goto out;
 	}
 	r = check_snapshot(cfg, &local, s, res);
-	local_db_free(&local);
+	localdb_free(&local);
 	if (r < 0)
 		goto out;
 	prev = snap_file_generation(dst);

@@ -299,7 +299,7 @@ static int run(const struct iam_config *cfg, const struct sync_options *opt,
 	res->iam_groups = dir.ngroups;
 
 	progress(opt, SYNC_STAGE_LOCAL, NULL);
-	r = local_db_load(&local, opt->passwd_path, opt->group_path);
+	r = localdb_load(&local, opt->passwd_path, opt->group_path);
 	if (r < 0) {
 		snprintf(res->error, sizeof(res->error), "reading local passwd/group: %s",
 			 strerror(-r));
@@ -314,8 +314,8 @@ static int run(const struct iam_config *cfg, const struct sync_options *opt,
 			 dir.nusers, dir.ngroups, res->calls);
 		progress(opt, SYNC_STAGE_MAP, what);
 	}
-	r = dir_build(cfg, &dir, &local, (int64_t)time(NULL), &model, warnings);
-	local_db_free(&local);
+	r = dirbuild_run(cfg, &dir, &local, (int64_t)time(NULL), &model, warnings);
+	localdb_free(&local);
 	iam_directory_free(&dir);
 	if (r < 0) {
 		snprintf(res->error, sizeof(res->error), "mapping the directory: %s", strerror(-r));
@@ -339,7 +339,7 @@ static int run(const struct iam_config *cfg, const struct sync_options *opt,
 			 "refusing to remove %zu of %zu users (more than max_removal_percent = "
 			 "%u%%); run with --force if this is intended",
 			 res->removed, res->previous_users, cfg->max_removal_percent);
-		dir_model_free(&model);
+		dirmodel_free(&model);
 		return -ECANCELED;
 	}
 	if (r == 0 && !opt->dry_run) {
@@ -353,7 +353,7 @@ static int run(const struct iam_config *cfg, const struct sync_options *opt,
 			snprintf(res->error, sizeof(res->error),
 				 "writing the candidate in %.400s: %s", work_dir, strerror(-r));
 	}
-	dir_model_free(&model);
+	dirmodel_free(&model);
 	return r;
 }
 
@@ -422,13 +422,13 @@ int sync_run(const struct iam_config *cfg, const struct sync_options *opt, struc
 		/* Who exists on this host changes here: one audit line per applied or failed sync.
 		 */
 		if (r == 0)
-			audit_log(LOG_NOTICE,
+			log_audit(LOG_NOTICE,
 				  "iam-login sync: generation %llu: %zu users, %zu groups, %zu "
 				  "excluded, %zu removed, %u calls",
 				  (unsigned long long)res->generation, res->nusers, res->ngroups,
 				  res->nexcluded, res->removed, res->calls);
 		else
-			audit_log(LOG_WARNING, "iam-login sync %s: %s", outcome_name(res->outcome),
+			log_audit(LOG_WARNING, "iam-login sync %s: %s", outcome_name(res->outcome),
 				  log_clean(clean, sizeof(clean), res->error));
 
 		if (w < 0 && r == 0)
@@ -437,6 +437,6 @@ int sync_run(const struct iam_config *cfg, const struct sync_options *opt, struc
 	}
 	if (lock_fd >= 0)
 		close(lock_fd);
-	dir_warnings_free(&warnings);
+	dirbuild_warnings_free(&warnings);
 	return r;
 }

@@ -352,7 +352,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	r = snapshot_write(dir, &m, &gen);
-	dir_model_free(&m);
+	dirmodel_free(&m);
 	if (r < 0) {
 		fprintf(stderr, "mksnap: writing %s/directory: %s\n", dir, strerror(-r));
 		return 1;

@@ -1,4 +1,4 @@
-/* dir_build: names, exclusions and their reasons, merges, visibility, tags, memberships. */
+/* dirbuild_run: names, exclusions and their reasons, merges, visibility, tags, memberships. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -94,12 +94,12 @@ static struct fixture *setup_fixture(void)
 	assert_non_null(f);
 	f->d.users = f->users;
 	f->d.groups = f->groups;
-	assert_int_equal(local_db_load(&f->local, pw, gr), 0);
+	assert_int_equal(localdb_load(&f->local, pw, gr), 0);
 	unlink(pw);
 	free(pw);
 	/* the host's login shells, not this machine's /etc/shells */
 	pw = write_tmp("# /etc/shells: valid login shells\n/bin/sh\n/bin/bash\n/bin/zsh\n");
-	assert_int_equal(local_db_load_shells(&f->local, pw), 0);
+	assert_int_equal(localdb_load_shells(&f->local, pw), 0);
 	assert_int_equal(f->local.nshells, 3);
 	unlink(pw);
 	unlink(gr);
@@ -116,7 +116,7 @@ static struct fixture *setup_fixture(void)
 
 static void teardown_fixture(struct fixture *f)
 {
-	local_db_free(&f->local);
+	localdb_free(&f->local);
 	config_free(&f->cfg);
 	free(f);
 }
@@ -190,7 +190,7 @@ static void test_awkward_directory(void **state)
 	f->cfg.merge_groups.items[1] = strdup("root");
 	f->cfg.merge_groups.n = 2;
 
-	assert_int_equal(dir_build(&f->cfg, &f->d, &f->local, 12345, &m, &w), 0);
+	assert_int_equal(dirbuild_run(&f->cfg, &f->d, &f->local, 12345, &m, &w), 0);
 	assert_string_equal(m.account, "123456789012");
 	assert_int_equal(m.created, 12345);
 
@@ -271,8 +271,8 @@ static void test_awkward_directory(void **state)
 		assert_true(strcmp(m.users[i - 1].name, m.users[i].name) < 0);
 	for (size_t i = 1; i < m.ngroups; i++)
 		assert_true(strcmp(m.groups[i - 1].name, m.groups[i].name) < 0);
-	dir_model_free(&m);
-	dir_warnings_free(&w);
+	dirmodel_free(&m);
+	dirbuild_warnings_free(&w);
 	free(f->cfg.merge_groups.items[0]);
 	free(f->cfg.merge_groups.items[1]);
 	free(f->cfg.merge_groups.items);
@@ -295,7 +295,7 @@ static void test_prefix_and_private_group_collision(void **state)
 	add_user(f, "iam-ops", "/", 5000); /* newer than group ops: excluded */
 	add_group(f, "admins");
 	add_group(f, "ops");
-	assert_int_equal(dir_build(&f->cfg, &f->d, &f->local, 1, &m, NULL), 0);
+	assert_int_equal(dirbuild_run(&f->cfg, &f->d, &f->local, 1, &m, NULL), 0);
 	assert_null(reason(&m, "user", "iam-admins"));
 	assert_string_equal(reason(&m, "group", "admins"),
 			    "group name iam-admins collides with older IAM user iam-admins");
@@ -306,7 +306,7 @@ static void test_prefix_and_private_group_collision(void **state)
 	assert_int_equal(m.ngroups, 4); /* 2 private, ops, iam-users */
 	assert_true(find_group(&m, "iam-admins")->user_private);
 	assert_false(find_group(&m, "iam-ops")->user_private);
-	dir_model_free(&m);
+	dirmodel_free(&m);
 	f->cfg.strip_suffixes.items = NULL;
 	f->cfg.strip_suffixes.n = 0;
 	free(f->suffix[0]);
@@ -332,14 +332,14 @@ static void test_lookalike_cannot_evict(void **state)
 			add_user(f, "victim", "/", 100);
 			add_user(f, "victim@example.com", "/", 2000);
 		}
-		assert_int_equal(dir_build(&f->cfg, &f->d, &f->local, 1, &m, NULL), 0);
+		assert_int_equal(dirbuild_run(&f->cfg, &f->d, &f->local, 1, &m, NULL), 0);
 		assert_int_equal(m.nusers, 1);
 		assert_non_null(find_user(&m, "victim"));
 		assert_string_equal(find_user(&m, "victim")->iam_name, "victim");
 		assert_null(reason(&m, "user", "victim"));
 		assert_string_equal(reason(&m, "user", "victim@example.com"),
 				    "user name victim collides with older IAM user victim");
-		dir_model_free(&m);
+		dirmodel_free(&m);
 		f->cfg.strip_suffixes.items = NULL;
 		f->cfg.strip_suffixes.n = 0;
 		free(f->suffix[0]);
@@ -367,13 +367,13 @@ static void test_visibility(void **state)
 	f->cfg.visible_groups.items = calloc(1, sizeof(char *));
 	f->cfg.visible_groups.items[0] = strdup("OPS");
 	f->cfg.visible_groups.n = 1;
-	assert_int_equal(dir_build(&f->cfg, &f->d, &f->local, 1, &m, NULL), 0);
+	assert_int_equal(dirbuild_run(&f->cfg, &f->d, &f->local, 1, &m, NULL), 0);
 	assert_int_equal(m.nusers, 1);
 	assert_string_equal(m.users[0].name, "alice");
 	assert_int_equal(m.nexcluded, 0);
 	assert_non_null(find_group(&m, "iam-ops"));
 	assert_int_equal(find_group(&m, "iam-ops")->nmembers, 1);
-	dir_model_free(&m);
+	dirmodel_free(&m);
 	/* ids do not depend on visibility: alice's uid is the same with everyone visible */
 	{
 		uint32_t uid = ids_slot(a->id, f->cfg.uid_min, f->cfg.uid_max);
@@ -384,12 +384,12 @@ static void test_visibility(void **state)
 		f->cfg.visible_groups.items = NULL;
 		f->cfg.visible_groups.n = 0;
 		f->cfg.path_prefix[1] = '\0';
-		assert_int_equal(dir_build(&f->cfg, &f->d, &f->local, 1, &all, NULL), 0);
+		assert_int_equal(dirbuild_run(&f->cfg, &f->d, &f->local, 1, &all, NULL), 0);
 		assert_int_equal(all.nusers, 3);
 		assert_int_equal(find_user(&all, "alice")->uid, uid);
 		assert_string_equal(reason(&all, "user", "root"),
 				    "collides with local account root");
-		dir_model_free(&all);
+		dirmodel_free(&all);
 	}
 	f->cfg.strip_suffixes.items = NULL;
 	f->cfg.strip_suffixes.n = 0;
@@ -414,7 +414,7 @@ static void test_local_id_and_pins(void **state)
 	add_tag(f, add_user(f, "outpin", "/", 4), "iam-login:uid", "70000");
 	free(f->cfg.home_base);
 	f->cfg.home_base = strdup("/srv/home/");
-	assert_int_equal(dir_build(&f->cfg, &f->d, &f->local, 1, &m, NULL), 0);
+	assert_int_equal(dirbuild_run(&f->cfg, &f->d, &f->local, 1, &m, NULL), 0);
 	assert_string_equal(find_user(&m, "pinned2")->home, "/srv/home/pinned2");
 	assert_string_equal(reason(&m, "user", "pinned"),
 			    "uid 250000000 belongs to local account weird");
@@ -426,7 +426,7 @@ static void test_local_id_and_pins(void **state)
 			    "uid: pinned id 70000 outside the range 200000000..299999999");
 	assert_string_equal(reason(&m, "user", "badpin"),
 			    "uid: pinned id tag is not a number in 65536..2147483647");
-	dir_model_free(&m);
+	dirmodel_free(&m);
 	f->cfg.strip_suffixes.items = NULL;
 	f->cfg.strip_suffixes.n = 0;
 	free(f->suffix[0]);
@@ -450,7 +450,7 @@ static void test_users_group(void **state)
 	join(add_user(f, "alice", "/", 10), "users");
 	add_user(f, "bob", "/", 20);
 	add_group(f, "users"); /* maps onto iam-users as well: the real group gives way */
-	assert_int_equal(dir_build(&f->cfg, &f->d, &f->local, 1, &m, NULL), 0);
+	assert_int_equal(dirbuild_run(&f->cfg, &f->d, &f->local, 1, &m, NULL), 0);
 	g = find_group(&m, "iam-users");
 	assert_non_null(g);
 	assert_false(g->user_private);
@@ -463,7 +463,7 @@ static void test_users_group(void **state)
 			    "group name iam-users is the group of all IAM users ([directory] "
 			    "users_group)");
 	assert_int_equal(find_user(&m, "alice")->ngroups, 1);
-	dir_model_free(&m);
+	dirmodel_free(&m);
 
 	/* another host with other users and a custom name: the same gid */
 	f->d.nusers = f->d.ngroups = 0;
@@ -471,20 +471,20 @@ static void test_users_group(void **state)
 	add_user(f, "carl", "/", 30);
 	free(f->cfg.users_group);
 	f->cfg.users_group = strdup("everyone");
-	assert_int_equal(dir_build(&f->cfg, &f->d, &f->local, 1, &other, NULL), 0);
+	assert_int_equal(dirbuild_run(&f->cfg, &f->d, &f->local, 1, &other, NULL), 0);
 	g = find_group(&other, "everyone");
 	assert_non_null(g);
 	assert_int_equal(g->gid, gid);
 	assert_int_equal(g->nmembers, 1);
-	dir_model_free(&other);
+	dirmodel_free(&other);
 
 	/* off: no such group, and users have only their own groups */
 	f->cfg.users_group[0] = '\0';
-	assert_int_equal(dir_build(&f->cfg, &f->d, &f->local, 1, &other, NULL), 0);
+	assert_int_equal(dirbuild_run(&f->cfg, &f->d, &f->local, 1, &other, NULL), 0);
 	assert_null(find_group(&other, "everyone"));
 	assert_int_equal(other.ngroups, 1);
 	assert_int_equal(find_user(&other, "carl")->ngroups, 0);
-	dir_model_free(&other);
+	dirmodel_free(&other);
 	f->cfg.strip_suffixes.items = NULL;
 	f->cfg.strip_suffixes.n = 0;
 	free(f->suffix[0]);

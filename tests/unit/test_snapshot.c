@@ -140,7 +140,7 @@ static struct snap *write_and_open(uint64_t *gen)
 
 	make_model(&m);
 	assert_int_equal(snapshot_write(tmpdir, &m, gen), 0);
-	dir_model_free(&m);
+	dirmodel_free(&m);
 	assert_int_equal(snap_open(snappath, &s), 0);
 	return s;
 }
@@ -301,7 +301,7 @@ static void test_generation_and_stale(void **state)
 	assert_false(snap_is_stale(s, snappath));
 	make_model(&m);
 	assert_int_equal(snapshot_write(tmpdir, &m, &gen2), 0);
-	dir_model_free(&m);
+	dirmodel_free(&m);
 	assert_int_equal(gen2, gen1 + 1);
 	assert_true(snap_is_stale(s, snappath));
 	assert_int_equal(snap_open(snappath, &s2), 0);
@@ -317,7 +317,7 @@ static void test_generation_and_stale(void **state)
 	/* a fresh file after removal starts again at generation 1 */
 	make_model(&m);
 	assert_int_equal(snapshot_write(tmpdir, &m, &gen2), 0);
-	dir_model_free(&m);
+	dirmodel_free(&m);
 	assert_int_equal(gen2, 1);
 	/* file mode 0644 */
 	struct stat st;
@@ -343,43 +343,43 @@ static void test_writer_rejects_bad_models(void **state)
 	free(m.users[1].name);
 	m.users[1].name = strdup("alice"); /* duplicate name */
 	assert_int_equal(snapshot_write(tmpdir, &m, &gen), -EINVAL);
-	dir_model_free(&m);
+	dirmodel_free(&m);
 	make_model(&m);
 	m.users[1].uid = 200001; /* duplicate uid */
 	assert_int_equal(snapshot_write(tmpdir, &m, &gen), -EINVAL);
-	dir_model_free(&m);
+	dirmodel_free(&m);
 	make_model(&m);
 	m.groups[3].gid = 300001; /* duplicate gid */
 	assert_int_equal(snapshot_write(tmpdir, &m, &gen), -EINVAL);
-	dir_model_free(&m);
+	dirmodel_free(&m);
 	make_model(&m);
 	m.users[0].group_idx[1] = 4; /* out of range */
 	assert_int_equal(snapshot_write(tmpdir, &m, &gen), -EINVAL);
-	dir_model_free(&m);
+	dirmodel_free(&m);
 	make_model(&m);
 	m.groups[1].member_idx[1] = 3;
 	assert_int_equal(snapshot_write(tmpdir, &m, &gen), -EINVAL);
-	dir_model_free(&m);
+	dirmodel_free(&m);
 	make_model(&m);
 	free(m.groups[0].name);
 	m.groups[0].name = strdup("");
 	assert_int_equal(snapshot_write(tmpdir, &m, &gen), -EINVAL);
-	dir_model_free(&m);
+	dirmodel_free(&m);
 	make_model(&m);
 	free(m.users[0].gecos);
 	m.users[0].gecos = strdup("Alice:0:0"); /* would forge passwd fields */
 	assert_int_equal(snapshot_write(tmpdir, &m, &gen), -EINVAL);
-	dir_model_free(&m);
+	dirmodel_free(&m);
 	make_model(&m);
 	free(m.users[1].home);
 	m.users[1].home = strdup("/home/bob\nroot::0:0::/:/bin/sh");
 	assert_int_equal(snapshot_write(tmpdir, &m, &gen), -EINVAL);
-	dir_model_free(&m);
+	dirmodel_free(&m);
 	make_model(&m);
 	free(m.groups[0].name);
 	m.groups[0].name = strdup("a,b");
 	assert_int_equal(snapshot_write(tmpdir, &m, &gen), -EINVAL);
-	dir_model_free(&m);
+	dirmodel_free(&m);
 	assert_int_equal(gen, 77); /* untouched on failure */
 }
 
@@ -413,7 +413,7 @@ static void test_empty_and_large(void **state)
 		m.groups[i].user_private = true;
 	}
 	assert_int_equal(snapshot_write(tmpdir, &m, NULL), 0);
-	dir_model_free(&m);
+	dirmodel_free(&m);
 	assert_int_equal(snap_open(snappath, &s), 0);
 	for (i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "user%zu", i);

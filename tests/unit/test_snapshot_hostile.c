@@ -221,7 +221,7 @@ static int setup(void **state)
 	make_small_model(&m);
 	if (snapshot_write(tmpdir, &m, NULL) < 0)
 		return -1;
-	dir_model_free(&m);
+	dirmodel_free(&m);
 	base_img = (uint8_t *)tu_read_file(path, &base_len);
 	alarm(600); /* a hang fails the run */
 	return 0;

@@ -177,22 +177,22 @@ static int answer(const struct iam_config *cfg, const char *config_file, const c
 
 	log_clean(cuser, sizeof(cuser), user);
 	if (!plausible_name(user)) {
-		audit_log(LOG_NOTICE, "user=\"%s\" result=refused reason=\"invalid name\"", cuser);
+		log_audit(LOG_NOTICE, "user=\"%s\" result=refused reason=\"invalid name\"", cuser);
 		return 0;
 	}
 	r = keys_find_user(cfg, user, &snap, &u);
 	if (r == -ENOENT) {
 		/* Local accounts and unknown names: not ours to answer, and free of charge. */
-		audit_log(LOG_DEBUG, "user=%s result=ignored reason=\"not an IAM user\"", cuser);
+		log_audit(LOG_DEBUG, "user=%s result=ignored reason=\"not an IAM user\"", cuser);
 		return 0;
 	}
 	if (r == -EACCES) {
-		audit_log(LOG_NOTICE, "user=%s result=refused reason=\"not in a login group\"",
+		log_audit(LOG_NOTICE, "user=%s result=refused reason=\"not in a login group\"",
 			  cuser);
 		return 0;
 	}
 	if (r < 0) {
-		audit_log(LOG_ERR, "user=%s result=refused error=\"snapshot: %s\"", cuser,
+		log_audit(LOG_ERR, "user=%s result=refused error=\"snapshot: %s\"", cuser,
 			  strerror(-r));
 		fprintf(stderr, PROG ": directory snapshot in %s unusable: %s\n", cfg->state_dir,
 			strerror(-r));
@@ -204,7 +204,7 @@ static int answer(const struct iam_config *cfg, const char *config_file, const c
 
 		r = keys_check_login(cfg, snap, &u, &age);
 		if (r == -ESTALE) {
-			audit_log(LOG_WARNING,
+			log_audit(LOG_WARNING,
 				  "user=%s arn=%s result=refused reason=\"directory snapshot is "
 				  "%lds old\"",
 				  cuser, carn, age);
@@ -213,7 +213,7 @@ static int answer(const struct iam_config *cfg, const char *config_file, const c
 		}
 		if (r < 0) {
 			/* issue 8 finding 7: a local account took the name since the sync */
-			audit_log(
+			log_audit(
 			    LOG_WARNING,
 			    "user=%s arn=%s result=refused reason=\"account resolved by NSS is "
 			    "not the IAM user's (%s)\"",
@@ -243,7 +243,7 @@ static int answer(const struct iam_config *cfg, const char *config_file, const c
 	if (cerr[0]) /* sshd logs the command's stderr: operators see why */
 		fprintf(stderr, PROG ": %s: %s\n", cuser, cerr);
 	if (r < 0 || res.source == KC_SRC_NONE) {
-		audit_log(LOG_WARNING,
+		log_audit(LOG_WARNING,
 			  "user=%s arn=%s result=refused keys=none cache=%s error=\"%s\"", cuser,
 			  carn, r < 0 ? "unusable" : "none", cerr[0] ? cerr : "no keys");
 		snap_close(snap);
@@ -252,7 +252,7 @@ static int answer(const struct iam_config *cfg, const char *config_file, const c
 	offered_list(&res.entry, offered, sizeof(offered));
 	rejected_list(&res.entry, rejected, sizeof(rejected));
 	r = print_keys(&res.entry);
-	audit_log(kc_entry_active(&res.entry) ? LOG_INFO : LOG_NOTICE,
+	log_audit(kc_entry_active(&res.entry) ? LOG_INFO : LOG_NOTICE,
 		  "user=%s arn=%s result=%s keys=%s cache=%s age=%llds%s%s%s%s%s%s%s", cuser, carn,
 		  kc_entry_active(&res.entry) ? "offered" : "no-keys", offered,
 		  kc_source_name(res.source), (long long)res.age,
@@ -308,13 +308,13 @@ int main(int argc, char **argv)
 			fprintf(stderr, PROG ": %s:%d: %s\n", err.file, err.line, err.message);
 		else
 			fprintf(stderr, PROG ": %s: %s\n", config_path(config_file), strerror(-r));
-		audit_log(LOG_ERR, "configuration unusable, no keys offered");
+		log_audit(LOG_ERR, "configuration unusable, no keys offered");
 		return 1;
 	}
 	if (geteuid() == 0 && !cfg.keys_allow_root) {
 		fprintf(stderr, PROG ": refusing to run as root; set AuthorizedKeysCommandUser "
 				     "(or [keys] allow_root = yes)\n");
-		audit_log(LOG_ERR, "refused to run as root, no keys offered");
+		log_audit(LOG_ERR, "refused to run as root, no keys offered");
 		config_free(&cfg);
 		return 1;
 	}
@@ -332,10 +332,10 @@ int main(int argc, char **argv)
 			      fp && plausible_fingerprint(fp) ? fp : NULL,
 			      started_ms + cfg.keys_deadline_ms, &cr) < 0) {
 			fprintf(stderr, PROG ": %s: chain: %s\n", cuser, cr.error);
-			audit_log(LOG_WARNING, "user=%s chain=failed error=\"%s\"", cuser,
+			log_audit(LOG_WARNING, "user=%s chain=failed error=\"%s\"", cuser,
 				  cr.error);
 		} else if (cr.lines || cr.dropped) {
-			audit_log(LOG_INFO, "user=%s chain=ran lines=%zu dropped=%zu", cuser,
+			log_audit(LOG_INFO, "user=%s chain=ran lines=%zu dropped=%zu", cuser,
 				  cr.lines, cr.dropped);
 			/* sshd ignores the output of a failed command: keys the chain
 			 * printed must count even when our own half failed */

@@ -46,11 +46,11 @@ int cli_install_candidate(const struct iam_config *cfg, bool quiet, const char *
 	if (r < 0) {
 		fprintf(stderr, "%s install: refused: %s; the installed snapshot is unchanged\n",
 			progname, res.error);
-		audit_log(LOG_WARNING, "iam-login install refused: %s",
+		log_audit(LOG_WARNING, "iam-login install refused: %s",
 			  log_clean(clean, sizeof(clean), res.error));
 		return 1;
 	}
-	audit_log(LOG_NOTICE, "iam-login install: generation %llu: %u users, %u groups",
+	log_audit(LOG_NOTICE, "iam-login install: generation %llu: %u users, %u groups",
 		  (unsigned long long)res.generation, res.nusers, res.ngroups);
 	if (!quiet)
 		printf("installed generation %llu: %u users, %u groups (with private groups)\n",

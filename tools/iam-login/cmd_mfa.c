@@ -305,7 +305,7 @@ static int do_enroll(const struct iam_config *cfg, const char *user, const struc
 	}
 	wipe(secret);
 	if (r == 0) {
-		audit_log(LOG_NOTICE, "iam-login mfa: enrolled user=%s arn=%s iam_device=%s", user,
+		log_audit(LOG_NOTICE, "iam-login mfa: enrolled user=%s arn=%s iam_device=%s", user,
 			  u.iam_arn ? u.iam_arn : "-", o->iam ? "yes" : "no");
 		fprintf(stderr, "%s is enrolled: pam_iam will ask for a code.\n", user);
 	}
@@ -439,7 +439,7 @@ static int do_migrate(const struct iam_config *cfg, const char *user)
 		snap_close(snap);
 		return 1;
 	}
-	audit_log(LOG_NOTICE, "iam-login mfa: migrated user=%s to its UserId arn=%s", user,
+	log_audit(LOG_NOTICE, "iam-login mfa: migrated user=%s to its UserId arn=%s", user,
 		  u.iam_arn ? u.iam_arn : "-");
 	printf("%s: now keyed by IAM UserId %s\n", user, u.iam_id);
 	snap_close(snap);
@@ -470,7 +470,7 @@ static int do_remove(const struct iam_config *cfg, const char *user)
 		fprintf(stderr, "iam-login mfa: %s: %s\n", cfg->mfa_usersfile, strerror(-r));
 		return 1;
 	}
-	audit_log(LOG_NOTICE, "iam-login mfa: removed user=%s", user);
+	log_audit(LOG_NOTICE, "iam-login mfa: removed user=%s", user);
 	printf("removed the TOTP secret of %s\n", user);
 	return 0;
 }
