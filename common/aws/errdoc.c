@@ -38,7 +38,7 @@ void aws_error_from_answer(const char *body, size_t len, long status, struct aws
 
 	err->http_status = (int)status;
 	err->request_id[0] = '\0';
-	if (body && len && xml_parse(body, len, NULL, &root, NULL, 0) == 0) {
+	if (body && len && xml_parse(body, len, NULL, &root, NULL) == 0) {
 		e = xml_child(root, "Error");
 		if (!e)
 			e = xml_path(root, "Errors/Error");

@@ -26,11 +26,11 @@ void sts_identity_free(struct sts_identity *id)
 static int parse_answer(const char *body, size_t len, struct xml_node **root, struct aws_error *err)
 {
 	const struct xml_limits lim = {.max_bytes = STS_XML_MAX};
-	char why[160];
-	int r = xml_parse(body, len, &lim, root, why, sizeof(why));
+	struct iam_err why;
+	int r = xml_parse(body, len, &lim, root, &why);
 
 	if (r < 0)
-		aws_error_set(err, "MalformedResponse", "STS answer: %s", why);
+		aws_error_set(err, "MalformedResponse", "STS answer: %s", why.msg);
 	return r;
 }
 

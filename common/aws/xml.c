@@ -4,6 +4,7 @@
  * treated as hostile and rejected before it can cost memory or time.
  */
 #include "aws/xml.h"
+#include "base/error.h"
 
 #include <errno.h>
 #include <expat.h>
@@ -25,8 +26,7 @@ struct builder {
 	size_t depth;
 	size_t nodes;
 	int err;
-	char *errbuf;
-	size_t errlen;
+	struct iam_err *why; /* the caller's, may be NULL */
 };
 
 static void set_limits(struct xml_limits *dst, const struct xml_limits *src)
@@ -57,9 +57,10 @@ static void fail(struct builder *b, int err, const char *fmt, ...)
 	if (b->err)
 		return; /* keep the first reason */
 	b->err = err;
-	if (b->errbuf && b->errlen) {
+	if (b->why) {
+		b->why->code = err;
 		va_start(ap, fmt);
-		vsnprintf(b->errbuf, b->errlen, fmt, ap);
+		vsnprintf(b->why->msg, sizeof(b->why->msg), fmt, ap);
 		va_end(ap);
 	}
 	XML_StopParser(b->parser, XML_FALSE);
@@ -227,33 +228,26 @@ static void XMLCALL on_skipped_entity(void *ud, const XML_Char *name, int is_par
 }
 
 int xml_parse(const char *buf, size_t len, const struct xml_limits *lim, struct xml_node **root,
-	      char *errbuf, size_t errlen)
+	      struct iam_err *why)
 {
 	struct builder b;
 	enum XML_Status st;
 
 	*root = NULL;
-	if (errbuf && errlen)
-		errbuf[0] = '\0';
+	err_clear(why);
 	memset(&b, 0, sizeof(b));
 	set_limits(&b.lim, lim);
-	b.errbuf = errbuf;
-	b.errlen = errlen;
+	b.why = why;
 	if (!buf) {
 		fail(&b, -EBADMSG, "empty XML document");
 		return b.err;
 	}
 	if (len > b.lim.max_bytes || len > (size_t)INT32_MAX) {
-		if (errbuf && errlen)
-			snprintf(errbuf, errlen, "XML document larger than %zu bytes",
-				 b.lim.max_bytes);
-		return -E2BIG;
+		return err_set(why, -E2BIG, "XML document larger than %zu bytes", b.lim.max_bytes);
 	}
 	b.parser = XML_ParserCreateNS("UTF-8", NS_SEP);
 	if (!b.parser) {
-		if (errbuf && errlen)
-			snprintf(errbuf, errlen, "out of memory");
-		return -ENOMEM;
+		return err_set(why, -ENOMEM, "out of memory");
 	}
 	XML_SetUserData(b.parser, &b);
 	XML_SetElementHandler(b.parser, on_start, on_end);
@@ -267,16 +261,12 @@ int xml_parse(const char *buf, size_t len, const struct xml_limits *lim, struct 
 	st = XML_Parse(b.parser, buf, (int)len, XML_TRUE);
 	if (st != XML_STATUS_OK && !b.err) {
 		enum XML_Error e = XML_GetErrorCode(b.parser);
-		if (errbuf && errlen)
-			snprintf(errbuf, errlen, "malformed XML at line %lu: %s",
-				 (unsigned long)XML_GetCurrentLineNumber(b.parser),
-				 XML_ErrorString(e));
-		b.err = -EBADMSG;
+		b.err =
+		    err_set(why, -EBADMSG, "malformed XML at line %lu: %s",
+			    (unsigned long)XML_GetCurrentLineNumber(b.parser), XML_ErrorString(e));
 	}
 	if (!b.err && (!b.root || b.cur)) {
-		if (errbuf && errlen)
-			snprintf(errbuf, errlen, "XML document incomplete");
-		b.err = -EBADMSG;
+		b.err = err_set(why, -EBADMSG, "XML document incomplete");
 	}
 	XML_ParserFree(b.parser);
 	if (b.err) {

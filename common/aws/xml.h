@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "base/error.h"
+
 struct xml_node {
 	char *name; /* local name, no namespace */
 	char *text; /* concatenated character data, trimmed of nothing; never NULL */
@@ -24,10 +26,9 @@ struct xml_limits {
 	size_t max_text;  /* per element, default 64 KiB */
 };
 
-/* Parse buf; NULL limits uses the defaults. Returns 0 or -EBADMSG/-E2BIG/-ENOMEM with errbuf set.
- */
+/* Parse buf; NULL limits uses the defaults. Returns 0 or -EBADMSG/-E2BIG/-ENOMEM, why set. */
 int xml_parse(const char *buf, size_t len, const struct xml_limits *lim, struct xml_node **root,
-	      char *errbuf, size_t errlen);
+	      struct iam_err *why);
 void xml_free(struct xml_node *root);
 
 /* First child element with this name, or NULL. */

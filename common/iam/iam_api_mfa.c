@@ -121,7 +121,8 @@ int iam_enable_mfa_device(struct aws_client *c, const char *user, const char *se
 				code2,
 				NULL};
 	struct xml_node *tree = NULL;
-	char *body = NULL, xerr[160];
+	char *body = NULL;
+	struct iam_err xerr;
 	size_t len = 0;
 	int rc;
 
@@ -134,9 +135,9 @@ int iam_enable_mfa_device(struct aws_client *c, const char *user, const char *se
 	rc = aws_query(c, AWS_SVC_IAM, params, &body, &len, err);
 	if (rc == 0) {
 		/* The answer carries no data; it must still be the answer to this action. */
-		rc = xml_parse(body, len, NULL, &tree, xerr, sizeof(xerr));
+		rc = xml_parse(body, len, NULL, &tree, &xerr);
 		if (rc < 0)
-			rc = iam_bad(err, "EnableMFADevice: %s", xerr);
+			rc = iam_bad(err, "EnableMFADevice: %s", xerr.msg);
 		else if (strcmp(tree->name, "EnableMFADeviceResponse") != 0)
 			rc = iam_bad(err, "EnableMFADevice: answer is <%.40s>", tree->name);
 		xml_free(tree);

@@ -17,16 +17,17 @@
 int iam_open_result(const char *body, size_t len, const char *action, struct xml_node **tree,
 		    const struct xml_node **result, struct aws_error *err)
 {
-	char name[96], xerr[160];
+	char name[96];
+	struct iam_err xerr;
 	const struct xml_node *res = NULL;
 	size_t i;
 	int rc;
 
 	*tree = NULL;
 	*result = NULL;
-	rc = xml_parse(body, len, NULL, tree, xerr, sizeof(xerr));
+	rc = xml_parse(body, len, NULL, tree, &xerr);
 	if (rc < 0) {
-		iam_bad(err, "%s: %s", action, xerr);
+		iam_bad(err, "%s: %s", action, xerr.msg);
 		return rc == -ENOMEM ? rc : rc == -E2BIG ? -E2BIG : -EBADMSG;
 	}
 	snprintf(name, sizeof(name), "%sResponse", action);

@@ -12,9 +12,9 @@
 
 #include "aws/xml.h"
 
-static int parse(const char *s, struct xml_node **root, char *err, size_t errlen)
+static int parse(const char *s, struct xml_node **root, struct iam_err *why)
 {
-	return xml_parse(s, strlen(s), NULL, root, err, errlen);
+	return xml_parse(s, strlen(s), NULL, root, why);
 }
 
 static const char *CALLER_IDENTITY =
@@ -32,10 +32,10 @@ static const char *CALLER_IDENTITY =
 static void test_caller_identity(void **state)
 {
 	struct xml_node *root;
-	char err[128];
+	struct iam_err xe;
 
 	(void)state;
-	assert_int_equal(parse(CALLER_IDENTITY, &root, err, sizeof(err)), 0);
+	assert_int_equal(parse(CALLER_IDENTITY, &root, &xe), 0);
 	assert_string_equal(root->name, "GetCallerIdentityResponse");
 	assert_string_equal(xml_path_text(root, "GetCallerIdentityResult/Arn"),
 			    "arn:aws:iam::123456789012:user/iam-login-host");
@@ -58,10 +58,10 @@ static void test_list_users_members(void **state)
 			  "</Users></ListUsersResult></ListUsersResponse>";
 	struct xml_node *root;
 	const struct xml_node *users;
-	char err[128];
+	struct iam_err xe;
 
 	(void)state;
-	assert_int_equal(parse(doc, &root, err, sizeof(err)), 0);
+	assert_int_equal(parse(doc, &root, &xe), 0);
 	users = xml_path(root, "ListUsersResult/Users");
 	assert_non_null(users);
 	assert_int_equal(users->nchildren, 3);
@@ -82,7 +82,7 @@ static void test_prefix_dropped(void **state)
 	struct xml_node *root;
 
 	(void)state;
-	assert_int_equal(parse(doc, &root, NULL, 0), 0);
+	assert_int_equal(parse(doc, &root, NULL), 0);
 	assert_string_equal(root->name, "Root");
 	assert_string_equal(xml_path_text(root, "Child"), "t");
 	assert_string_equal(xml_path_text(root, "Plain"), "p");
@@ -99,7 +99,7 @@ static void test_error_response(void **state)
 	struct xml_node *root;
 
 	(void)state;
-	assert_int_equal(parse(doc, &root, NULL, 0), 0);
+	assert_int_equal(parse(doc, &root, NULL), 0);
 	assert_string_equal(xml_path_text(root, "Error/Code"), "SignatureDoesNotMatch");
 	assert_string_equal(xml_path_text(root, "RequestId"), "req-1");
 	xml_free(root);
@@ -110,7 +110,7 @@ static void test_empty_text_never_null(void **state)
 	struct xml_node *root;
 
 	(void)state;
-	assert_int_equal(parse("<A><B/></A>", &root, NULL, 0), 0);
+	assert_int_equal(parse("<A><B/></A>", &root, NULL), 0);
 	assert_non_null(xml_path_text(root, "B"));
 	assert_string_equal(xml_path_text(root, "B"), "");
 	assert_int_equal(xml_path(root, "B")->text_len, 0);
@@ -120,13 +120,13 @@ static void test_empty_text_never_null(void **state)
 static void expect_fail(const char *doc, int want, const char *errsub)
 {
 	struct xml_node *root = (struct xml_node *)0x1;
-	char err[256];
-	int r = parse(doc, &root, err, sizeof(err));
+	struct iam_err xe;
+	int r = parse(doc, &root, &xe);
 
 	assert_int_equal(r, want);
 	assert_null(root);
-	if (errsub && !strstr(err, errsub)) {
-		print_error("error '%s' lacks '%s'\n", err, errsub);
+	if (errsub && !strstr(xe.msg, errsub)) {
+		print_error("error '%s' lacks '%s'\n", xe.msg, errsub);
 		fail();
 	}
 }
@@ -143,7 +143,7 @@ static void test_truncated(void **state)
 		if (i >= n - 1)
 			break;
 		root = NULL;
-		assert_int_not_equal(xml_parse(CALLER_IDENTITY, i, NULL, &root, NULL, 0), 0);
+		assert_int_not_equal(xml_parse(CALLER_IDENTITY, i, NULL, &root, NULL), 0);
 		assert_null(root);
 	}
 	expect_fail("", -EBADMSG, NULL);
@@ -183,26 +183,23 @@ static void test_limits(void **state)
 {
 	struct xml_limits lim = {.max_bytes = 64, .max_depth = 3, .max_nodes = 4, .max_text = 8};
 	struct xml_node *root = NULL;
-	char err[128];
+	struct iam_err xe;
 	char *big;
 	size_t i, n;
 
 	(void)state;
-	assert_int_equal(xml_parse("<A><B><C/></B></A>", 18, &lim, &root, err, sizeof(err)), 0);
+	assert_int_equal(xml_parse("<A><B><C/></B></A>", 18, &lim, &root, &xe), 0);
 	xml_free(root);
-	assert_int_equal(xml_parse("<A><B><C><D/></C></B></A>", 25, &lim, &root, err, sizeof(err)),
-			 -E2BIG);
-	assert_non_null(strstr(err, "nesting"));
-	assert_int_equal(xml_parse("<A><B/><B/><B/><B/></A>", 23, &lim, &root, err, sizeof(err)),
-			 -E2BIG);
-	assert_non_null(strstr(err, "elements"));
-	assert_int_equal(xml_parse("<A>12345678</A>", 15, &lim, &root, err, sizeof(err)), 0);
+	assert_int_equal(xml_parse("<A><B><C><D/></C></B></A>", 25, &lim, &root, &xe), -E2BIG);
+	assert_non_null(strstr(xe.msg, "nesting"));
+	assert_int_equal(xml_parse("<A><B/><B/><B/><B/></A>", 23, &lim, &root, &xe), -E2BIG);
+	assert_non_null(strstr(xe.msg, "elements"));
+	assert_int_equal(xml_parse("<A>12345678</A>", 15, &lim, &root, &xe), 0);
 	xml_free(root);
-	assert_int_equal(xml_parse("<A>123456789</A>", 16, &lim, &root, err, sizeof(err)), -E2BIG);
-	assert_non_null(strstr(err, "text"));
+	assert_int_equal(xml_parse("<A>123456789</A>", 16, &lim, &root, &xe), -E2BIG);
+	assert_non_null(strstr(xe.msg, "text"));
 	/* text split by an entity still counts as one element's text */
-	assert_int_equal(xml_parse("<A>1234&amp;5678</A>", 20, &lim, &root, err, sizeof(err)),
-			 -E2BIG);
+	assert_int_equal(xml_parse("<A>1234&amp;5678</A>", 20, &lim, &root, &xe), -E2BIG);
 
 	/* huge document against default limits: more than 16 MiB */
 	n = 17u * 1024 * 1024;
@@ -210,17 +207,17 @@ static void test_limits(void **state)
 	assert_non_null(big);
 	memcpy(big, "<A>", 3);
 	memset(big + 3, 'x', n - 3);
-	assert_int_equal(xml_parse(big, n, NULL, &root, err, sizeof(err)), -E2BIG);
+	assert_int_equal(xml_parse(big, n, NULL, &root, &xe), -E2BIG);
 	assert_null(root);
 	/* 1 MiB of text in one element: over the default 64 KiB text limit */
 	n = 1024 * 1024;
 	memcpy(big + n - 4, "</A>", 4);
-	assert_int_equal(xml_parse(big, n, NULL, &root, err, sizeof(err)), -E2BIG);
+	assert_int_equal(xml_parse(big, n, NULL, &root, &xe), -E2BIG);
 	/* deep nesting with the default depth limit */
 	for (i = 0; i < 100; i++)
 		memcpy(big + i * 3, "<A>", 3);
 	memcpy(big + 300, "</A>", 4);
-	assert_int_equal(xml_parse(big, 304, NULL, &root, err, sizeof(err)), -E2BIG);
+	assert_int_equal(xml_parse(big, 304, NULL, &root, &xe), -E2BIG);
 	free(big);
 }
 
@@ -260,7 +257,7 @@ static void test_mutations(void **state)
 			break;
 		}
 		root = (struct xml_node *)0x1;
-		if (xml_parse(buf, len, NULL, &root, NULL, 0) == 0) {
+		if (xml_parse(buf, len, NULL, &root, NULL) == 0) {
 			assert_non_null(root);
 			xml_free(root);
 			ok++;
