@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "pam_iam.h"
 
 #define IAM_MFA_DEADLINE_MS 3000
@@ -46,14 +47,6 @@ static const char *const passed_env[] = {
     "AWS_EC2_METADATA_DISABLED",
 };
 #define NPASSED (sizeof(passed_env) / sizeof(passed_env[0]))
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 /* In the child: never returns. home is "HOME=..." (looked up before fork: NSS
  * is not async-signal-safe). */
@@ -93,7 +86,7 @@ static void run_helper(const char *helper, const char *config, const char *user,
  * the application ignores SIGCHLD the kernel reaps it (ECHILD): *status stays
  * 0 and the answer read is what counts.
  */
-static int wait_until(pid_t pid, long deadline, int *status)
+static int wait_until(pid_t pid, int64_t deadline, int *status)
 {
 	for (;;) {
 		pid_t w = waitpid(pid, status, WNOHANG);
@@ -102,7 +95,7 @@ static int wait_until(pid_t pid, long deadline, int *status)
 			return 0;
 		if (w < 0 && errno != EINTR)
 			return -errno;
-		if (now_ms() >= deadline)
+		if (clock_mono_ms() >= deadline)
 			return -ETIMEDOUT;
 		usleep(5000);
 	}
@@ -112,7 +105,7 @@ int pam_iam_has_iam_mfa(const struct pam_iam_ctx *ctx)
 {
 	const char *helper = ctx->args.iam_mfa_helper;
 	const char *config = ctx->cfg.path ? ctx->cfg.path : IAM_DEFAULT_CONFIG;
-	long deadline = now_ms() + IAM_MFA_DEADLINE_MS;
+	int64_t deadline = clock_mono_ms() + IAM_MFA_DEADLINE_MS;
 	char buf[32], home[PATH_MAX + 8];
 	struct passwd *root;
 	size_t got = 0;
@@ -150,7 +143,7 @@ int pam_iam_has_iam_mfa(const struct pam_iam_ctx *ctx)
 	close(fds[1]);
 	for (;;) {
 		struct pollfd p = {.fd = fds[0], .events = POLLIN};
-		long left = deadline - now_ms();
+		int64_t left = deadline - clock_mono_ms();
 		ssize_t k;
 
 		if (left <= 0)

@@ -17,6 +17,7 @@
 
 #include "aws/aws_internal.h"
 #include "aws/backoff.h"
+#include "base/clock.h"
 #include "config/config.h"
 #include "aws/creds.h"
 #include "base/fileutil.h"
@@ -87,10 +88,7 @@ const char *aws_client_assumed_role_arn(const struct aws_client *c)
 
 static long now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long)clock_mono_ms();
 }
 
 /* IAM is global: it signs in its partition's home region. */

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/fileutil.h"
 
 #define KC_MAGIC "iam-login-keys 1"
@@ -490,12 +491,10 @@ static int open_cache_file(const char *path, int flags)
 
 /* ---- time ---------------------------------------------------------------- */
 
+/* The clock of started_ms and the deadline, for users of this header. */
 int64_t keycache_clock_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_mono_ms();
 }
 
 static int64_t wall_now(const struct kc_request *req)
@@ -532,7 +531,7 @@ static int lock_user(const char *path, const char *dir, int64_t deadline, bool *
 			return e;
 		}
 		*waited = true;
-		int64_t left = deadline - keycache_clock_ms();
+		int64_t left = deadline - clock_mono_ms();
 		if (left <= 0) {
 			close(fd);
 			return -ETIMEDOUT;
@@ -590,14 +589,6 @@ static int64_t fail_mark_time(const char *path)
 	return (end != buf && *end == '\n' && t > 0) ? (int64_t)t : 0;
 }
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- the fetch, in a child with a deadline ----------------------------- */
 
 static void child_fetch(const struct kc_request *req, long budget_ms, int fd)
@@ -648,7 +639,7 @@ static int fetch_with_deadline(const struct kc_request *req, int64_t deadline, s
 	char *buf;
 	size_t len = 0, cap = KC_MAX_ENTRY + 64;
 	pid_t pid;
-	long budget = (long)(deadline - keycache_clock_ms());
+	long budget = (long)(deadline - clock_mono_ms());
 
 	if (budget <= 0) {
 		snprintf(err, errlen, "deadline passed before the fetch");
@@ -679,7 +670,7 @@ static int fetch_with_deadline(const struct kc_request *req, int64_t deadline, s
 	setpgid(pid, pid);
 	close(pfd[1]);
 	for (;;) {
-		long left = (long)(deadline - keycache_clock_ms());
+		long left = (long)(deadline - clock_mono_ms());
 		struct pollfd p = {pfd[0], POLLIN, 0};
 		ssize_t n;
 		if (left <= 0) {
@@ -832,7 +823,7 @@ static int refresh_claim(const struct kc_request *req)
 
 int keycache_get(const struct kc_request *req, struct kc_result *res)
 {
-	int64_t start = keycache_clock_ms(), start_wall = wall_ms();
+	int64_t start = clock_mono_ms(), start_wall = clock_real_ms();
 	/* From the key command's own start when it says so: config parsing and the
 	 * snapshot open under a login storm count against sshd's wait too. */
 	int64_t begun = req->started_ms > 0 && req->started_ms <= start ? req->started_ms : start;
