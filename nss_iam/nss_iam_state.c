@@ -8,37 +8,31 @@
  */
 #include "nss_iam.h"
 
+#include "base/clock.h"
 #include "base/paths.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
-#include <time.h>
 
 #define SNAP_PATH IAM_DEFAULT_STATE_DIR "/" IAM_SNAPSHOT_NAME
-#define CHECK_INTERVAL_NS 1000000000LL
+#define CHECK_INTERVAL_MS 1000
 
 static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct nss_iam_map *state_map; /* holds one reference */
 static bool state_checked;
-static struct timespec state_last_check;
-
-static long long elapsed_ns(const struct timespec *a, const struct timespec *b)
-{
-	return (long long)(b->tv_sec - a->tv_sec) * 1000000000LL + (b->tv_nsec - a->tv_nsec);
-}
+static int64_t state_last_check;
 
 static void refresh_locked(void)
 {
-	struct timespec now;
+	int64_t now = clock_mono_coarse_ms();
 	struct snap *fresh;
 	int r;
 
-	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &now) < 0)
-		now.tv_sec = now.tv_nsec = 0;
-	if (state_checked && elapsed_ns(&state_last_check, &now) < CHECK_INTERVAL_NS &&
-	    elapsed_ns(&state_last_check, &now) >= 0)
+	if (state_checked && now - state_last_check < CHECK_INTERVAL_MS &&
+	    now - state_last_check >= 0)
 		return;
 	state_checked = true;
 	state_last_check = now;

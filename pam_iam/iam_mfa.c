@@ -10,19 +10,17 @@
  * time never blocks a login (the answer is then "unknown").
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
+#include <limits.h>
 #include <pwd.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
+#include "base/spawn.h"
 #include "pam_iam.h"
 
 #define IAM_MFA_DEADLINE_MS 3000
@@ -47,28 +45,14 @@ static const char *const passed_env[] = {
 };
 #define NPASSED (sizeof(passed_env) / sizeof(passed_env[0]))
 
-static long now_ms(void)
+/*
+ * The helper's environment: PATH, home ("HOME=...", root's), and the
+ * credential settings of passed_env from ours. Into envp (NPASSED + 3).
+ */
+static void helper_env(char **envp, char *home)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-/* In the child: never returns. home is "HOME=..." (looked up before fork: NSS
- * is not async-signal-safe). */
-static void run_helper(const char *helper, const char *config, const char *user, int out,
-		       char *home)
-{
-	char *envp[NPASSED + 3];
 	size_t n = 0;
-	int devnull = open("/dev/null", O_RDWR);
 
-	/* Own process group: the deadline kill takes anything the helper started. */
-	setpgid(0, 0);
-	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(devnull, 2) < 0)
-		_exit(127);
-	close_range(3, ~0U, 0);
 	envp[n++] = (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin";
 	envp[n++] = home;
 	/* Under a setuid program (sudo) the environment is the invoking user's: drop it. */
@@ -76,50 +60,25 @@ static void run_helper(const char *helper, const char *config, const char *user,
 		for (size_t i = 0; i < NPASSED; i++) {
 			size_t len = strlen(passed_env[i]);
 			for (char **e = environ; e && *e; e++)
-				if (strncmp(*e, passed_env[i], len) == 0 && (*e)[len] == '=')
+				if (strncmp(*e, passed_env[i], len) == 0 && (*e)[len] == '=') {
 					envp[n++] = *e;
+					break; /* one each: envp has room for no more */
+				}
 		}
 	}
 	envp[n] = NULL;
-	execve(helper,
-	       (char *const[]){(char *)helper, (char *)"--config", (char *)config, (char *)"mfa",
-			       (char *)"status", (char *)user, (char *)"--iam-count", NULL},
-	       envp);
-	_exit(127);
-}
-
-/*
- * Reap pid before deadline: 0 with *status, -ETIMEDOUT (still running). When
- * the application ignores SIGCHLD the kernel reaps it (ECHILD): *status stays
- * 0 and the answer read is what counts.
- */
-static int wait_until(pid_t pid, long deadline, int *status)
-{
-	for (;;) {
-		pid_t w = waitpid(pid, status, WNOHANG);
-
-		if (w == pid || (w < 0 && errno == ECHILD))
-			return 0;
-		if (w < 0 && errno != EINTR)
-			return -errno;
-		if (now_ms() >= deadline)
-			return -ETIMEDOUT;
-		usleep(5000);
-	}
 }
 
 int pam_iam_has_iam_mfa(const struct pam_iam_ctx *ctx)
 {
 	const char *helper = ctx->args.iam_mfa_helper;
 	const char *config = ctx->cfg.path ? ctx->cfg.path : IAM_DEFAULT_CONFIG;
-	long deadline = now_ms() + IAM_MFA_DEADLINE_MS;
-	char buf[32], home[PATH_MAX + 8];
+	char home[PATH_MAX + 8], *envp[NPASSED + 3];
+	struct spawn_result res;
 	struct passwd *root;
-	size_t got = 0;
-	int fds[2], status = 0, r = -ETIMEDOUT;
-	pid_t pid;
-
 	struct stat st;
+	size_t digits;
+	int r;
 
 	for (size_t i = 0; !helper && i < sizeof(default_helpers) / sizeof(default_helpers[0]); i++)
 		if (access(default_helpers[i], X_OK) == 0)
@@ -135,61 +94,31 @@ int pam_iam_has_iam_mfa(const struct pam_iam_ctx *ctx)
 	/* Root's shared AWS files, not those of whoever ran sudo. */
 	root = getpwuid(0);
 	snprintf(home, sizeof(home), "HOME=%s", root && root->pw_dir ? root->pw_dir : "/root");
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		r = -errno;
-		close(fds[0]);
-		close(fds[1]);
-		return r;
-	}
-	if (pid == 0)
-		run_helper(helper, config, ctx->pam_user, fds[1], home);
-	setpgid(pid, pid);
-	close(fds[1]);
-	for (;;) {
-		struct pollfd p = {.fd = fds[0], .events = POLLIN};
-		long left = deadline - now_ms();
-		ssize_t k;
-
-		if (left <= 0)
-			break;
-		if (poll(&p, 1, (int)left) <= 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		k = read(fds[0], buf + got, sizeof(buf) - 1 - got);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0 || (got += (size_t)k) == sizeof(buf) - 1) {
-			r = 0;
-			break;
-		}
-	}
-	close(fds[0]);
-	/* EOF is not the end: a helper that closed stdout may still hang. */
-	if (r == 0)
-		r = wait_until(pid, deadline, &status);
-	if (r < 0) {
-		kill(-pid, SIGKILL);
-		kill(pid, SIGKILL);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-	}
-	if (r < 0) {
+	helper_env(envp, home);
+	char *const argv[] = {
+	    (char *)helper,   (char *)"--config",    (char *)config,	    (char *)"mfa",
+	    (char *)"status", (char *)ctx->pam_user, (char *)"--iam-count", NULL};
+	/* Its own group, killed at the deadline: IAM that hangs never blocks a login. */
+	r = spawn_run(&(struct spawn_opts){.path = helper,
+					   .argv = argv,
+					   .envp = envp,
+					   .deadline_ms = clock_mono_ms() + IAM_MFA_DEADLINE_MS,
+					   .max_output = 31},
+		      &res);
+	if (r == -ETIMEDOUT) {
 		pam_iam_debug(ctx, "IAM MFA check for %s: no answer within %d ms", ctx->user_c,
 			      IAM_MFA_DEADLINE_MS);
-		return r;
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	} else if (r < 0) {
+		pam_iam_debug(ctx, "IAM MFA check for %s: helper failed: %s", ctx->user_c,
+			      strerror(-r));
+	} else if (res.exit_code != 0) {
 		pam_iam_debug(ctx, "IAM MFA check for %s: helper failed (status %d)", ctx->user_c,
-			      status);
-		return -EIO;
+			      res.exit_code >= 0 ? res.exit_code : 128 + res.term_signal);
+		r = -EIO;
+	} else {
+		digits = strspn(res.out, "0123456789");
+		r = digits == 0 || res.out[digits] != '\n' ? -EBADMSG : atoi(res.out) > 0;
 	}
-	buf[got] = '\0';
-	if (strspn(buf, "0123456789") == 0 || buf[strspn(buf, "0123456789")] != '\n')
-		return -EBADMSG;
-	return atoi(buf) > 0;
+	spawn_result_free(&res);
+	return r;
 }

@@ -1,7 +1,8 @@
 #include "aws/backoff.h"
 
 #include <sys/random.h>
-#include <time.h>
+
+#include "base/clock.h"
 
 long backoff_ceiling(const struct backoff_policy *p, unsigned retry)
 {
@@ -30,12 +31,11 @@ long backoff_delay(const struct backoff_policy *p, unsigned retry, long remainin
 
 uint64_t backoff_rand_system(void *ctx)
 {
-	uint64_t v;
-	struct timespec ts;
+	uint64_t v, t;
 
 	(void)ctx;
 	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v))
 		return v;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_nsec * 6364136223846793005ULL + (uint64_t)ts.tv_sec;
+	t = (uint64_t)clock_mono_ns();
+	return (t % 1000000000) * 6364136223846793005ULL + t / 1000000000;
 }

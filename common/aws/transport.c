@@ -4,6 +4,7 @@
  * inside one overall deadline, and turn AWS error documents into aws_error.
  */
 #include "aws/transport.h"
+#include "base/clock.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -54,10 +55,7 @@ const char *aws_client_assumed_role_arn(const struct aws_client *c)
 
 static long now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long)clock_mono_ms();
 }
 
 /* IAM is global: it signs in its partition's home region. */

@@ -3,6 +3,7 @@
 #include "directory/users_group.h"
 #include "aws/aws.h"
 #include "directory/dirbuild.h"
+#include "base/clock.h"
 #include "base/fileutil.h"
 #include "iam/iam_api.h"
 #include "directory/localdb.h"
@@ -57,10 +58,7 @@ static void progress(const struct sync_options *opt, enum sync_stage stage, cons
 
 static double now_mono(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)clock_mono_ns() / 1e9;
 }
 
 static const char *outcome_name(enum sync_outcome o)

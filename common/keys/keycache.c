@@ -4,19 +4,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdarg.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/fileutil.h"
+#include "base/spawn.h"
 #include "base/strbuf.h"
 
 #define KC_MAGIC "iam-login-keys 1"
@@ -424,12 +423,10 @@ static int open_cache_file(const char *path, int flags)
 
 /* ---- time ---------------------------------------------------------------- */
 
+/* The clock of started_ms and the deadline, for users of this header. */
 int64_t keycache_clock_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_mono_ms();
 }
 
 static int64_t wall_now(const struct kc_request *req)
@@ -466,7 +463,7 @@ static int lock_user(const char *path, const char *dir, int64_t deadline, bool *
 			return e;
 		}
 		*waited = true;
-		int64_t left = deadline - keycache_clock_ms();
+		int64_t left = deadline - clock_mono_ms();
 		if (left <= 0) {
 			close(fd);
 			return -ETIMEDOUT;
@@ -524,24 +521,24 @@ static int64_t fail_mark_time(const char *path)
 	return (end != buf && *end == '\n' && t > 0) ? (int64_t)t : 0;
 }
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- the fetch, in a child with a deadline ----------------------------- */
 
-static void child_fetch(const struct kc_request *req, long budget_ms, int fd)
+struct fetch_child {
+	const struct kc_request *req;
+	long budget_ms;
+};
+
+/* The function child of spawn_run: fetch, answer "OK\n<entry>" or "ERR <why>" on fd. */
+static int child_fetch(void *arg, int fd)
 {
+	const struct fetch_child *fc = arg;
+	const struct kc_request *req = fc->req;
 	struct kc_entry e = {0};
 	char err[256] = "", *buf = NULL;
 	size_t len = 0;
 	int r;
 
-	r = req->fetch(req->fetch_ctx, budget_ms, &e, err, sizeof(err));
+	r = req->fetch(req->fetch_ctx, fc->budget_ms, &e, err, sizeof(err));
 	if (r == 0 && e.iam_id && strcmp(e.iam_id, req->iam_id) != 0) {
 		/* The keys belong to another IAM user than the one asked about. */
 		snprintf(err, sizeof(err), "IAM user changed during the fetch");
@@ -567,107 +564,45 @@ static void child_fetch(const struct kc_request *req, long budget_ms, int fd)
 	}
 	free(buf);
 	kc_entry_free(&e);
-	close(fd);
-	_exit(r == 0 ? 0 : 1);
+	return r == 0 ? 0 : 1;
 }
 
 /*
  * Run req->fetch in a child and collect its encoded entry before deadline.
- * The child is killed when time runs out: the caller never waits longer.
+ * The child's group is killed when time runs out: the caller never waits longer.
  */
 static int fetch_with_deadline(const struct kc_request *req, int64_t deadline, struct kc_entry *out,
 			       char *err, size_t errlen)
 {
-	int pfd[2], status, r = 0;
-	char *buf;
-	size_t len = 0, cap = KC_MAX_ENTRY + 64;
-	pid_t pid;
-	long budget = (long)(deadline - keycache_clock_ms());
+	struct fetch_child fc = {req, (long)(deadline - clock_mono_ms())};
+	struct spawn_opts o = {.fn = child_fetch,
+			       .arg = &fc,
+			       .err = SPAWN_STDERR_INHERIT,
+			       .deadline_ms = deadline,
+			       .max_output = KC_MAX_ENTRY + 64};
+	struct spawn_result res;
+	int r;
 
-	if (budget <= 0) {
+	if (fc.budget_ms <= 0) {
 		snprintf(err, errlen, "deadline passed before the fetch");
 		return -ETIMEDOUT;
 	}
-	buf = malloc(cap + 1);
-	if (!buf)
-		return -ENOMEM;
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		free(buf);
-		return -errno;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		r = -errno;
-		close(pfd[0]);
-		close(pfd[1]);
-		free(buf);
-		return r;
-	}
-	if (pid == 0) {
-		/* Own process group, so a deadline kill also takes any helper it runs. */
-		setpgid(0, 0);
-		close(pfd[0]);
-		child_fetch(req, budget, pfd[1]);
-	}
-	setpgid(pid, pid);
-	close(pfd[1]);
-	for (;;) {
-		long left = (long)(deadline - keycache_clock_ms());
-		struct pollfd p = {pfd[0], POLLIN, 0};
-		ssize_t n;
-		if (left <= 0) {
-			r = -ETIMEDOUT;
-			break;
-		}
-		int pr = poll(&p, 1, (int)left);
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr < 0) {
-			r = -errno;
-			break;
-		}
-		if (pr == 0) {
-			r = -ETIMEDOUT;
-			break;
-		}
-		n = read(pfd[0], buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == cap) {
-			r = -E2BIG;
-			break;
-		}
-	}
-	close(pfd[0]);
-	if (r < 0) {
-		kill(-pid, SIGKILL);
-		kill(pid, SIGKILL);
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	buf[len] = '\0';
+	r = spawn_run(&o, &res);
 	if (r == -ETIMEDOUT) {
 		snprintf(err, errlen, "IAM did not answer within the deadline");
 	} else if (r < 0) {
 		snprintf(err, errlen, "fetch failed: %s", strerror(-r));
-	} else if (len >= 3 && memcmp(buf, "OK\n", 3) == 0) {
-		r = keycache_decode(buf + 3, len - 3, req->types, out);
+	} else if (res.exit_code == 0 && res.len >= 3 && memcmp(res.out, "OK\n", 3) == 0) {
+		r = keycache_decode(res.out + 3, res.len - 3, req->types, out);
 		if (r < 0)
 			snprintf(err, errlen, "fetched entry invalid: %s", strerror(-r));
 	} else {
 		snprintf(err, errlen, "%s",
-			 len > 4 && memcmp(buf, "ERR ", 4) == 0 ? buf + 4 : "fetch failed");
+			 res.len > 4 && memcmp(res.out, "ERR ", 4) == 0 ? res.out + 4
+									: "fetch failed");
 		r = -EIO;
 	}
-	free(buf);
+	spawn_result_free(&res);
 	return r;
 }
 
@@ -766,7 +701,7 @@ static int refresh_claim(const struct kc_request *req)
 
 int keycache_get(const struct kc_request *req, struct kc_result *res)
 {
-	int64_t start = keycache_clock_ms(), start_wall = wall_ms();
+	int64_t start = clock_mono_ms(), start_wall = clock_real_ms();
 	/* From the key command's own start when it says so: config parsing and the
 	 * snapshot open under a login storm count against sshd's wait too. */
 	int64_t begun = req->started_ms > 0 && req->started_ms <= start ? req->started_ms : start;

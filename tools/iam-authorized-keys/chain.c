@@ -1,18 +1,13 @@
 #include "chain.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include "keys/keycache.h"
+#include "base/spawn.h"
 
 #define CHAIN_MAX_ARGS 16
 #define CHAIN_MAX_ARG 512
@@ -135,112 +130,41 @@ static void pass_lines(const char *out, size_t len, struct chain_result *res)
 int chain_run(const char *command, const char *user, const char *fp, int64_t deadline_ms,
 	      struct chain_result *res)
 {
-	static char *const envp[] = {(char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", (char *)"LANG=C",
-				     NULL};
 	char args[CHAIN_MAX_ARGS][CHAIN_MAX_ARG], *argv[CHAIN_MAX_ARGS];
-	char *out = malloc(CHAIN_MAX_OUTPUT);
-	size_t len = 0;
-	bool timed_out = false, too_big = false;
-	int pfd[2], status = 0, r;
-	pid_t pid;
+	struct spawn_result sr;
+	int r;
 
 	memset(res, 0, sizeof(*res));
-	if (!out)
-		return -ENOMEM;
 	r = expand(command, user, fp, args, argv, res->error, sizeof(res->error));
 	if (r == 0)
 		r = program_safe(argv[0], res->error, sizeof(res->error));
-	if (r == 0 && pipe2(pfd, O_CLOEXEC) < 0) {
-		r = -errno;
-		snprintf(res->error, sizeof(res->error), "pipe: %s", strerror(errno));
-	}
-	if (r < 0) {
-		free(out);
+	if (r < 0)
 		return r;
-	}
 	fflush(stdout);
-	pid = fork();
-	if (pid < 0) {
-		r = -errno;
-		close(pfd[0]);
-		close(pfd[1]);
-		free(out);
-		snprintf(res->error, sizeof(res->error), "fork: %s", strerror(-r));
-		return r;
-	}
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDONLY);
-
-		/* its own process group, so the deadline kills what it started too */
-		(void)setpgid(0, 0);
-		signal(SIGPIPE, SIG_DFL);
-		if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(pfd[1], 1) < 0)
-			_exit(127);
-		closefrom(3);
-		execve(argv[0], argv, envp);
-		_exit(127);
-	}
-	(void)setpgid(pid, pid);
-	close(pfd[1]);
-	for (;;) {
-		int64_t left = deadline_ms - keycache_clock_ms();
-		struct pollfd p = {pfd[0], POLLIN, 0};
-		ssize_t n;
-		int pr;
-
-		if (left <= 0) {
-			timed_out = true;
-			break;
-		}
-		pr = poll(&p, 1, (int)(left > 60000 ? 60000 : left));
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr <= 0)
-			continue; /* the deadline check above decides */
-		n = read(pfd[0], out + len, CHAIN_MAX_OUTPUT - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		if (len == CHAIN_MAX_OUTPUT) {
-			too_big = true;
-			break;
-		}
-	}
-	close(pfd[0]);
-	if (timed_out || too_big)
-		kill(-pid, SIGKILL);
-	/* after EOF it may still run: wait for it, but not past the deadline */
-	while (waitpid(pid, &status, WNOHANG) == 0) {
-		if (keycache_clock_ms() >= deadline_ms) {
-			timed_out = true;
-			kill(-pid, SIGKILL);
-			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-				;
-			break;
-		}
-		usleep(2000);
-	}
-	if (timed_out) {
+	/* minimal environment, its stderr is ours (sshd's log), its group dies at the deadline */
+	r = spawn_run(&(struct spawn_opts){.path = argv[0],
+					   .argv = argv,
+					   .err = SPAWN_STDERR_INHERIT,
+					   .deadline_ms = deadline_ms,
+					   .max_output = CHAIN_MAX_OUTPUT},
+		      &sr);
+	if (r == -ETIMEDOUT) {
 		snprintf(res->error, sizeof(res->error), "timed out: answer dropped");
-		r = -ETIMEDOUT;
-	} else if (too_big) {
+	} else if (r == -E2BIG) {
 		snprintf(res->error, sizeof(res->error), "more than %d bytes: answer dropped",
 			 CHAIN_MAX_OUTPUT);
-		r = -E2BIG;
-	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
-		snprintf(res->error, sizeof(res->error), "cannot run %.150s", argv[0]);
-		r = -ENOENT;
-	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	} else if (r < 0) {
+		snprintf(res->error, sizeof(res->error), "cannot run %.150s: %s", argv[0],
+			 strerror(-r));
+	} else if (sr.exit_code != 0) {
 		/* like sshd for its own command: a failed command's keys do not count */
 		snprintf(res->error, sizeof(res->error),
 			 "%.150s failed (status %d): answer dropped", argv[0],
-			 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+			 sr.exit_code >= 0 ? sr.exit_code : 128 + sr.term_signal);
 		r = -EIO;
 	} else {
-		pass_lines(out, len, res);
+		pass_lines(sr.out, sr.len, res);
 	}
-	free(out);
+	spawn_result_free(&sr);
 	return r;
 }

@@ -2,7 +2,6 @@
 #include "doctor.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <shadow.h>
@@ -11,14 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "config/config.h"
 #include "base/log.h"
+#include "base/spawn.h"
 #include "snapshot/snapshot_reader.h"
 
 #define SSHD_OUT_MAX (256 * 1024)
+#define SSHD_DEADLINE_MS 10000 /* sshd -T reads files; a hung one must not hang doctor */
 #define LOCAL_ACCOUNTS_MAX 200
 #define EIC_COMMAND                                                                                \
 	"/usr/share/ec2-instance-connect/eic_run_authorized_keys" /* checked with sshd -T -C, one  \
@@ -26,65 +27,41 @@
 
 /*
  * sshd -T -f CONFIG [-C SPEC]: its output (stdout and stderr) into *out.
- * 0 when sshd exited 0; -EIO otherwise (*out then holds why); -errno.
+ * 0 when sshd exited 0; -EIO otherwise (*out then holds why); -errno when it
+ * could not run or did not finish in time (*out says which).
  */
 static int sshd_effective(const struct doctor *d, const char *spec, char **out)
 {
-	size_t len = 0;
-	char *buf = malloc(SSHD_OUT_MAX + 1);
-	int pfd[2], status;
-	pid_t pid;
+	char *argv[] = {(char *)d->sshd,
+			(char *)"-T",
+			(char *)"-f",
+			(char *)d->sshd_config,
+			spec ? (char *)"-C" : NULL,
+			(char *)spec,
+			NULL};
+	struct spawn_opts o = {.path = d->sshd,
+			       .argv = argv,
+			       .err = SPAWN_STDERR_PIPE,
+			       .deadline_ms = clock_mono_ms() + SSHD_DEADLINE_MS,
+			       .max_output = SSHD_OUT_MAX,
+			       .truncate = true};
+	struct spawn_result res;
+	char why[200];
+	int r = spawn_run(&o, &res);
 
-	*out = NULL;
-	if (!buf)
-		return -ENOMEM;
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		free(buf);
-		return -errno;
+	if (r == 0) {
+		*out = res.out;
+		return res.exit_code == 0 ? 0 : -EIO;
 	}
-	pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(pfd[0]);
-		close(pfd[1]);
-		free(buf);
-		return -e;
-	}
-	if (pid == 0) {
-		char *argv[] = {(char *)d->sshd,
-				(char *)"-T",
-				(char *)"-f",
-				(char *)d->sshd_config,
-				spec ? (char *)"-C" : NULL,
-				(char *)spec,
-				NULL};
-		int null = open("/dev/null", O_RDONLY);
-
-		if (null < 0 || dup2(null, 0) < 0 || dup2(pfd[1], 1) < 0 || dup2(pfd[1], 2) < 0)
-			_exit(127);
-		execv(d->sshd, argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	for (;;) {
-		ssize_t n = read(pfd[0], buf + len, SSHD_OUT_MAX - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		if (len == SSHD_OUT_MAX)
-			break;
-	}
-	close(pfd[0]);
-	buf[len] = '\0';
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			free(buf);
-			return -errno;
-		}
-	*out = buf;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+	spawn_result_free(&res);
+	/* say why in *out, which the callers print */
+	if (r == -ETIMEDOUT)
+		snprintf(why, sizeof(why), "%.150s -T did not finish within %d s", d->sshd,
+			 SSHD_DEADLINE_MS / 1000);
+	else
+		snprintf(why, sizeof(why), "cannot run %.150s: %s", d->sshd, strerror(-r));
+	*out = strdup(why);
+	return r;
 }
 
 /* The value of keyword in sshd -T output ("" when absent), into val. */
