@@ -46,7 +46,7 @@ upload bob "$bob_key.pub" >/dev/null
 upload carol "$carol_key.pub" >/dev/null
 
 MOTO_URL=$PROXY_URL moto_config "$SB_CONF" "[directory]" "state_dir = $SB_STATE" \
-	"[keys]" "cache_dir = $SB_CACHE" "ttl = 2" "negative_ttl = 1" "deadline = 4" \
+	"[keys]" "cache_dir = $SB_CACHE" "ttl = 6" "negative_ttl = 1" "deadline = 4" \
 	"login_groups = ssh-users"
 chown root:root "$SB_CONF"
 sandbox_service_creds "$HOST_AK" "$HOST_SK"
@@ -97,7 +97,9 @@ check_eq "root without credentials: no failure marker, the entry is the key comm
 	"$(stat -c %U "$SB_CACHE/u_bob.keys"; ls "$SB_CACHE" | grep -i fail)"
 check_eq "bob logs in right after root's look" "$UID_BOB" "$(login bob "$bob_key")"
 # issue 12: a key uploaded while bob's cached list is fresh works on the first try
-# (the drop-in passes %f; the list is refreshed once for a key it lacks)
+# (the drop-in passes %f; the list is refreshed once for a key it lacks). The TTL
+# (6 s) must outlast the aws CLI upload (up to 2.5 s here), or the list is
+# simply stale and this becomes a plain miss.
 bob_new=$(sandbox_keygen bob_new)
 aws_admin iam upload-ssh-public-key --user-name bob --ssh-public-key-body "$(cat "$bob_new.pub")" >/dev/null
 t0=$(date +%s%3N)
@@ -116,13 +118,13 @@ check_match "audit: carol's refusal is logged with the reason" \
 
 # Key set Inactive in IAM: refused once the cache entry expires; the other key still works.
 aws_admin iam update-ssh-public-key --user-name alice --ssh-public-key-id "$alice_rsa_id" --status Inactive
-sleep 2.2
+sleep 6.2
 check_eq "alice's Inactive key is refused" "" "$(login alice "$alice_rsa")"
 check_eq "alice's Active key still works" "$UID_ALICE" "$(login alice "$alice_ed")"
 
 # Key deleted in IAM.
 aws_admin iam delete-ssh-public-key --user-name alice --ssh-public-key-id "$alice_ed_id"
-sleep 2.2
+sleep 6.2
 check_eq "alice's deleted key is refused" "" "$(login alice "$alice_ed")"
 out=$(as_keys /usr/sbin/iam-authorized-keys alice)
 check_eq "alice now has no key offered" "" "$out"
@@ -145,7 +147,7 @@ check_match "revoke-check root: not an IAM user" "verdict   root is not an IAM u
 
 # What sshd would have passed through: the command's stdout has only key lines.
 aws_admin iam update-ssh-public-key --user-name alice --ssh-public-key-id "$alice_rsa_id" --status Active
-sleep 2.2
+sleep 6.2
 out=$(as_keys /usr/sbin/iam-authorized-keys alice)
 check_eq "the command prints exactly alice's active key, reduced" \
 	"$(cut -d' ' -f1-3 "$alice_rsa.pub")" "$out"
