@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <security/pam_ext.h>
 
-#include "base/fileutil.h"
+#include "base/file.h"
 #include "pam_iam.h"
 #include "mfa/totp.h"
 #include "mfa/usersfile.h"

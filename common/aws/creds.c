@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "aws/aws_error.h"
-#include "base/fileutil.h"
+#include "base/file.h"
 #include "base/wipe.h"
 
 void creds_clear(struct aws_creds *c)

@@ -11,7 +11,7 @@
 #include "aws/aws_error.h"
 #include "aws/creds_chain.h"
 #include "aws/http.h"
-#include "base/fileutil.h"
+#include "base/file.h"
 #include "config/config.h"
 #include "base/wipe.h"
 
@@ -140,7 +140,7 @@ int creds_from_container(const struct iam_config *cfg, struct aws_creds *out, st
 		return -ENOENT;
 	}
 	if (tokfile && *tokfile) {
-		r = read_file_bounded(tokfile, 16384, &filetok, &len);
+		r = file_read_bounded(tokfile, 16384, &filetok, &len);
 		if (r < 0) {
 			aws_error_set(err, "InvalidCredentials", "cannot read %s: %s", tokfile,
 				      strerror(-r));

@@ -15,7 +15,7 @@
 
 #include "aws/aws_error.h"
 #include "aws/sts.h"
-#include "base/fileutil.h"
+#include "base/file.h"
 #include "config/config.h"
 #include "base/wipe.h"
 
@@ -93,7 +93,7 @@ static int scan_file(const char *path, const char *name, bool in_config, struct 
 
 	if (!path || !*path)
 		return 0;
-	r = read_file_bounded(path, PROFILE_FILE_MAX, &data, &len);
+	r = file_read_bounded(path, PROFILE_FILE_MAX, &data, &len);
 	if (r == -ENOENT || r == -ENOTDIR)
 		return 0;
 	if (r < 0) {

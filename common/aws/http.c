@@ -10,7 +10,7 @@
 
 #include <curl/curl.h>
 
-#include "base/fileutil.h"
+#include "base/file.h"
 #include "base/wipe.h"
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;

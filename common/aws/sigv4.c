@@ -12,7 +12,7 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
-#include "base/fileutil.h"
+#include "base/file.h"
 #include "base/hex.h"
 #include "base/percent.h"
 #include "base/strbuf.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "aws/xml.h"
-#include "base/fileutil.h"
+#include "base/file.h"
 #include "base/wipe.h"
 
 #define STS_VERSION "2011-06-15"

@@ -18,7 +18,7 @@
 #include "aws/errdoc.h"
 #include "aws/http.h"
 #include "aws/sigv4.h"
-#include "base/fileutil.h"
+#include "base/file.h"
 #include "base/percent.h"
 #include "base/strbuf.h"
 #include "config/config.h"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/fileutil.h"
+#include "base/file.h"
 #include "base/wipe.h"
 
 void strbuf_init(struct strbuf *sb, size_t max)

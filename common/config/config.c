@@ -1,6 +1,6 @@
 /* Loads iam-login.conf (INI via inih) into struct iam_config, strictly. */
 #include "config/config.h"
-#include "base/fileutil.h"
+#include "base/file.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -476,7 +476,7 @@ int config_load(const char *path, struct iam_config *cfg, struct config_error *e
 		set_error(err, 0, "not a regular file of at most %d bytes", MAX_CONFIG_BYTES);
 		return -EINVAL;
 	}
-	if (!(test_mode && strcmp(test_mode, "1") == 0) && check_file_secure(fd, (uid_t)-1) < 0) {
+	if (!(test_mode && strcmp(test_mode, "1") == 0) && file_check_secure(fd, (uid_t)-1) < 0) {
 		close(fd);
 		set_error(
 		    err, 0,

@@ -1,6 +1,6 @@
 /* Local passwd/group files: just names and ids, for collision checks. */
 #include "directory/localdb.h"
-#include "base/fileutil.h"
+#include "base/file.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -59,7 +59,7 @@ static int load_one(const char *path, struct local_ent **out, size_t *n)
 {
 	char *text = NULL;
 	size_t len;
-	int r = read_file_bounded(path, LOCALDB_MAX_BYTES, &text, &len);
+	int r = file_read_bounded(path, LOCALDB_MAX_BYTES, &text, &len);
 
 	if (r < 0)
 		return r;
@@ -106,7 +106,7 @@ int localdb_load_shells(struct local_db *db, const char *shells_path)
 	int r;
 
 	free_shells(db);
-	r = read_file_bounded(shells_path ? shells_path : LOCALDB_SHELLS, LOCALDB_MAX_BYTES, &text,
+	r = file_read_bounded(shells_path ? shells_path : LOCALDB_SHELLS, LOCALDB_MAX_BYTES, &text,
 			      &len);
 	if (r == -ENOENT)
 		return 0; /* no list: no tag can name a valid shell */

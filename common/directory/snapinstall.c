@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "base/fileutil.h"
+#include "base/file.h"
 #include "directory/localdb.h"
 #include "snapshot/snapshot_reader.h"
 #include "snapshot/snapshot_format.h"
@@ -220,14 +220,14 @@ int snapshot_install(const struct iam_config *cfg, const char *passwd_path, cons
 	}
 	if (!S_ISREG(st.st_mode))
 		return refuse(res, "candidate %.300s is not a regular file", cand);
-	r = read_file_bounded(cand, SNAPFMT_MAX_FILE, &data, &len);
+	r = file_read_bounded(cand, SNAPFMT_MAX_FILE, &data, &len);
 	if (r < 0) {
 		snprintf(res->error, sizeof(res->error), "reading %.300s: %s", cand, strerror(-r));
 		return r;
 	}
 	/* root's private copy: checked and installed, so the sync user cannot
 	 * change the bytes between the check and the rename */
-	r = atomic_write_file(cfg->state_dir, SNAPINSTALL_PENDING, data, len, 0600, 0, 0);
+	r = file_write_atomic(cfg->state_dir, SNAPINSTALL_PENDING, data, len, 0600, 0, 0);
 	free(data);
 	if (r < 0) {
 		snprintf(res->error, sizeof(res->error), "writing %.300s: %s", pending,

@@ -5,7 +5,7 @@
  * meets an ambiguous index built by us.
  */
 #include "config/config.h"
-#include "base/fileutil.h"
+#include "base/file.h"
 #include "directory/snapshot_writer.h"
 #include "snapshot/snapshot_reader.h"
 #include "snapshot/snapshot_format.h"
@@ -380,7 +380,7 @@ int snapshot_write_generation(const char *dir, const struct dir_model *m, uint64
 	r = snapshot_build(m, gen, &img, &len);
 	if (r < 0)
 		return r;
-	r = atomic_write_file(dir, IAM_SNAPSHOT_NAME, img, len, 0644, (uid_t)-1, (gid_t)-1);
+	r = file_write_atomic(dir, IAM_SNAPSHOT_NAME, img, len, 0644, (uid_t)-1, (gid_t)-1);
 	free(img);
 	return r;
 }
@@ -405,7 +405,7 @@ int snapshot_write(const char *dir, const struct dir_model *m, uint64_t *generat
 	r = snapshot_build(m, gen, &img, &len);
 	if (r < 0)
 		return r;
-	r = atomic_write_file(dir, IAM_SNAPSHOT_NAME, img, len, 0644, (uid_t)-1, (gid_t)-1);
+	r = file_write_atomic(dir, IAM_SNAPSHOT_NAME, img, len, 0644, (uid_t)-1, (gid_t)-1);
 	free(img);
 	if (r == 0 && generation_out)
 		*generation_out = gen;

@@ -4,7 +4,7 @@
 #include "aws/aws.h"
 #include "directory/dirbuild.h"
 #include "base/clock.h"
-#include "base/fileutil.h"
+#include "base/file.h"
 #include "iam/iam_api.h"
 #include "directory/localdb.h"
 #include "base/log.h"
@@ -103,7 +103,7 @@ static int write_status(const char *work_dir, const struct sync_result *res,
 	json_decref(o);
 	if (!text)
 		return -ENOMEM;
-	r = atomic_write_file(work_dir, SYNC_STATUS_NAME, text, strlen(text), 0644, (uid_t)-1,
+	r = file_write_atomic(work_dir, SYNC_STATUS_NAME, text, strlen(text), 0644, (uid_t)-1,
 			      (gid_t)-1);
 	free(text);
 	return r;
@@ -199,7 +199,7 @@ static int take_lock(const char *work_dir, int *fd_out)
 	return 0;
 }
 
-/* Is name a temp file of atomic_write_file for one of our files (".NAME.XXXXXX")? */
+/* Is name a temp file of file_write_atomic for one of our files (".NAME.XXXXXX")? */
 static bool is_our_temp(const char *name)
 {
 	static const char *const ours[] = {"." IAM_SNAPSHOT_NAME ".", "." SYNC_STATUS_NAME "."};

@@ -14,7 +14,8 @@
 #include <unistd.h>
 
 #include "base/clock.h"
-#include "base/fileutil.h"
+#include "base/error.h"
+#include "base/file.h"
 #include "base/spawn.h"
 #include "base/strbuf.h"
 
@@ -31,7 +32,7 @@
 
 /* ---- entries ---------------------------------------------------------- */
 
-void kc_entry_free(struct kc_entry *e)
+void keycache_entry_free(struct kc_entry *e)
 {
 	size_t i;
 
@@ -48,7 +49,7 @@ void kc_entry_free(struct kc_entry *e)
 	memset(e, 0, sizeof(*e));
 }
 
-size_t kc_entry_active(const struct kc_entry *e)
+size_t keycache_entry_active(const struct kc_entry *e)
 {
 	size_t i, n = 0;
 
@@ -58,7 +59,7 @@ size_t kc_entry_active(const struct kc_entry *e)
 	return n;
 }
 
-const char *kc_source_name(enum kc_source s)
+const char *keycache_source_name(enum kc_source s)
 {
 	switch (s) {
 	case KC_SRC_HIT:
@@ -83,8 +84,8 @@ static bool valid_arn(const char *s)
 	return n > 0 && n <= 2048;
 }
 
-int kc_entry_add(struct kc_entry *e, const char *id, bool active, const char *body, size_t body_len,
-		 const struct str_list *types)
+int keycache_entry_add(struct kc_entry *e, const char *id, bool active, const char *body,
+		       size_t body_len, const struct str_list *types)
 {
 	struct kc_key *k, *nk;
 	struct sshkey_info info;
@@ -122,7 +123,7 @@ enum kc_freshness keycache_classify(const struct kc_entry *e, int64_t now,
 				    const struct kc_policy *p)
 {
 	int64_t age = now - e->fetched;
-	long ttl = kc_entry_active(e) ? p->ttl : p->negative_ttl;
+	long ttl = keycache_entry_active(e) ? p->ttl : p->negative_ttl;
 
 	if (age < -KC_FUTURE_SLACK)
 		return KC_TOO_OLD; /* fetched "in the future": do not trust the clock or the file */
@@ -233,14 +234,14 @@ static int decode_key(struct kc_entry *e, char *rest, const struct str_list *typ
 			else if (body[j] < 'a' || body[j] > 'z')
 				return -EBADMSG;
 		}
-		r = kc_entry_add(e, id, active, NULL, 0, types);
+		r = keycache_entry_add(e, id, active, NULL, 0, types);
 		if (r == 0 && body[0] == '!') {
 			e->keys[e->nkeys - 1].reject = strdup(body + 1);
 			if (!e->keys[e->nkeys - 1].reject)
 				r = -ENOMEM;
 		}
 	} else {
-		r = kc_entry_add(e, id, active, body, strlen(body), types);
+		r = keycache_entry_add(e, id, active, body, strlen(body), types);
 		/* A stored line must still pass and be stored in its reduced form. */
 		if (r == 0 &&
 		    (!e->keys[e->nkeys - 1].line || strcmp(e->keys[e->nkeys - 1].line, body) != 0))
@@ -306,7 +307,7 @@ int keycache_decode(const char *buf, size_t len, const struct str_list *types, s
 done:
 	free(copy);
 	if (r < 0)
-		kc_entry_free(out);
+		keycache_entry_free(out);
 	return r;
 }
 
@@ -335,7 +336,7 @@ int keycache_read(const char *dir, const char *user, const struct str_list *type
 	r = entry_path(dir, user, ".keys", path, sizeof(path));
 	if (r < 0)
 		return r;
-	r = read_file_bounded(path, KC_MAX_ENTRY, &data, &len);
+	r = file_read_bounded(path, KC_MAX_ENTRY, &data, &len);
 	if (r == -EFBIG)
 		return -EBADMSG;
 	if (r < 0)
@@ -366,7 +367,7 @@ int keycache_write(const char *dir, const char *user, const struct kc_entry *e)
 		uid = st.st_uid;
 		gid = st.st_gid;
 	}
-	r = atomic_write_file(dir, name, buf, len, 0644, uid, gid);
+	r = file_write_atomic(dir, name, buf, len, 0644, uid, gid);
 	free(buf);
 	return r;
 }
@@ -534,16 +535,15 @@ static int child_fetch(void *arg, int fd)
 	const struct fetch_child *fc = arg;
 	const struct kc_request *req = fc->req;
 	struct kc_entry e = {0};
-	char err[256] = "", *buf = NULL;
+	struct iam_err err = {0};
+	char *buf = NULL;
 	size_t len = 0;
 	int r;
 
-	r = req->fetch(req->fetch_ctx, fc->budget_ms, &e, err, sizeof(err));
-	if (r == 0 && e.iam_id && strcmp(e.iam_id, req->iam_id) != 0) {
+	r = req->fetch(req->fetch_ctx, fc->budget_ms, &e, &err);
+	if (r == 0 && e.iam_id && strcmp(e.iam_id, req->iam_id) != 0)
 		/* The keys belong to another IAM user than the one asked about. */
-		snprintf(err, sizeof(err), "IAM user changed during the fetch");
-		r = -ESTALE;
-	}
+		r = err_set(&err, -ESTALE, "IAM user changed during the fetch");
 	if (r == 0) {
 		e.fetched = wall_now(req);
 		if (!e.iam_id)
@@ -552,18 +552,19 @@ static int child_fetch(void *arg, int fd)
 			e.iam_arn = strdup(req->iam_arn);
 		r = keycache_encode(&e, &buf, &len);
 		if (r < 0)
-			snprintf(err, sizeof(err), "cannot encode keys: %s", strerror(-r));
+			err_set(&err, r, "cannot encode keys: %s", strerror(-r));
 	}
 	if (r == 0) {
-		(void)write_full(fd, "OK\n", 3);
-		(void)write_full(fd, buf, len);
+		(void)file_write_full(fd, "OK\n", 3);
+		(void)file_write_full(fd, buf, len);
 	} else {
-		(void)write_full(fd, "ERR ", 4);
-		(void)write_full(fd, err[0] ? err : "fetch failed",
-				 strlen(err[0] ? err : "fetch failed"));
+		(void)file_write_full(fd, "ERR ", 4);
+		const char *why = err.msg[0] ? err.msg : "fetch failed";
+
+		(void)file_write_full(fd, why, strlen(why));
 	}
 	free(buf);
-	kc_entry_free(&e);
+	keycache_entry_free(&e);
 	return r == 0 ? 0 : 1;
 }
 
@@ -572,7 +573,7 @@ static int child_fetch(void *arg, int fd)
  * The child's group is killed when time runs out: the caller never waits longer.
  */
 static int fetch_with_deadline(const struct kc_request *req, int64_t deadline, struct kc_entry *out,
-			       char *err, size_t errlen)
+			       struct iam_err *err)
 {
 	struct fetch_child fc = {req, (long)(deadline - clock_mono_ms())};
 	struct spawn_opts o = {.fn = child_fetch,
@@ -584,23 +585,21 @@ static int fetch_with_deadline(const struct kc_request *req, int64_t deadline, s
 	int r;
 
 	if (fc.budget_ms <= 0) {
-		snprintf(err, errlen, "deadline passed before the fetch");
-		return -ETIMEDOUT;
+		return err_set(err, -ETIMEDOUT, "deadline passed before the fetch");
 	}
 	r = spawn_run(&o, &res);
 	if (r == -ETIMEDOUT) {
-		snprintf(err, errlen, "IAM did not answer within the deadline");
+		err_set(err, r, "IAM did not answer within the deadline");
 	} else if (r < 0) {
-		snprintf(err, errlen, "fetch failed: %s", strerror(-r));
+		err_set(err, r, "fetch failed: %s", strerror(-r));
 	} else if (res.exit_code == 0 && res.len >= 3 && memcmp(res.out, "OK\n", 3) == 0) {
 		r = keycache_decode(res.out + 3, res.len - 3, req->types, out);
 		if (r < 0)
-			snprintf(err, errlen, "fetched entry invalid: %s", strerror(-r));
+			err_set(err, r, "fetched entry invalid: %s", strerror(-r));
 	} else {
-		snprintf(err, errlen, "%s",
-			 res.len > 4 && memcmp(res.out, "ERR ", 4) == 0 ? res.out + 4
-									: "fetch failed");
-		r = -EIO;
+		r = err_set(err, -EIO, "%s",
+			    res.len > 4 && memcmp(res.out, "ERR ", 4) == 0 ? res.out + 4
+									   : "fetch failed");
 	}
 	spawn_result_free(&res);
 	return r;
@@ -619,7 +618,7 @@ static int read_matching(const struct kc_request *req, struct kc_entry *e)
 	int r = keycache_read(req->cache_dir, req->user, req->types, e);
 
 	if (r == 0 && !entry_matches(e, req)) {
-		kc_entry_free(e);
+		keycache_entry_free(e);
 		return -ENOENT;
 	}
 	return r;
@@ -716,20 +715,18 @@ int keycache_get(const struct kc_request *req, struct kc_result *res)
 	res->source = KC_SRC_NONE;
 	r = check_dir(req->cache_dir);
 	if (r < 0) {
-		snprintf(res->error, sizeof(res->error), "cache directory %.150s unusable: %s",
-			 req->cache_dir, strerror(-r));
-		return r;
+		return err_set(&res->err, r, "cache directory %.150s unusable: %s", req->cache_dir,
+			       strerror(-r));
 	}
 	if ((r = entry_path(req->cache_dir, req->user, ".lock", lockp, sizeof(lockp))) < 0 ||
 	    (r = entry_path(req->cache_dir, req->user, ".fail", failp, sizeof(failp))) < 0) {
-		snprintf(res->error, sizeof(res->error), "bad user name");
-		return r;
+		return err_set(&res->err, r, "bad user name");
 	}
 
 	now = wall_now(req);
 	r = read_matching(req, &cur);
 	if (r == -EBADMSG)
-		snprintf(res->error, sizeof(res->error), "corrupt cache entry discarded");
+		err_set(&res->err, r, "corrupt cache entry discarded");
 	if (r == 0 && !refresh && keycache_classify(&cur, now, &req->policy) == KC_FRESH) {
 		/* A key uploaded within the TTL works at once: a fresh list without
 		 * the offered key is asked of IAM again, once per interval. */
@@ -746,11 +743,10 @@ int keycache_get(const struct kc_request *req, struct kc_result *res)
 				 ? req->policy.negative_ttl
 				 : KC_RETRY_AFTER_FAILURE;
 		if (failed > 0 && now >= failed && now - failed < pause) {
-			snprintf(res->error, sizeof(res->error),
-				 "IAM failed %llds ago; next try after %lds",
-				 (long long)(now - failed), pause);
+			err_set(&res->err, -EAGAIN, "IAM failed %llds ago; next try after %lds",
+				(long long)(now - failed), pause);
 			fallback(req, res, &cur, now);
-			kc_entry_free(&cur);
+			keycache_entry_free(&cur);
 			return 0;
 		}
 	}
@@ -758,13 +754,13 @@ int keycache_get(const struct kc_request *req, struct kc_result *res)
 	lockfd = lock_user(lockp, req->cache_dir, deadline, &res->waited);
 	if (lockfd < 0) {
 		if (lockfd == -ETIMEDOUT)
-			snprintf(res->error, sizeof(res->error),
-				 "timed out waiting for another fetch for this user");
+			err_set(&res->err, lockfd,
+				"timed out waiting for another fetch for this user");
 		else
-			snprintf(res->error, sizeof(res->error), "cannot lock %.150s: %s", lockp,
-				 strerror(-lockfd));
+			err_set(&res->err, lockfd, "cannot lock %.150s: %s", lockp,
+				strerror(-lockfd));
 		fallback(req, res, &cur, wall_now(req));
-		kc_entry_free(&cur);
+		keycache_entry_free(&cur);
 		return 0;
 	}
 
@@ -774,7 +770,7 @@ int keycache_get(const struct kc_request *req, struct kc_result *res)
 		 * IAM. Always, not only after waiting: a fetch can finish and release
 		 * the lock between our first read and our flock.
 		 */
-		kc_entry_free(&cur);
+		keycache_entry_free(&cur);
 		now = wall_now(req);
 		r = read_matching(req, &cur);
 		if (r == 0 &&
@@ -785,20 +781,18 @@ int keycache_get(const struct kc_request *req, struct kc_result *res)
 		}
 		/* A fetch that failed while we waited is our answer too: no second try. */
 		if (res->waited && fail_mark_ms(failp) >= start_wall) {
-			snprintf(res->error, sizeof(res->error),
-				 "IAM fetch by another process failed");
+			err_set(&res->err, -EIO, "IAM fetch by another process failed");
 			fallback(req, res, &cur, now);
 			goto out;
 		}
 	}
 
-	r = fetch_with_deadline(req, deadline, &fresh, res->error, sizeof(res->error));
+	r = fetch_with_deadline(req, deadline, &fresh, &res->err);
 	now = wall_now(req);
 	if (r == 0) {
 		int w = keycache_write(req->cache_dir, req->user, &fresh);
 		if (w < 0)
-			snprintf(res->error, sizeof(res->error), "cache write failed: %s",
-				 strerror(-w));
+			err_set(&res->err, w, "cache write failed: %s", strerror(-w));
 		unlink(failp);
 		use_entry(res, &fresh, KC_SRC_MISS, now);
 	} else {
@@ -807,7 +801,7 @@ int keycache_get(const struct kc_request *req, struct kc_result *res)
 	}
 out:
 	close(lockfd);
-	kc_entry_free(&cur);
-	kc_entry_free(&fresh);
+	keycache_entry_free(&cur);
+	keycache_entry_free(&fresh);
 	return 0;
 }

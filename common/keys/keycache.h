@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/error.h"
 #include "keys/sshkey.h"
 
 struct str_list;
@@ -62,8 +63,7 @@ enum kc_source {
  * Fetch the keys from IAM into out (iam_id/iam_arn may be left NULL: the
  * cache fills them). Runs in a child process. Return 0 or -errno with err set.
  */
-typedef int (*kc_fetch_fn)(void *ctx, long budget_ms, struct kc_entry *out, char *err,
-			   size_t errlen);
+typedef int (*kc_fetch_fn)(void *ctx, long budget_ms, struct kc_entry *out, struct iam_err *err);
 
 struct kc_request {
 	const char *cache_dir;
@@ -89,7 +89,7 @@ struct kc_result {
 	int64_t age;	       /* seconds since the entry was fetched */
 	bool waited;	       /* another process held the lock for this user */
 	bool refreshed;	       /* a fresh entry lacked the offered key: IAM was asked */
-	char error[256];       /* what went wrong, when anything did */
+	struct iam_err err;    /* what went wrong, when anything did (msg "" if nothing) */
 };
 
 /* CLOCK_MONOTONIC in milliseconds: the clock of started_ms and the deadline. */
@@ -100,7 +100,7 @@ enum kc_freshness keycache_classify(const struct kc_entry *e, int64_t now,
 				    const struct kc_policy *p);
 
 /* Number of active keys with a usable line. */
-size_t kc_entry_active(const struct kc_entry *e);
+size_t keycache_entry_active(const struct kc_entry *e);
 
 /* The file name stem for a user: "u_" + [a-z0-9_-] kept, others as %XX. */
 int keycache_file_stem(const char *user, char *buf, size_t n);
@@ -120,10 +120,10 @@ int keycache_write(const char *dir, const char *user, const struct kc_entry *e);
 int keycache_get(const struct kc_request *req, struct kc_result *res);
 
 /* Add one key to an entry being built by a fetch: validates body (may be NULL). */
-int kc_entry_add(struct kc_entry *e, const char *id, bool active, const char *body, size_t body_len,
-		 const struct str_list *types);
+int keycache_entry_add(struct kc_entry *e, const char *id, bool active, const char *body,
+		       size_t body_len, const struct str_list *types);
 
-void kc_entry_free(struct kc_entry *e);
-const char *kc_source_name(enum kc_source s);
+void keycache_entry_free(struct kc_entry *e);
+const char *keycache_source_name(enum kc_source s);
 
 #endif

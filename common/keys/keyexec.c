@@ -1,4 +1,4 @@
-#include "keys/keyfetch.h"
+#include "keys/keyexec.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -10,7 +10,7 @@
 
 extern char **environ;
 
-int keys_fetch_exec(void *vctx, long budget_ms, struct kc_entry *out, char *err, size_t errlen)
+int keys_fetch_exec(void *vctx, long budget_ms, struct kc_entry *out, struct iam_err *err)
 {
 	const struct keyexec_ctx *ctx = vctx;
 	struct spawn_result res;
@@ -43,23 +43,20 @@ int keys_fetch_exec(void *vctx, long budget_ms, struct kc_entry *out, char *err,
 
 	r = spawn_run(&o, &res);
 	if (r == -E2BIG) {
-		snprintf(err, errlen, "fetch helper answer too large");
+		err_set(err, r, "fetch helper answer too large");
 	} else if (r == -ETIMEDOUT) {
-		snprintf(err, errlen, "fetch helper did not answer within %ld ms", budget_ms);
+		err_set(err, r, "fetch helper did not answer within %ld ms", budget_ms);
 	} else if (r < 0) {
-		snprintf(err, errlen, "cannot run fetch helper %.150s: %s", ctx->helper,
-			 strerror(-r));
+		err_set(err, r, "cannot run fetch helper %.150s: %s", ctx->helper, strerror(-r));
 	} else if (res.exit_code == 0 && res.len > 3 && memcmp(res.out, "OK\n", 3) == 0) {
 		r = keycache_decode(res.out + 3, res.len - 3, ctx->types, out);
 		if (r < 0)
-			snprintf(err, errlen, "fetch helper answer invalid");
+			err_set(err, r, "fetch helper answer invalid");
 	} else if (res.len > 4 && memcmp(res.out, "ERR ", 4) == 0) {
 		res.out[strcspn(res.out, "\n")] = '\0';
-		snprintf(err, errlen, "%.200s", res.out + 4);
-		r = -EIO;
+		r = err_set(err, -EIO, "%.200s", res.out + 4);
 	} else {
-		snprintf(err, errlen, "fetch helper failed");
-		r = -EIO;
+		r = err_set(err, -EIO, "fetch helper failed");
 	}
 	spawn_result_free(&res);
 	return r;

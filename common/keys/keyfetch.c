@@ -10,7 +10,7 @@
 #include "config/config.h"
 #include "iam/iam_api.h"
 
-int keys_fetch_iam(void *vctx, long budget_ms, struct kc_entry *out, char *err, size_t errlen)
+int keys_fetch_iam(void *vctx, long budget_ms, struct kc_entry *out, struct iam_err *err)
 {
 	struct keyfetch_ctx *ctx = vctx;
 	struct iam_config cfg = *ctx->cfg; /* shallow: only the timeouts change */
@@ -30,7 +30,7 @@ int keys_fetch_iam(void *vctx, long budget_ms, struct kc_entry *out, char *err, 
 		cfg.connect_timeout_ms = budget_ms;
 	r = aws_client_new(&cfg, 0, &c, &aerr);
 	if (r < 0) {
-		snprintf(err, errlen, "credentials: %s", aws_error_str(&aerr, ebuf, sizeof(ebuf)));
+		err_set(err, r, "credentials: %s", aws_error_str(&aerr, ebuf, sizeof(ebuf)));
 		return r;
 	}
 	r = iam_list_ssh_public_keys(c, ctx->iam_name, &keys, &n, &aerr);
@@ -41,13 +41,12 @@ int keys_fetch_iam(void *vctx, long budget_ms, struct kc_entry *out, char *err, 
 		goto out;
 	}
 	if (r < 0) {
-		snprintf(err, errlen, "ListSSHPublicKeys: %s",
-			 aws_error_str(&aerr, ebuf, sizeof(ebuf)));
+		err_set(err, r, "ListSSHPublicKeys: %s", aws_error_str(&aerr, ebuf, sizeof(ebuf)));
 		goto out;
 	}
 	if (n > KC_MAX_KEYS) {
-		snprintf(err, errlen, "ListSSHPublicKeys: %zu keys, more than %d", n, KC_MAX_KEYS);
-		r = -E2BIG;
+		r = err_set(err, -E2BIG, "ListSSHPublicKeys: %zu keys, more than %d", n,
+			    KC_MAX_KEYS);
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -55,15 +54,14 @@ int keys_fetch_iam(void *vctx, long budget_ms, struct kc_entry *out, char *err, 
 		bool active = keys[i].status && strcmp(keys[i].status, "Active") == 0;
 
 		if (!keys[i].id) {
-			snprintf(err, errlen, "ListSSHPublicKeys: key without id");
-			r = -EBADMSG;
+			r = err_set(err, -EBADMSG, "ListSSHPublicKeys: key without id");
 			goto out;
 		}
 		if (!active) {
-			r = kc_entry_add(out, keys[i].id, false, NULL, 0,
-					 cfg.key_types.n ? &cfg.key_types : NULL);
+			r = keycache_entry_add(out, keys[i].id, false, NULL, 0,
+					       cfg.key_types.n ? &cfg.key_types : NULL);
 			if (r < 0) {
-				snprintf(err, errlen, "bad key id from IAM");
+				err_set(err, r, "bad key id from IAM");
 				goto out;
 			}
 			continue;
@@ -72,20 +70,20 @@ int keys_fetch_iam(void *vctx, long budget_ms, struct kc_entry *out, char *err, 
 		r = iam_get_ssh_public_key(c, ctx->iam_name, keys[i].id, &full, &aerr);
 		ctx->calls++;
 		if (r < 0) {
-			snprintf(err, errlen, "GetSSHPublicKey: %s",
-				 aws_error_str(&aerr, ebuf, sizeof(ebuf)));
+			err_set(err, r, "GetSSHPublicKey: %s",
+				aws_error_str(&aerr, ebuf, sizeof(ebuf)));
 			iam_ssh_key_free(&full);
 			goto out;
 		}
 		/* The key may have been deactivated between the two calls. */
 		if (full.status)
 			active = strcmp(full.status, "Active") == 0;
-		r = kc_entry_add(out, keys[i].id, active, active ? full.body : NULL,
-				 active && full.body ? strlen(full.body) : 0,
-				 cfg.key_types.n ? &cfg.key_types : NULL);
+		r = keycache_entry_add(out, keys[i].id, active, active ? full.body : NULL,
+				       active && full.body ? strlen(full.body) : 0,
+				       cfg.key_types.n ? &cfg.key_types : NULL);
 		iam_ssh_key_free(&full);
 		if (r < 0) {
-			snprintf(err, errlen, "bad key from IAM: %s", strerror(-r));
+			err_set(err, r, "bad key from IAM: %s", strerror(-r));
 			goto out;
 		}
 	}

@@ -1,4 +1,4 @@
-#include "keys/keyfetch.h"
+#include "keys/keyuser.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -13,7 +13,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "base/fileutil.h"
+#include "base/file.h"
 #include "base/hex.h"
 #include "base/strbuf.h"
 #include "base/wipe.h"
@@ -126,7 +126,7 @@ static int load_usersfile(const char *path, char **data, size_t *len)
 
 	if (r < 0)
 		return r;
-	r = read_file_bounded(path, USERSFILE_MAX_BYTES, data, len);
+	r = file_read_bounded(path, USERSFILE_MAX_BYTES, data, len);
 	if (r == 0 && !usersfile_bytes_ok(*data, *len)) {
 		wipe_free(*data, *len);
 		*data = NULL;
@@ -270,7 +270,7 @@ static int rewrite_locked(const char *path, const char *user, const char *newlin
 	if (r == 0 && newline)
 		r = strbuf_add(&out, newline, strlen(newline));
 	if (r == 0)
-		r = atomic_write_file(dirname(dbuf), basename(bbuf), out.buf ? out.buf : "",
+		r = file_write_atomic(dirname(dbuf), basename(bbuf), out.buf ? out.buf : "",
 				      out.len, 0600, 0, 0);
 	wipe_free(data, len);
 	strbuf_free(&out);
@@ -333,7 +333,7 @@ static int rekey_locked(const char *path, const char *from, const char *to)
 	if (r == 0 && has_to)
 		r = -EEXIST; /* two secrets for one identity: an operator decides */
 	if (r == 0)
-		r = atomic_write_file(dirname(dbuf), basename(bbuf), out.buf ? out.buf : "",
+		r = file_write_atomic(dirname(dbuf), basename(bbuf), out.buf ? out.buf : "",
 				      out.len, 0600, 0, 0);
 	wipe_free(data, len);
 	strbuf_free(&out);
@@ -450,7 +450,7 @@ static int attempts_update(const char *usersfile, const char *user, long long st
 		r = strbuf_add(&out, line, strlen(line));
 	}
 	if (r == 0)
-		r = atomic_write_file(dirname(dbuf), basename(bbuf), out.buf ? out.buf : "",
+		r = file_write_atomic(dirname(dbuf), basename(bbuf), out.buf ? out.buf : "",
 				      out.len, 0600, 0, 0);
 	free(data);
 	strbuf_free(&out);

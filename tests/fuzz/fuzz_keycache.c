@@ -28,8 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(keycache_decode(buf, len, NULL, &e2) == 0);
 		same(&e, &e2);
 		free(buf);
-		kc_entry_free(&e2);
+		keycache_entry_free(&e2);
 	}
-	kc_entry_free(&e);
+	keycache_entry_free(&e);
 	return 0;
 }

@@ -12,7 +12,7 @@
  * files; the module must keep answering from the mapping it has.
  * Prints TAP lines.
  */
-#include "base/fileutil.h"
+#include "base/file.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -138,8 +138,8 @@ int main(int argc, char **argv)
 		size_t n;
 		check(pwnam("alice", &pw, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS,
 		      "emfile: alice from the first snapshot");
-		check(read_file_bounded(argv[3], 1 << 24, &img, &n) == 0 &&
-			  atomic_write_file("/var/lib/iam-login", "directory", img, n, 0644,
+		check(file_read_bounded(argv[3], 1 << 24, &img, &n) == 0 &&
+			  file_write_atomic("/var/lib/iam-login", "directory", img, n, 0644,
 					    (uid_t)-1, (gid_t)-1) == 0,
 		      "emfile: snapshot replaced");
 		free(img);
@@ -165,8 +165,8 @@ int main(int argc, char **argv)
 			  pwent(&pw, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS &&
 			  strcmp(pw.pw_name, "alice") == 0,
 		      "pin: enumeration starts on the old snapshot (alice)");
-		check(read_file_bounded(argv[3], 1 << 24, &img, &n) == 0 &&
-			  atomic_write_file("/var/lib/iam-login", "directory", img, n, 0644,
+		check(file_read_bounded(argv[3], 1 << 24, &img, &n) == 0 &&
+			  file_write_atomic("/var/lib/iam-login", "directory", img, n, 0644,
 					    (uid_t)-1, (gid_t)-1) == 0,
 		      "pin: snapshot replaced");
 		usleep(1200 * 1000); /* past the once-a-second identity check */

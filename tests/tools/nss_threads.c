@@ -11,7 +11,7 @@
  * Prints TAP lines; exit 0 only when every answer was complete and both
  * variants were seen.
  */
-#include "base/fileutil.h"
+#include "base/file.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -45,7 +45,7 @@ static void *writer(void *arg)
 	(void)arg;
 	while (!atomic_load(&stop)) {
 		int v = (int)((now_s() - start) / 0.7) % 2;
-		if (atomic_write_file(dir, "directory", img[v], img_len[v], 0644, (uid_t)-1,
+		if (file_write_atomic(dir, "directory", img[v], img_len[v], 0644, (uid_t)-1,
 				      (gid_t)-1) < 0)
 			fprintf(stderr, "writer: %s\n", strerror(errno));
 		usleep(3000);
@@ -150,7 +150,7 @@ int main(int argc, char **argv)
 	}
 	dir = argv[1];
 	for (i = 0; i < 2; i++)
-		if (read_file_bounded(argv[2 + i], 1 << 24, &img[i], &img_len[i]) < 0) {
+		if (file_read_bounded(argv[2 + i], 1 << 24, &img[i], &img_len[i]) < 0) {
 			perror(argv[2 + i]);
 			return 2;
 		}

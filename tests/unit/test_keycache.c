@@ -37,10 +37,10 @@ static void make_entry(struct kc_entry *e, int64_t fetched, bool with_key)
 	e->iam_id = strdup(UID);
 	e->iam_arn = strdup(ARN);
 	if (with_key)
-		assert_int_equal(
-		    kc_entry_add(e, "APKAAAAAAAAAAAAAAAA1", true, ED " me", strlen(ED " me"), NULL),
-		    0);
-	assert_int_equal(kc_entry_add(e, "APKAAAAAAAAAAAAAAAA2", false, NULL, 0, NULL), 0);
+		assert_int_equal(keycache_entry_add(e, "APKAAAAAAAAAAAAAAAA1", true, ED " me",
+						    strlen(ED " me"), NULL),
+				 0);
+	assert_int_equal(keycache_entry_add(e, "APKAAAAAAAAAAAAAAAA2", false, NULL, 0, NULL), 0);
 }
 
 static void test_roundtrip(void **state)
@@ -52,10 +52,10 @@ static void test_roundtrip(void **state)
 	(void)state;
 	make_entry(&e, 1700000000, true);
 	assert_int_equal(
-	    kc_entry_add(&e, "APKAAAAAAAAAAAAAAAA3", true, "command=\"x\" " ED, 50, NULL), 0);
+	    keycache_entry_add(&e, "APKAAAAAAAAAAAAAAAA3", true, "command=\"x\" " ED, 50, NULL), 0);
 	assert_non_null(e.keys[2].reject);
 	assert_null(e.keys[2].line);
-	assert_int_equal(kc_entry_active(&e), 1);
+	assert_int_equal(keycache_entry_active(&e), 1);
 	assert_int_equal(keycache_encode(&e, &buf, &len), 0);
 	assert_string_equal(buf, "iam-login-keys 1\nfetched 1700000000\niam-id " UID "\narn " ARN
 				 "\nkey APKAAAAAAAAAAAAAAAA1 Active " ED
@@ -72,10 +72,10 @@ static void test_roundtrip(void **state)
 	assert_null(d.keys[1].line);
 	assert_null(d.keys[2].line);
 	assert_string_equal(d.keys[2].reject, "key type not allowed");
-	assert_int_equal(kc_entry_active(&d), 1);
+	assert_int_equal(keycache_entry_active(&d), 1);
 	free(buf);
-	kc_entry_free(&e);
-	kc_entry_free(&d);
+	keycache_entry_free(&e);
+	keycache_entry_free(&d);
 }
 
 static void expect_corrupt(const char *s)
@@ -153,8 +153,8 @@ static void test_classify(void **state)
 	/* a fetch time far in the future is not trusted */
 	assert_int_equal(keycache_classify(&e, t - 301, &policy), KC_TOO_OLD);
 	assert_int_equal(keycache_classify(&e, t - 10, &policy), KC_FRESH);
-	kc_entry_free(&e);
-	kc_entry_free(&neg);
+	keycache_entry_free(&e);
+	keycache_entry_free(&neg);
 }
 
 static void test_stem(void **state)
@@ -177,7 +177,7 @@ struct fake {
 	int mode; /* 0 ok with a key, 1 fail, 2 slow (sleep 10 s), 3 ok no keys, 4 ok 300ms */
 };
 
-static int fake_fetch(void *ctx, long budget_ms, struct kc_entry *out, char *err, size_t n)
+static int fake_fetch(void *ctx, long budget_ms, struct kc_entry *out, struct iam_err *err)
 {
 	struct fake *f = ctx;
 	int fd = open(f->countfile, O_WRONLY | O_APPEND | O_CREAT, 0600);
@@ -189,8 +189,7 @@ static int fake_fetch(void *ctx, long budget_ms, struct kc_entry *out, char *err
 	}
 	switch (f->mode) {
 	case 1:
-		snprintf(err, n, "Throttling: Rate exceeded");
-		return -EIO;
+		return err_set(err, -EIO, "Throttling: Rate exceeded");
 	case 2:
 		sleep(10);
 		return -EIO;
@@ -200,8 +199,8 @@ static int fake_fetch(void *ctx, long budget_ms, struct kc_entry *out, char *err
 		usleep(300000);
 		/* fall through */
 	default:
-		return kc_entry_add(out, "APKAAAAAAAAAAAAAAAA1", true, ED " fetched",
-				    strlen(ED " fetched"), NULL);
+		return keycache_entry_add(out, "APKAAAAAAAAAAAAAAAA1", true, ED " fetched",
+					  strlen(ED " fetched"), NULL);
 	}
 }
 
@@ -266,13 +265,13 @@ static void test_get_miss_hit_stale(void **state)
 	assert_int_equal(res.entry.nkeys, 1);
 	assert_string_equal(res.entry.keys[0].line, ED " fetched");
 	assert_string_equal(res.entry.iam_arn, ARN);
-	kc_entry_free(&res.entry);
+	keycache_entry_free(&res.entry);
 	assert_int_equal(count_calls(&e->fake), 1);
 
 	get(e, &res); /* fresh: no call */
 	assert_int_equal(res.source, KC_SRC_HIT);
-	assert_int_equal(kc_entry_active(&res.entry), 1);
-	kc_entry_free(&res.entry);
+	assert_int_equal(keycache_entry_active(&res.entry), 1);
+	keycache_entry_free(&res.entry);
 	assert_int_equal(count_calls(&e->fake), 1);
 
 	fake_now += 301; /* expired; IAM fails -> stale keys */
@@ -281,15 +280,15 @@ static void test_get_miss_hit_stale(void **state)
 	assert_int_equal(res.source, KC_SRC_STALE);
 	assert_int_equal(res.age, 301);
 	assert_string_equal(res.entry.keys[0].line, ED " fetched");
-	assert_non_null(strstr(res.error, "Throttling"));
-	kc_entry_free(&res.entry);
+	assert_non_null(strstr(res.err.msg, "Throttling"));
+	keycache_entry_free(&res.entry);
 	assert_int_equal(count_calls(&e->fake), 2);
 
 	fake_now += 5; /* right after a failure: stale at once, IAM not asked */
 	get(e, &res);
 	assert_int_equal(res.source, KC_SRC_STALE);
-	assert_non_null(strstr(res.error, "next try"));
-	kc_entry_free(&res.entry);
+	assert_non_null(strstr(res.err.msg, "next try"));
+	keycache_entry_free(&res.entry);
 	assert_int_equal(count_calls(&e->fake), 2);
 
 	fake_now += 86400; /* beyond max_stale: fail closed */
@@ -303,22 +302,22 @@ static void test_get_miss_hit_stale(void **state)
 	fake_now += 10;
 	get(e, &res);
 	assert_int_equal(res.source, KC_SRC_MISS);
-	kc_entry_free(&res.entry);
+	keycache_entry_free(&res.entry);
 
 	e->req.force_refresh = true;
 	get(e, &res);
 	assert_int_equal(res.source, KC_SRC_MISS);
-	kc_entry_free(&res.entry);
+	keycache_entry_free(&res.entry);
 	assert_int_equal(count_calls(&e->fake), 5);
 	/* --refresh does not wait out a failure */
 	e->fake.mode = 1;
 	get(e, &res);
 	assert_int_equal(res.source, KC_SRC_STALE);
-	kc_entry_free(&res.entry);
+	keycache_entry_free(&res.entry);
 	e->fake.mode = 0;
 	get(e, &res);
 	assert_int_equal(res.source, KC_SRC_MISS);
-	kc_entry_free(&res.entry);
+	keycache_entry_free(&res.entry);
 	assert_int_equal(count_calls(&e->fake), 7);
 }
 
@@ -330,16 +329,16 @@ static void test_get_negative(void **state)
 	e->fake.mode = 3;
 	get(e, &res);
 	assert_int_equal(res.source, KC_SRC_MISS);
-	assert_int_equal(kc_entry_active(&res.entry), 0);
-	kc_entry_free(&res.entry);
+	assert_int_equal(keycache_entry_active(&res.entry), 0);
+	keycache_entry_free(&res.entry);
 	fake_now += 59;
 	get(e, &res);
 	assert_int_equal(res.source, KC_SRC_HIT);
-	kc_entry_free(&res.entry);
+	keycache_entry_free(&res.entry);
 	fake_now += 1;
 	get(e, &res);
 	assert_int_equal(res.source, KC_SRC_MISS);
-	kc_entry_free(&res.entry);
+	keycache_entry_free(&res.entry);
 	assert_int_equal(count_calls(&e->fake), 2);
 }
 
@@ -356,7 +355,7 @@ static void test_get_deadline(void **state)
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
 	assert_int_equal(res.source, KC_SRC_NONE);
-	assert_non_null(strstr(res.error, "deadline"));
+	assert_non_null(strstr(res.err.msg, "deadline"));
 	assert_true(ms >= 1400 && ms < 2000);
 }
 
@@ -377,7 +376,7 @@ static void test_get_deadline_from_start(void **state)
 	get(e, &res);
 	ms = keycache_clock_ms() - a;
 	assert_int_equal(res.source, KC_SRC_NONE);
-	assert_non_null(strstr(res.error, "deadline"));
+	assert_non_null(strstr(res.err.msg, "deadline"));
 	assert_true(ms >= 400 && ms < 1000);
 	/* a start in the future is not trusted: the lookup's own start counts
 	 * (the first failure's marker would answer at once: remove it) */
@@ -406,7 +405,7 @@ static void test_get_foreign_and_corrupt(void **state)
 	free(other.iam_id);
 	other.iam_id = strdup("AIDAOTHER00000000000");
 	assert_int_equal(keycache_write(e->dir, "alice", &other), 0);
-	kc_entry_free(&other);
+	keycache_entry_free(&other);
 	e->fake.mode = 1;
 	get(e, &res);
 	assert_int_equal(res.source, KC_SRC_NONE); /* and not served stale either */
@@ -418,13 +417,13 @@ static void test_get_foreign_and_corrupt(void **state)
 	fake_now += 60; /* past the pause after the failure above */
 	get(e, &res);
 	assert_int_equal(res.source, KC_SRC_NONE);
-	assert_non_null(strstr(res.error, "Throttling"));
+	assert_non_null(strstr(res.err.msg, "Throttling"));
 	e->fake.mode = 0;
 	fake_now += 60;
 	get(e, &res);
 	assert_int_equal(res.source, KC_SRC_MISS);
 	assert_string_equal(res.entry.keys[0].line, ED " fetched");
-	kc_entry_free(&res.entry);
+	keycache_entry_free(&res.entry);
 }
 
 static void test_get_insecure_dir(void **state)
@@ -476,7 +475,7 @@ static void test_root_planted_links(void **state)
 		free(back);
 		unlink(link_path);
 		unlink(victim);
-		kc_entry_free(&res.entry);
+		keycache_entry_free(&res.entry);
 	}
 }
 
@@ -494,8 +493,8 @@ static void test_fifo_entry(void **state)
 	assert_int_equal(keycache_get(&e->req, &res), 0);
 	alarm(0);
 	assert_int_equal(res.source, KC_SRC_MISS);
-	assert_int_equal(kc_entry_active(&res.entry), 1);
-	kc_entry_free(&res.entry);
+	assert_int_equal(keycache_entry_active(&res.entry), 1);
+	keycache_entry_free(&res.entry);
 }
 
 /* 30 processes at once for a cold user: one fetch, everyone gets the keys. */
@@ -512,8 +511,8 @@ static void test_single_flight(void **state)
 		assert_true(pids[i] >= 0);
 		if (pids[i] == 0) {
 			struct kc_result res;
-			int ok =
-			    keycache_get(&e->req, &res) == 0 && kc_entry_active(&res.entry) == 1;
+			int ok = keycache_get(&e->req, &res) == 0 &&
+				 keycache_entry_active(&res.entry) == 1;
 			_exit(ok ? 0 : 1);
 		}
 	}

@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "base/fileutil.h"
+#include "base/file.h"
 #include "mfa/totp.h"
 #include "mfa/otpauth.h"
 #include "base/base32.h"

@@ -61,8 +61,8 @@ void tu_write_text(const char *path, const char *text, mode_t mode)
 }
 
 /*
- * Plain read(2), not base/fileutil's reader: the helper must not depend on
- * code the tests check (test_fileutil watches that reader's buffers).
+ * Plain read(2), not base/file's reader: the helper must not depend on
+ * code the tests check (test_file watches that reader's buffers).
  */
 char *tu_try_read_file(const char *path, size_t *len)
 {

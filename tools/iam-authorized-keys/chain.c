@@ -14,7 +14,7 @@
 
 /* Split and expand the command line into argv (storage in buf). */
 static int expand(const char *command, const char *user, const char *fp,
-		  char buf[CHAIN_MAX_ARGS][CHAIN_MAX_ARG], char **argv, char *err, size_t errlen)
+		  char buf[CHAIN_MAX_ARGS][CHAIN_MAX_ARG], char **argv, struct iam_err *err)
 {
 	size_t argc = 0;
 	const char *p = command;
@@ -26,8 +26,7 @@ static int expand(const char *command, const char *user, const char *fp,
 		if (!*p)
 			break;
 		if (argc == CHAIN_MAX_ARGS - 1) {
-			snprintf(err, errlen, "more than %d arguments", CHAIN_MAX_ARGS - 2);
-			return -E2BIG;
+			return err_set(err, -E2BIG, "more than %d arguments", CHAIN_MAX_ARGS - 2);
 		}
 		while (*p && *p != ' ' && *p != '\t') {
 			const char *add = NULL;
@@ -40,8 +39,8 @@ static int expand(const char *command, const char *user, const char *fp,
 				      : t == '%' ? "%"
 						 : NULL;
 				if (!add) {
-					snprintf(err, errlen, "unknown token %%%c", t ? t : ' ');
-					return -EINVAL;
+					return err_set(err, -EINVAL, "unknown token %%%c",
+						       t ? t : ' ');
 				}
 				p += 2;
 			} else {
@@ -49,8 +48,7 @@ static int expand(const char *command, const char *user, const char *fp,
 				p++;
 			}
 			if (n + strlen(add) >= CHAIN_MAX_ARG) {
-				snprintf(err, errlen, "argument too long");
-				return -E2BIG;
+				return err_set(err, -E2BIG, "argument too long");
 			}
 			memcpy(buf[argc] + n, add, strlen(add));
 			n += strlen(add);
@@ -61,8 +59,7 @@ static int expand(const char *command, const char *user, const char *fp,
 	}
 	argv[argc] = NULL;
 	if (argc == 0 || argv[0][0] != '/') {
-		snprintf(err, errlen, "not an absolute program path");
-		return -EINVAL;
+		return err_set(err, -EINVAL, "not an absolute program path");
 	}
 	return 0;
 }
@@ -72,7 +69,7 @@ static int expand(const char *command, const char *user, const char *fp,
  * root's, writable by nobody else (or whoever could write one could swap the
  * program between this check and the exec).
  */
-static int program_safe(const char *path, char *err, size_t errlen)
+static int program_safe(const char *path, struct iam_err *err)
 {
 	char dir[CHAIN_MAX_ARG];
 	struct stat st;
@@ -80,21 +77,19 @@ static int program_safe(const char *path, char *err, size_t errlen)
 
 	if (stat(path, &st) < 0) {
 		int e = errno;
-		snprintf(err, errlen, "%.150s: %s", path, strerror(e));
-		return -e;
+		return err_set(err, -e, "%.150s: %s", path, strerror(e));
 	}
 	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		snprintf(err, errlen, "%.150s is not a root-owned file others cannot write", path);
-		return -EPERM;
+		return err_set(err, -EPERM, "%.150s is not a root-owned file others cannot write",
+			       path);
 	}
 	snprintf(dir, sizeof(dir), "%s", path);
 	while ((slash = strrchr(dir, '/')) != NULL) {
 		*slash = '\0';
 		if (stat(dir[0] ? dir : "/", &st) < 0 || st.st_uid != 0 ||
 		    (st.st_mode & (S_IWGRP | S_IWOTH))) {
-			snprintf(err, errlen, "directory %.150s is not root's alone",
-				 dir[0] ? dir : "/");
-			return -EPERM;
+			return err_set(err, -EPERM, "directory %.150s is not root's alone",
+				       dir[0] ? dir : "/");
 		}
 		if (!dir[0])
 			break;
@@ -135,9 +130,9 @@ int chain_run(const char *command, const char *user, const char *fp, int64_t dea
 	int r;
 
 	memset(res, 0, sizeof(*res));
-	r = expand(command, user, fp, args, argv, res->error, sizeof(res->error));
+	r = expand(command, user, fp, args, argv, &res->err);
 	if (r == 0)
-		r = program_safe(argv[0], res->error, sizeof(res->error));
+		r = program_safe(argv[0], &res->err);
 	if (r < 0)
 		return r;
 	fflush(stdout);
@@ -149,19 +144,15 @@ int chain_run(const char *command, const char *user, const char *fp, int64_t dea
 					   .max_output = CHAIN_MAX_OUTPUT},
 		      &sr);
 	if (r == -ETIMEDOUT) {
-		snprintf(res->error, sizeof(res->error), "timed out: answer dropped");
+		err_set(&res->err, r, "timed out: answer dropped");
 	} else if (r == -E2BIG) {
-		snprintf(res->error, sizeof(res->error), "more than %d bytes: answer dropped",
-			 CHAIN_MAX_OUTPUT);
+		err_set(&res->err, r, "more than %d bytes: answer dropped", CHAIN_MAX_OUTPUT);
 	} else if (r < 0) {
-		snprintf(res->error, sizeof(res->error), "cannot run %.150s: %s", argv[0],
-			 strerror(-r));
+		err_set(&res->err, r, "cannot run %.150s: %s", argv[0], strerror(-r));
 	} else if (sr.exit_code != 0) {
 		/* like sshd for its own command: a failed command's keys do not count */
-		snprintf(res->error, sizeof(res->error),
-			 "%.150s failed (status %d): answer dropped", argv[0],
-			 sr.exit_code >= 0 ? sr.exit_code : 128 + sr.term_signal);
-		r = -EIO;
+		r = err_set(&res->err, -EIO, "%.150s failed (status %d): answer dropped", argv[0],
+			    sr.exit_code >= 0 ? sr.exit_code : 128 + sr.term_signal);
 	} else {
 		pass_lines(sr.out, sr.len, res);
 	}

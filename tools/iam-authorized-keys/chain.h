@@ -9,12 +9,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/error.h"
+
 #define CHAIN_MAX_OUTPUT (64 * 1024)
 
 struct chain_result {
-	size_t lines;	 /* lines written to stdout */
-	size_t dropped;	 /* lines not passed (control characters, no newline) */
-	char error[200]; /* why it did not run or its answer was dropped */
+	size_t lines;	    /* lines written to stdout */
+	size_t dropped;	    /* lines not passed (control characters, no newline) */
+	struct iam_err err; /* why it did not run or its answer was dropped */
 };
 
 /*
@@ -24,7 +26,7 @@ struct chain_result {
  * The program must be a root-owned file nobody else can write. Its stdout,
  * at most CHAIN_MAX_OUTPUT bytes, goes to our stdout line by line, only
  * printable complete lines, and only when it finished in time. 0 or -errno
- * with res->error set.
+ * with res->err set.
  */
 int chain_run(const char *command, const char *user, const char *fp, int64_t deadline_ms,
 	      struct chain_result *res);

@@ -17,7 +17,8 @@
 #include "chain.h"
 #include "config/config.h"
 #include "keys/keycache.h"
-#include "keys/keyfetch.h"
+#include "keys/keyexec.h"
+#include "keys/keyuser.h"
 #include "base/log.h"
 #include "snapshot/snapshot_reader.h"
 
@@ -239,7 +240,7 @@ static int answer(const struct iam_config *cfg, const char *config_file, const c
 		/* Reported by keycache_get below. */
 	}
 	r = keycache_get(&req, &res);
-	log_clean(cerr, sizeof(cerr), res.error);
+	log_clean(cerr, sizeof(cerr), res.err.msg);
 	if (cerr[0]) /* sshd logs the command's stderr: operators see why */
 		fprintf(stderr, PROG ": %s: %s\n", cuser, cerr);
 	if (r < 0 || res.source == KC_SRC_NONE) {
@@ -252,14 +253,14 @@ static int answer(const struct iam_config *cfg, const char *config_file, const c
 	offered_list(&res.entry, offered, sizeof(offered));
 	rejected_list(&res.entry, rejected, sizeof(rejected));
 	r = print_keys(&res.entry);
-	log_audit(kc_entry_active(&res.entry) ? LOG_INFO : LOG_NOTICE,
+	log_audit(keycache_entry_active(&res.entry) ? LOG_INFO : LOG_NOTICE,
 		  "user=%s arn=%s result=%s keys=%s cache=%s age=%llds%s%s%s%s%s%s%s", cuser, carn,
-		  kc_entry_active(&res.entry) ? "offered" : "no-keys", offered,
-		  kc_source_name(res.source), (long long)res.age,
+		  keycache_entry_active(&res.entry) ? "offered" : "no-keys", offered,
+		  keycache_source_name(res.source), (long long)res.age,
 		  res.refreshed ? " refresh=offered-key-missing" : "",
 		  res.waited ? " waited=yes" : "", rejected[0] ? " rejected=" : "", rejected,
 		  cerr[0] ? " error=\"" : "", cerr, cerr[0] ? "\"" : "");
-	kc_entry_free(&res.entry);
+	keycache_entry_free(&res.entry);
 	snap_close(snap);
 	return r < 0 ? 1 : 0;
 }
@@ -331,9 +332,9 @@ int main(int argc, char **argv)
 		if (chain_run(cfg.keys_chain, argv[optind],
 			      fp && plausible_fingerprint(fp) ? fp : NULL,
 			      started_ms + cfg.keys_deadline_ms, &cr) < 0) {
-			fprintf(stderr, PROG ": %s: chain: %s\n", cuser, cr.error);
+			fprintf(stderr, PROG ": %s: chain: %s\n", cuser, cr.err.msg);
 			log_audit(LOG_WARNING, "user=%s chain=failed error=\"%s\"", cuser,
-				  cr.error);
+				  cr.err.msg);
 		} else if (cr.lines || cr.dropped) {
 			log_audit(LOG_INFO, "user=%s chain=ran lines=%zu dropped=%zu", cuser,
 				  cr.lines, cr.dropped);

@@ -1,7 +1,7 @@
 /* Helpers shared by status/user/group (see cli_snap.h). */
 #include "cli_snap.h"
 #include "commands.h"
-#include "base/fileutil.h"
+#include "base/file.h"
 #include "base/log.h"
 #include "directory/sync.h"
 
@@ -43,7 +43,7 @@ json_t *cli_status_load(const struct iam_config *cfg)
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s/%s", cfg->state_dir, SYNC_WORK_DIR,
 			     SYNC_STATUS_NAME) >= sizeof(path))
 		return NULL;
-	if (read_file_bounded(path, STATUS_MAX_BYTES, &text, &len) < 0)
+	if (file_read_bounded(path, STATUS_MAX_BYTES, &text, &len) < 0)
 		return NULL;
 	j = json_loadb(text, len, 0, NULL);
 	free(text);

@@ -115,23 +115,23 @@ static int show(const struct iam_config *cfg, const char *user, bool refresh)
 	r = keycache_get(&req, &res);
 	now = (int64_t)time(NULL);
 	if (r < 0 || res.source == KC_SRC_NONE) {
-		printf("%-9s none: %s\n", "cache", res.error[0] ? res.error : "no keys");
+		printf("%-9s none: %s\n", "cache", res.err.msg[0] ? res.err.msg : "no keys");
 		snap_close(snap);
 		return 1;
 	}
-	printf("%-9s %s%s\n", "cache", kc_source_name(res.source),
+	printf("%-9s %s%s\n", "cache", keycache_source_name(res.source),
 	       res.source == KC_SRC_STALE ? " (the IAM call failed: serving cached keys)" : "");
 	print_time("fetched", res.entry.fetched, now);
-	if (res.error[0])
-		printf("%-9s %s\n", "warning", res.error);
-	printf("%-9s %zu of %zu key(s) offered to sshd\n\n", "offered", kc_entry_active(&res.entry),
-	       res.entry.nkeys);
+	if (res.err.msg[0])
+		printf("%-9s %s\n", "warning", res.err.msg);
+	printf("%-9s %zu of %zu key(s) offered to sshd\n\n", "offered",
+	       keycache_entry_active(&res.entry), res.entry.nkeys);
 	if (res.entry.nkeys)
 		printf("%-24s %-9s %-20s %-51s %s\n", "ID", "STATUS", "TYPE", "FINGERPRINT",
 		       "COMMENT");
 	for (i = 0; i < res.entry.nkeys; i++)
 		print_key(&res.entry.keys[i]);
-	kc_entry_free(&res.entry);
+	keycache_entry_free(&res.entry);
 	snap_close(snap);
 	return 0;
 }
@@ -147,7 +147,8 @@ static int fetch_entry(const struct iam_config *cfg, const char *user, long budg
 	struct kc_entry e = {0};
 	struct snap_user u;
 	struct snap *snap = NULL;
-	char err[256] = "", *buf = NULL;
+	struct iam_err err = {0};
+	char *buf = NULL;
 	size_t len = 0;
 	int r;
 
@@ -157,24 +158,25 @@ static int fetch_entry(const struct iam_config *cfg, const char *user, long budg
 		return 1;
 	}
 	keys_request_init(&req, cfg, &u, &fctx);
-	r = keys_fetch_iam(&fctx, budget_ms, &e, err, sizeof(err));
+	r = keys_fetch_iam(&fctx, budget_ms, &e, &err);
 	if (r == 0) {
 		e.fetched = (int64_t)time(NULL);
 		e.iam_id = strdup(u.iam_id);
 		e.iam_arn = strdup(u.iam_arn ? u.iam_arn : "");
 		r = e.iam_id && e.iam_arn ? keycache_encode(&e, &buf, &len) : -ENOMEM;
 		if (r < 0)
-			snprintf(err, sizeof(err), "cannot encode: %s", strerror(-r));
+			err_set(&err, r, "cannot encode: %s", strerror(-r));
 	}
 	if (r == 0) {
 		fputs("OK\n", stdout);
 		fwrite(buf, 1, len, stdout);
 	} else {
 		char clean[256];
-		printf("ERR %s\n", log_clean(clean, sizeof(clean), err[0] ? err : "fetch failed"));
+		printf("ERR %s\n",
+		       log_clean(clean, sizeof(clean), err.msg[0] ? err.msg : "fetch failed"));
 	}
 	free(buf);
-	kc_entry_free(&e);
+	keycache_entry_free(&e);
 	snap_close(snap);
 	return fflush(stdout) == 0 && r == 0 ? 0 : 1;
 }

@@ -13,7 +13,7 @@
 #include "aws/aws.h"
 #include "commands.h"
 #include "config/config.h"
-#include "base/fileutil.h"
+#include "base/file.h"
 #include "iam/iam_api.h"
 #include "base/log.h"
 #include "mfa_qr.h"

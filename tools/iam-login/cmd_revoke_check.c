@@ -11,7 +11,7 @@
 #include "commands.h"
 #include "config/config.h"
 #include "keys/keycache.h"
-#include "keys/keyfetch.h"
+#include "keys/keyuser.h"
 #include "base/log.h"
 #include "snapshot/snapshot_reader.h"
 #include "mfa/totp.h"
@@ -101,7 +101,7 @@ static void keys_section(const struct iam_config *cfg, const struct snap *s,
 		enum kc_freshness f = keycache_classify(&e, now, &p);
 
 		printf("%-9s %zu active key(s) cached, fetched %lld s ago: %s\n", "cache",
-		       kc_entry_active(&e), (long long)(now - e.fetched),
+		       keycache_entry_active(&e), (long long)(now - e.fetched),
 		       f == KC_FRESH	 ? "fresh (served without asking IAM)"
 		       : f == KC_EXPIRED ? "expired (IAM is asked at the next login; served "
 					   "only while IAM is unreachable)"
@@ -112,7 +112,7 @@ static void keys_section(const struct iam_config *cfg, const struct snap *s,
 	} else {
 		printf("%-9s no cached keys for this IAM user: the next login asks IAM\n", "cache");
 	}
-	kc_entry_free(&e);
+	keycache_entry_free(&e);
 }
 
 /* The MFA line, and what a login needs after the key. */

@@ -1,4 +1,4 @@
-#include "base/fileutil.h"
+#include "base/file.h"
 #include "base/wipe.h"
 
 #include <errno.h>
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int write_full(int fd, const void *data, size_t len)
+int file_write_full(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
@@ -40,7 +40,7 @@ static int fsync_dir(const char *dir)
 	return r;
 }
 
-int atomic_write_file(const char *dir, const char *name, const void *data, size_t len, mode_t mode,
+int file_write_atomic(const char *dir, const char *name, const void *data, size_t len, mode_t mode,
 		      uid_t uid, gid_t gid)
 {
 	char tmp[PATH_MAX], dst[PATH_MAX];
@@ -52,7 +52,7 @@ int atomic_write_file(const char *dir, const char *name, const void *data, size_
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	r = write_full(fd, data, len);
+	r = file_write_full(fd, data, len);
 	if (r == 0 && fchmod(fd, mode) < 0)
 		r = -errno;
 	if (r == 0 && uid != (uid_t)-1 && fchown(fd, uid, gid) < 0)
@@ -70,7 +70,7 @@ int atomic_write_file(const char *dir, const char *name, const void *data, size_
 	return fsync_dir(dir);
 }
 
-int read_file_bounded(const char *path, size_t max, char **data, size_t *len)
+int file_read_bounded(const char *path, size_t max, char **data, size_t *len)
 {
 	/* O_NONBLOCK: a FIFO planted at the path (the key cache directory belongs to
 	 * a less privileged user than root running iam-login keys) must not hang us */
@@ -139,7 +139,7 @@ int read_file_bounded(const char *path, size_t max, char **data, size_t *len)
 	return 0;
 }
 
-int check_file_secure(int fd, uid_t owner)
+int file_check_secure(int fd, uid_t owner)
 {
 	struct stat st;
 

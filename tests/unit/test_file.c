@@ -1,6 +1,6 @@
 /*
  * Buffers that grow while holding secrets must not leave them in heap blocks
- * they give up: read_file_bounded (usersfile, AWS credential files) and the
+ * they give up: file_read_bounded (usersfile, AWS credential files) and the
  * HTTP answer buffer (IMDS, container and STS credentials).
  */
 #include <arpa/inet.h>
@@ -21,7 +21,7 @@
 
 #include <cmocka.h>
 
-#include "base/fileutil.h"
+#include "base/file.h"
 #include "aws/http.h"
 #include "testutil.h"
 #include "base/wipe.h"
@@ -68,7 +68,7 @@ static void write_big_file(const char *path, size_t size)
 
 static void test_read_grows_without_leaving_content(void **state)
 {
-	char *path = tu_mkstemp_text("test_fileutil", "", 0600);
+	char *path = tu_mkstemp_text("test_file", "", 0600);
 	char *data = NULL;
 	size_t len = 0;
 
@@ -76,7 +76,7 @@ static void test_read_grows_without_leaving_content(void **state)
 	/* several times the first 4 KiB buffer: the buffer grows at least twice */
 	write_big_file(path, 20 * 1024);
 	marker_in_released_block = 0;
-	assert_int_equal(read_file_bounded(path, 1 << 20, &data, &len), 0);
+	assert_int_equal(file_read_bounded(path, 1 << 20, &data, &len), 0);
 	assert_int_equal(len, strlen(MARKER) + 1 + 20 * 1024);
 	assert_memory_equal(data, MARKER "\n", strlen(MARKER) + 1);
 	assert_int_equal(marker_in_released_block, 0);
@@ -84,7 +84,7 @@ static void test_read_grows_without_leaving_content(void **state)
 
 	/* too large: -EFBIG, and nothing of it left behind either */
 	marker_in_released_block = 0;
-	assert_int_equal(read_file_bounded(path, 8 * 1024, &data, &len), -EFBIG);
+	assert_int_equal(file_read_bounded(path, 8 * 1024, &data, &len), -EFBIG);
 	assert_int_equal(marker_in_released_block, 0);
 	unlink(path);
 	free(path);
