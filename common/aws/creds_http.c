@@ -46,7 +46,7 @@ static int fetch(const struct iam_config *cfg, const char *method, const char *u
 
 	if (r < 0)
 		aws_error_set(err, r == -ETIMEDOUT ? "Timeout" : "Transport", "%s: %s", what,
-			      resp->error);
+			      resp->err.msg);
 	return r;
 }
 
@@ -100,13 +100,11 @@ int creds_parse_json(const char *json, size_t len, const char *source, struct aw
 /* Only the link-local ECS/EKS addresses, loopback or https are trusted for FULL_URI. */
 static bool container_url_ok(const char *url)
 {
-	char err[128];
-
 	if (strncmp(url, "http://169.254.170.2/", 21) == 0 ||
 	    strncmp(url, "http://169.254.170.23/", 22) == 0 ||
 	    strncmp(url, "http://[fd00:ec2::23]/", 22) == 0)
 		return true;
-	return http_endpoint_ok(url, false, err, sizeof(err)) == 0;
+	return http_endpoint_ok(url, false, NULL) == 0;
 }
 
 int creds_from_container(const struct iam_config *cfg, struct aws_creds *out, struct aws_error *err)
@@ -199,7 +197,8 @@ int creds_from_imds(const struct iam_config *cfg, struct aws_creds *out, struct 
 	const char *base = cfg && cfg->imds_endpoint ? cfg->imds_endpoint : DEFAULT_IMDS;
 	const char *ttl_hdr[] = {"X-aws-ec2-metadata-token-ttl-seconds: " IMDS_TOKEN_TTL, NULL};
 	const char *tok_hdr[] = {NULL, NULL};
-	char url[1024], role[129], why[128], *hdr = NULL;
+	char url[1024], role[129], *hdr = NULL;
+	struct iam_err why;
 	struct http_response resp;
 	size_t blen;
 	int r;
@@ -210,8 +209,8 @@ int creds_from_imds(const struct iam_config *cfg, struct aws_creds *out, struct 
 	blen = strlen(base);
 	while (blen > 0 && base[blen - 1] == '/')
 		blen--;
-	if (http_endpoint_ok(base, true, why, sizeof(why)) < 0) {
-		aws_error_set(err, "InvalidConfig", "imds_endpoint: %s", why);
+	if (http_endpoint_ok(base, true, &why) < 0) {
+		aws_error_set(err, "InvalidConfig", "imds_endpoint: %s", why.msg);
 		return -EINVAL;
 	}
 	/* IMDSv2: a session token first. */

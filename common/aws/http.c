@@ -81,24 +81,21 @@ bool http_url_is_loopback(const char *url)
 	return host_is_loopback(host);
 }
 
-int http_endpoint_ok(const char *url, bool allow_any_http, char *err, size_t errlen)
+int http_endpoint_ok(const char *url, bool allow_any_http, struct iam_err *err)
 {
 	char host[256], scheme[16];
 
 	if (!url || url_host(url, host, sizeof(host), scheme, sizeof(scheme)) < 0) {
-		snprintf(err, errlen, "not a valid URL");
-		return -EINVAL;
+		return err_set(err, -EINVAL, "not a valid URL");
 	}
 	if (strcasecmp(scheme, "https") == 0)
 		return 0;
 	if (strcasecmp(scheme, "http") == 0) {
 		if (allow_any_http || host_is_loopback(host))
 			return 0;
-		snprintf(err, errlen, "plain http is only allowed for loopback endpoints");
-		return -EINVAL;
+		return err_set(err, -EINVAL, "plain http is only allowed for loopback endpoints");
 	}
-	snprintf(err, errlen, "unsupported URL scheme '%s'", scheme);
-	return -EINVAL;
+	return err_set(err, -EINVAL, "unsupported URL scheme '%s'", scheme);
 }
 
 struct sink {
@@ -152,17 +149,14 @@ int http_perform(const struct http_request *req, struct http_response *resp)
 
 	memset(resp, 0, sizeof(*resp));
 	if (req->timeout_ms <= 0) {
-		snprintf(resp->error, sizeof(resp->error), "deadline passed");
-		return -ETIMEDOUT;
+		return err_set(&resp->err, -ETIMEDOUT, "deadline passed");
 	}
 	if (http_global_init() < 0) {
-		snprintf(resp->error, sizeof(resp->error), "curl_global_init failed");
-		return -EIO;
+		return err_set(&resp->err, -EIO, "curl_global_init failed");
 	}
 	if (url_host(req->url, host, sizeof(host), scheme, sizeof(scheme)) < 0 ||
 	    (strcasecmp(scheme, "https") != 0 && strcasecmp(scheme, "http") != 0)) {
-		snprintf(resp->error, sizeof(resp->error), "refused URL scheme");
-		return -EPROTO;
+		return err_set(&resp->err, -EPROTO, "refused URL scheme");
 	}
 	sink.max = req->max_response ? req->max_response : HTTP_DEFAULT_MAX_RESPONSE;
 	c = curl_easy_init();
@@ -226,22 +220,15 @@ int http_perform(const struct http_request *req, struct http_response *resp)
 		resp->len = sink.len;
 		sink.buf = NULL;
 	} else if (sink.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
-		snprintf(resp->error, sizeof(resp->error), "response larger than %zu bytes",
-			 sink.max);
-		r = -E2BIG;
+		r = err_set(&resp->err, -E2BIG, "response larger than %zu bytes", sink.max);
 	} else if (cc == CURLE_PEER_FAILED_VERIFICATION) {
-		snprintf(resp->error, sizeof(resp->error),
-			 "TLS certificate verification failed: %.200s",
-			 ebuf[0] ? ebuf : curl_easy_strerror(cc));
-		r = -EKEYREJECTED;
+		r = err_set(&resp->err, -EKEYREJECTED,
+			    "TLS certificate verification failed: %.200s",
+			    ebuf[0] ? ebuf : curl_easy_strerror(cc));
 	} else if (cc == CURLE_OPERATION_TIMEDOUT) {
-		snprintf(resp->error, sizeof(resp->error), "%s",
-			 ebuf[0] ? ebuf : curl_easy_strerror(cc));
-		r = -ETIMEDOUT;
+		r = err_set(&resp->err, -ETIMEDOUT, "%s", ebuf[0] ? ebuf : curl_easy_strerror(cc));
 	} else {
-		snprintf(resp->error, sizeof(resp->error), "%s",
-			 ebuf[0] ? ebuf : curl_easy_strerror(cc));
-		r = -EIO;
+		r = err_set(&resp->err, -EIO, "%s", ebuf[0] ? ebuf : curl_easy_strerror(cc));
 	}
 	wipe_free(sink.buf, sink.len); /* a partial answer may hold credentials */
 	/* Header copies carry the signature and session token: wipe before freeing. */

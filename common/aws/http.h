@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/error.h"
+
 #define HTTP_DEFAULT_MAX_RESPONSE (16u * 1024 * 1024)
 
 struct http_request {
@@ -26,7 +28,7 @@ struct http_response {
 	long status; /* 0 when no answer */
 	char *body;  /* NUL-terminated, caller frees with http_response_free */
 	size_t len;
-	char error[256]; /* transport error description */
+	struct iam_err err; /* transport error description */
 };
 
 /* curl_global_init exactly once (pthread_once). 0 or -EIO. */
@@ -37,7 +39,7 @@ int http_global_init(void);
  * resp->status), -ETIMEDOUT when the deadline passed, -E2BIG when the answer
  * exceeded max_response, -EPROTO for a refused scheme, -EKEYREJECTED when the
  * server's TLS certificate did not verify, -EIO for other transport
- * errors (resp->error tells).
+ * errors (resp->err tells).
  */
 int http_perform(const struct http_request *req, struct http_response *resp);
 void http_response_free(struct http_response *resp);
@@ -48,8 +50,8 @@ bool http_url_is_loopback(const char *url);
 /*
  * Endpoint policy: https always; http only for loopback hosts, or for any host
  * when allow_any_http (the instance metadata service is plain HTTP by design).
- * 0 or -EINVAL with a reason in err.
+ * 0 or -EINVAL with a reason in err (may be NULL).
  */
-int http_endpoint_ok(const char *url, bool allow_any_http, char *err, size_t errlen);
+int http_endpoint_ok(const char *url, bool allow_any_http, struct iam_err *err);
 
 #endif

@@ -82,10 +82,10 @@ static char *default_sts(const char *region)
 
 static int check_endpoint(const char *name, const char *url, struct aws_error *err)
 {
-	char why[128];
+	struct iam_err why;
 
-	if (http_endpoint_ok(url, false, why, sizeof(why)) < 0) {
-		aws_error_set(err, "InvalidConfig", "%s %s: %s", name, url, why);
+	if (http_endpoint_ok(url, false, &why) < 0) {
+		aws_error_set(err, "InvalidConfig", "%s %s: %s", name, url, why.msg);
 		return -EINVAL;
 	}
 	return 0;
@@ -264,8 +264,7 @@ static int send_once(struct aws_client *c, enum aws_service svc, const char *bod
 	int r;
 
 	if (split_url(endpoint, host, sizeof(host), path, sizeof(path)) < 0) {
-		snprintf(resp->error, sizeof(resp->error), "bad endpoint URL");
-		return -EINVAL;
+		return err_set(&resp->err, -EINVAL, "bad endpoint URL");
 	}
 	sigv4_amz_date((long long)time(NULL), date);
 	sh[nh++] = (struct sigv4_header){"Content-Type", ctype};
@@ -287,8 +286,7 @@ static int send_once(struct aws_client *c, enum aws_service svc, const char *bod
 				  .amz_date = date};
 	r = sigv4_authorization(&rq, &p, &authz);
 	if (r < 0) {
-		snprintf(resp->error, sizeof(resp->error), "signing failed");
-		return r;
+		return err_set(&resp->err, r, "signing failed");
 	}
 	if (asprintf(&h_auth, "Authorization: %s", authz) < 0)
 		h_auth = NULL;
@@ -387,17 +385,17 @@ int aws_query(struct aws_client *c, enum aws_service svc, const char *const *par
 			r = aws_error_errno(err);
 		} else if (r == -ETIMEDOUT) {
 			aws_error_set(err, "Timeout", "no answer within %ld ms: %s", c->timeout_ms,
-				      resp.error);
+				      resp.err.msg);
 			err->http_status = 0;
 			break;
 		} else if (r == -EIO) {
-			aws_error_set(err, "Transport", "%s", resp.error);
+			aws_error_set(err, "Transport", "%s", resp.err.msg);
 			err->http_status = 0;
 			retry = true;
 		} else {
 			/* Not transient: oversized answer, bad certificate, refused URL. */
 			aws_error_set(err, r == -E2BIG ? "ResponseTooLarge" : "Transport", "%s",
-				      resp.error);
+				      resp.err.msg);
 			err->http_status = 0;
 			if (r == -EKEYREJECTED || r == -EPROTO)
 				r = -EIO;

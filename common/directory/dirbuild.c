@@ -128,16 +128,16 @@ static bool shell_ok(const char *s)
 static void map_names(struct build *b)
 {
 	const struct iam_config *cfg = b->cfg;
-	char why[128];
+	struct iam_err why;
 
 	for (size_t i = 0; i < b->d->nusers; i++) {
 		struct ustate *s = &b->us[i];
 
 		if (name_map_user(b->d->users[i].name, &cfg->strip_suffixes, s->name,
-				  sizeof(s->name), why, sizeof(why)) == 0)
+				  sizeof(s->name), &why) == 0)
 			s->named = true;
 		else
-			exclude(b, &s->reason, "invalid name: %s", why);
+			exclude(b, &s->reason, "invalid name: %s", why.msg);
 	}
 	for (size_t j = 0; j < b->d->ngroups; j++) {
 		struct gstate *s = &b->gs[j];
@@ -150,7 +150,7 @@ static void map_names(struct build *b)
 			s->named = true;
 			continue;
 		}
-		if (name_map_group(b->d->groups[j].name, "", bare, sizeof(bare), NULL, 0) == 0 &&
+		if (name_map_group(b->d->groups[j].name, "", bare, sizeof(bare), NULL) == 0 &&
 		    str_list_contains(&cfg->merge_groups, bare) &&
 		    (le = localdb_group_by_name(b->local, bare)) != NULL) {
 			if (le->id == 0) {
@@ -164,10 +164,10 @@ static void map_names(struct build *b)
 			continue;
 		}
 		if (name_map_group(b->d->groups[j].name, cfg->group_prefix, s->name,
-				   sizeof(s->name), why, sizeof(why)) == 0)
+				   sizeof(s->name), &why) == 0)
 			s->named = true;
 		else
-			exclude(b, &s->reason, "invalid name: %s", why);
+			exclude(b, &s->reason, "invalid name: %s", why.msg);
 	}
 }
 

@@ -1,5 +1,6 @@
 /* IAM name -> Linux name (rules in names.h). */
 #include "directory/names.h"
+#include "base/error.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -43,22 +44,21 @@ bool name_is_portable(const char *s)
 	return true;
 }
 
-static void set_why(char *why, size_t why_n, const char *text)
+static int set_why(struct iam_err *why, const char *text)
 {
-	if (why && why_n)
-		snprintf(why, why_n, "%s", text);
+	return err_set(why, -EINVAL, "%s", text);
 }
 
 /* Lowercase and replace the IAM-only punctuation; src has len bytes. */
 static int map_chars(const char *prefix, const char *src, size_t len, char *out, size_t out_n,
-		     char *why, size_t why_n)
+		     struct iam_err *why)
 {
 	char buf[IAM_NAME_MAX + 64];
 	size_t plen = strlen(prefix);
 	size_t i;
 
 	if (plen + len >= sizeof(buf)) {
-		set_why(why, why_n, "name too long");
+		set_why(why, "name too long");
 		return -EINVAL;
 	}
 	memcpy(buf, prefix, plen);
@@ -73,15 +73,15 @@ static int map_chars(const char *prefix, const char *src, size_t len, char *out,
 	}
 	buf[plen + len] = '\0';
 	if (plen + len > LINUX_NAME_MAX) {
-		set_why(why, why_n, "longer than 32 characters after mapping");
+		set_why(why, "longer than 32 characters after mapping");
 		return -EINVAL;
 	}
 	if (!name_is_portable(buf)) {
-		set_why(why, why_n, "not a portable Linux name after mapping");
+		set_why(why, "not a portable Linux name after mapping");
 		return -EINVAL;
 	}
 	if (out_n < plen + len + 1) {
-		set_why(why, why_n, "output buffer too small");
+		set_why(why, "output buffer too small");
 		return -EINVAL;
 	}
 	memcpy(out, buf, plen + len + 1);
@@ -89,13 +89,12 @@ static int map_chars(const char *prefix, const char *src, size_t len, char *out,
 }
 
 int name_map_user(const char *iam_name, const struct str_list *strip_suffixes, char *out,
-		  size_t out_n, char *why, size_t why_n)
+		  size_t out_n, struct iam_err *why)
 {
 	size_t len;
 
 	if (!name_is_iam_valid(iam_name)) {
-		set_why(why, why_n, "not a valid IAM name");
-		return -EINVAL;
+		return set_why(why, "not a valid IAM name");
 	}
 	len = strlen(iam_name);
 	for (size_t i = 0; strip_suffixes && i < strip_suffixes->n; i++) {
@@ -109,15 +108,14 @@ int name_map_user(const char *iam_name, const struct str_list *strip_suffixes, c
 			break;
 		}
 	}
-	return map_chars("", iam_name, len, out, out_n, why, why_n);
+	return map_chars("", iam_name, len, out, out_n, why);
 }
 
-int name_map_group(const char *iam_name, const char *prefix, char *out, size_t out_n, char *why,
-		   size_t why_n)
+int name_map_group(const char *iam_name, const char *prefix, char *out, size_t out_n,
+		   struct iam_err *why)
 {
 	if (!name_is_iam_valid(iam_name)) {
-		set_why(why, why_n, "not a valid IAM name");
-		return -EINVAL;
+		return set_why(why, "not a valid IAM name");
 	}
-	return map_chars(prefix ? prefix : "", iam_name, strlen(iam_name), out, out_n, why, why_n);
+	return map_chars(prefix ? prefix : "", iam_name, strlen(iam_name), out, out_n, why);
 }

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/error.h"
 #include "config/config.h"
 
 /* Longest Linux name we produce, without the NUL. */
@@ -36,14 +37,14 @@ bool name_is_iam_valid(const char *s);
 
 /*
  * Map an IAM user name. out must hold LINUX_NAME_MAX + 1 bytes. Returns 0, or
- * -EINVAL with a short reason in why (may be NULL; why_n bytes) when the name is
+ * -EINVAL with a short reason in why (may be NULL) when the name is
  * invalid as IAM name or does not map to a portable Linux name.
  */
 int name_map_user(const char *iam_name, const struct str_list *strip_suffixes, char *out,
-		  size_t out_n, char *why, size_t why_n);
+		  size_t out_n, struct iam_err *why);
 
 /* Map an IAM group name: prefix + mapped name (no suffix stripping). Same contract. */
-int name_map_group(const char *iam_name, const char *prefix, char *out, size_t out_n, char *why,
-		   size_t why_n);
+int name_map_group(const char *iam_name, const char *prefix, char *out, size_t out_n,
+		   struct iam_err *why);
 
 #endif

@@ -384,7 +384,7 @@ static void test_endpoint_policy(void **state)
 	struct iam_config bad = cfg;
 	struct aws_client *c = NULL;
 	struct aws_error err;
-	char why[128];
+	struct iam_err why;
 
 	(void)state;
 	bad.iam_endpoint = "http://iam.example.com";
@@ -396,19 +396,17 @@ static void test_endpoint_policy(void **state)
 	bad.sts_endpoint = "ftp://127.0.0.1/";
 	assert_int_equal(aws_client_new(&bad, 0, &c, &err), -EINVAL);
 
-	assert_int_equal(http_endpoint_ok("https://iam.amazonaws.com", false, why, sizeof(why)), 0);
-	assert_int_equal(http_endpoint_ok("http://127.0.0.1:5000", false, why, sizeof(why)), 0);
-	assert_int_equal(http_endpoint_ok("http://127.8.9.10", false, why, sizeof(why)), 0);
-	assert_int_equal(http_endpoint_ok("http://[::1]:80/", false, why, sizeof(why)), 0);
-	assert_int_equal(http_endpoint_ok("http://localhost:80/", false, why, sizeof(why)), 0);
-	assert_int_equal(http_endpoint_ok("http://128.0.0.1", false, why, sizeof(why)), -EINVAL);
-	assert_int_equal(http_endpoint_ok("http://127.0.0.1.evil.com", false, why, sizeof(why)),
-			 -EINVAL);
-	assert_int_equal(http_endpoint_ok("http://169.254.169.254", false, why, sizeof(why)),
-			 -EINVAL);
-	assert_int_equal(http_endpoint_ok("http://169.254.169.254", true, why, sizeof(why)), 0);
-	assert_int_equal(http_endpoint_ok("file:///etc/passwd", true, why, sizeof(why)), -EINVAL);
-	assert_int_equal(http_endpoint_ok("not a url", true, why, sizeof(why)), -EINVAL);
+	assert_int_equal(http_endpoint_ok("https://iam.amazonaws.com", false, &why), 0);
+	assert_int_equal(http_endpoint_ok("http://127.0.0.1:5000", false, &why), 0);
+	assert_int_equal(http_endpoint_ok("http://127.8.9.10", false, &why), 0);
+	assert_int_equal(http_endpoint_ok("http://[::1]:80/", false, &why), 0);
+	assert_int_equal(http_endpoint_ok("http://localhost:80/", false, &why), 0);
+	assert_int_equal(http_endpoint_ok("http://128.0.0.1", false, &why), -EINVAL);
+	assert_int_equal(http_endpoint_ok("http://127.0.0.1.evil.com", false, &why), -EINVAL);
+	assert_int_equal(http_endpoint_ok("http://169.254.169.254", false, &why), -EINVAL);
+	assert_int_equal(http_endpoint_ok("http://169.254.169.254", true, &why), 0);
+	assert_int_equal(http_endpoint_ok("file:///etc/passwd", true, &why), -EINVAL);
+	assert_int_equal(http_endpoint_ok("not a url", true, &why), -EINVAL);
 }
 
 static void test_no_credentials(void **state)

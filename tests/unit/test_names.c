@@ -15,19 +15,21 @@ static const struct str_list no_strip = {NULL, 0};
 
 static void expect_user(const struct str_list *s, const char *iam, const char *linux_name)
 {
-	char out[LINUX_NAME_MAX + 1], why[128];
+	char out[LINUX_NAME_MAX + 1];
+	struct iam_err why = {0};
 
-	assert_int_equal(name_map_user(iam, s, out, sizeof(out), why, sizeof(why)), 0);
+	assert_int_equal(name_map_user(iam, s, out, sizeof(out), &why), 0);
 	assert_string_equal(out, linux_name);
 }
 
 static void expect_invalid_user(const struct str_list *s, const char *iam, const char *reason)
 {
-	char out[LINUX_NAME_MAX + 1] = "untouched", why[128] = "";
+	char out[LINUX_NAME_MAX + 1] = "untouched";
+	struct iam_err why = {0};
 
-	assert_int_equal(name_map_user(iam, s, out, sizeof(out), why, sizeof(why)), -EINVAL);
+	assert_int_equal(name_map_user(iam, s, out, sizeof(out), &why), -EINVAL);
 	assert_string_equal(out, "untouched");
-	assert_string_equal(why, reason);
+	assert_string_equal(why.msg, reason);
 }
 
 static void test_user_names(void **state)
@@ -74,31 +76,30 @@ static void test_user_names_invalid(void **state)
 
 static void test_group_names(void **state)
 {
-	char out[LINUX_NAME_MAX + 1], why[128];
+	char out[LINUX_NAME_MAX + 1];
+	struct iam_err why = {0};
 
 	(void)state;
-	assert_int_equal(name_map_group("sudo", "iam-", out, sizeof(out), why, sizeof(why)), 0);
+	assert_int_equal(name_map_group("sudo", "iam-", out, sizeof(out), &why), 0);
 	assert_string_equal(out, "iam-sudo");
-	assert_int_equal(name_map_group("Admins", "iam-", out, sizeof(out), why, sizeof(why)), 0);
+	assert_int_equal(name_map_group("Admins", "iam-", out, sizeof(out), &why), 0);
 	assert_string_equal(out, "iam-admins");
-	assert_int_equal(name_map_group("sudo", "", out, sizeof(out), why, sizeof(why)), 0);
+	assert_int_equal(name_map_group("sudo", "", out, sizeof(out), &why), 0);
 	assert_string_equal(out, "sudo");
 	/* groups are never suffix-stripped */
-	assert_int_equal(name_map_group("ops@example.com", "", out, sizeof(out), why, sizeof(why)),
-			 0);
+	assert_int_equal(name_map_group("ops@example.com", "", out, sizeof(out), &why), 0);
 	assert_string_equal(out, "ops_example.com");
 	/* 28 + 4 = 32 fits, 29 + 4 does not */
-	assert_int_equal(name_map_group("abcdefghijklmnopqrstuvwxyz01", "iam-", out, sizeof(out),
-					why, sizeof(why)),
-			 0);
-	assert_int_equal(name_map_group("abcdefghijklmnopqrstuvwxyz012", "iam-", out, sizeof(out),
-					why, sizeof(why)),
-			 -EINVAL);
-	assert_string_equal(why, "longer than 32 characters after mapping");
+	assert_int_equal(
+	    name_map_group("abcdefghijklmnopqrstuvwxyz01", "iam-", out, sizeof(out), &why), 0);
+	assert_int_equal(
+	    name_map_group("abcdefghijklmnopqrstuvwxyz012", "iam-", out, sizeof(out), &why),
+	    -EINVAL);
+	assert_string_equal(why.msg, "longer than 32 characters after mapping");
 	/* a prefix can make a digit-leading IAM group valid */
-	assert_int_equal(name_map_group("1ops", "iam-", out, sizeof(out), why, sizeof(why)), 0);
+	assert_int_equal(name_map_group("1ops", "iam-", out, sizeof(out), &why), 0);
 	assert_string_equal(out, "iam-1ops");
-	assert_int_equal(name_map_group("1ops", "", out, sizeof(out), why, sizeof(why)), -EINVAL);
+	assert_int_equal(name_map_group("1ops", "", out, sizeof(out), &why), -EINVAL);
 }
 
 static void test_portable(void **state)
