@@ -185,7 +185,7 @@ int pam_iam_begin(struct pam_iam_ctx *ctx, pam_handle_t *pamh, const char *phase
 	if (r < 0) {
 		char file[200], msg[300];
 		log_clean(file, sizeof(file), cerr.file);
-		log_clean(msg, sizeof(msg), cerr.message);
+		log_clean(msg, sizeof(msg), cerr.err.msg);
 		pam_syslog(pamh, LOG_ERR, "config %s:%d: %s", file, cerr.line, msg);
 		/* config_load may have half-filled cfg: use plain defaults for the uid range */
 		config_free(&ctx->cfg);

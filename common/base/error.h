@@ -8,7 +8,7 @@
 #ifndef IAM_ERROR_H
 #define IAM_ERROR_H
 
-#define IAM_ERR_MSG_MAX 512
+#define IAM_ERR_MSG_MAX 640
 
 struct iam_err {
 	int code; /* 0 or a negative errno */

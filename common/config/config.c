@@ -109,8 +109,9 @@ static void set_error(struct config_error *err, int line, const char *fmt, ...)
 	if (!err)
 		return;
 	err->line = line;
+	err->err.code = -EINVAL;
 	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	vsnprintf(err->err.msg, sizeof(err->err.msg), fmt, ap);
 	va_end(ap);
 }
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <limits.h>
 
+#include "base/error.h"
 #include "base/paths.h"
 #include "base/strlist.h"
 
@@ -85,7 +86,7 @@ struct iam_config {
 struct config_error {
 	char file[PATH_MAX];
 	int line;
-	char message[256];
+	struct iam_err err;
 };
 
 /* Fill cfg with defaults. Always succeeds unless out of memory (-ENOMEM). */

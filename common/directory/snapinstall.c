@@ -24,8 +24,9 @@ __attribute__((format(printf, 2, 3))) static int refuse(struct install_result *r
 {
 	va_list ap;
 
+	res->err.code = -EPERM;
 	va_start(ap, fmt);
-	vsnprintf(res->error, sizeof(res->error), fmt, ap);
+	vsnprintf(res->err.msg, sizeof(res->err.msg), fmt, ap);
 	va_end(ap);
 	return -EPERM;
 }
@@ -172,8 +173,7 @@ static int check_state_dir(const char *dir, struct install_result *res)
 	struct stat st;
 
 	if (lstat(dir, &st) < 0) {
-		snprintf(res->error, sizeof(res->error), "%.200s: %s", dir, strerror(errno));
-		return -errno;
+		return err_set(&res->err, -errno, "%.200s: %s", dir, strerror(errno));
 	}
 	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
 		return refuse(res,
@@ -214,36 +214,29 @@ int snapshot_install(const struct iam_config *cfg, const char *passwd_path, cons
 	 * no device; what we read is copied before anything looks at it. */
 	if (lstat(cand, &st) < 0) {
 		r = -errno;
-		snprintf(res->error, sizeof(res->error), "no candidate %.300s: %s", cand,
-			 strerror(-r));
-		return r;
+		return err_set(&res->err, r, "no candidate %.300s: %s", cand, strerror(-r));
 	}
 	if (!S_ISREG(st.st_mode))
 		return refuse(res, "candidate %.300s is not a regular file", cand);
 	r = file_read_bounded(cand, SNAPFMT_MAX_FILE, &data, &len);
 	if (r < 0) {
-		snprintf(res->error, sizeof(res->error), "reading %.300s: %s", cand, strerror(-r));
-		return r;
+		return err_set(&res->err, r, "reading %.300s: %s", cand, strerror(-r));
 	}
 	/* root's private copy: checked and installed, so the sync user cannot
 	 * change the bytes between the check and the rename */
 	r = file_write_atomic(cfg->state_dir, SNAPINSTALL_PENDING, data, len, 0600, 0, 0);
 	free(data);
 	if (r < 0) {
-		snprintf(res->error, sizeof(res->error), "writing %.300s: %s", pending,
-			 strerror(-r));
-		return r;
+		return err_set(&res->err, r, "writing %.300s: %s", pending, strerror(-r));
 	}
 	r = snap_open(pending, &s);
 	if (r < 0) {
-		snprintf(res->error, sizeof(res->error), "candidate is not a valid snapshot: %s",
-			 strerror(-r));
+		err_set(&res->err, r, "candidate is not a valid snapshot: %s", strerror(-r));
 		goto out;
 	}
 	r = localdb_load(&local, passwd_path, group_path);
 	if (r < 0) {
-		snprintf(res->error, sizeof(res->error), "reading local passwd/group: %s",
-			 strerror(-r));
+		err_set(&res->err, r, "reading local passwd/group: %s", strerror(-r));
 		goto out;
 	}
 	r = check_snapshot(cfg, &local, s, res);
@@ -258,8 +251,7 @@ int snapshot_install(const struct iam_config *cfg, const char *passwd_path, cons
 	}
 	if (chmod(pending, 0644) < 0 || rename(pending, dst) < 0) {
 		r = -errno;
-		snprintf(res->error, sizeof(res->error), "installing %.300s: %s", dst,
-			 strerror(-r));
+		err_set(&res->err, r, "installing %.300s: %s", dst, strerror(-r));
 		goto out;
 	}
 	{

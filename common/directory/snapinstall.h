@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/error.h"
 #include "config/config.h"
 
 #define SNAPINSTALL_PENDING ".directory.new"
@@ -19,7 +20,7 @@
 struct install_result {
 	uint64_t generation;
 	uint32_t nusers, ngroups;
-	char error[512];
+	struct iam_err err;
 };
 
 /*
@@ -29,7 +30,7 @@ struct install_result {
  * well-formed snapshot, its generation is not above the installed one, or any
  * record breaks a rule (ids outside [uid_min, uid_max] / [gid_min, gid_max] or
  * equal to a local id, names of local accounts or groups, a group merged into
- * a local group that merge_groups does not name). 0 or -errno; res->error says
+ * a local group that merge_groups does not name). 0 or -errno; res->err says
  * why.
  */
 int snapshot_install(const struct iam_config *cfg, const char *passwd_path, const char *group_path,

@@ -97,7 +97,7 @@ static int write_status(const char *work_dir, const struct sync_result *res,
 	json_object_set_new(o, "calls", json_integer(res->calls));
 	json_object_set_new(o, "fallback", json_boolean(res->fallback));
 	json_object_set_new(o, "seconds", json_real(res->seconds));
-	json_object_set_new(o, "error", res->error[0] ? json_string(res->error) : json_null());
+	json_object_set_new(o, "error", res->err.msg[0] ? json_string(res->err.msg) : json_null());
 	json_object_set_new(o, "warnings", warn);
 	text = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(o);
@@ -246,9 +246,8 @@ static int fetch(const struct iam_config *cfg, struct iam_directory *dir, struct
 	memset(&err, 0, sizeof(err));
 	r = aws_client_new(cfg, 0, &c, &err);
 	if (r < 0) {
-		snprintf(res->error, sizeof(res->error), "AWS credentials: %s",
-			 aws_error_str(&err, buf, sizeof(buf)));
-		return r;
+		return err_set(&res->err, r, "AWS credentials: %s",
+			       aws_error_str(&err, buf, sizeof(buf)));
 	}
 	r = iam_get_account_authorization_details(c, cfg->page_size, dir, &err);
 	if (r == -EACCES) {
@@ -262,8 +261,7 @@ static int fetch(const struct iam_config *cfg, struct iam_directory *dir, struct
 	}
 	res->calls = aws_client_stats(c)->requests;
 	if (r < 0) {
-		snprintf(res->error, sizeof(res->error), "IAM: %s",
-			 aws_error_str(&err, buf, sizeof(buf)));
+		err_set(&res->err, r, "IAM: %s", aws_error_str(&err, buf, sizeof(buf)));
 		iam_directory_free(dir);
 		memset(dir, 0, sizeof(*dir));
 	}
@@ -283,11 +281,10 @@ static int run(const struct iam_config *cfg, const struct sync_options *opt,
 	memset(&dir, 0, sizeof(dir));
 	/* A prefix that cannot start a portable name would exclude every group: say so. */
 	if (cfg->group_prefix && *cfg->group_prefix && !name_is_portable(cfg->group_prefix)) {
-		snprintf(res->error, sizeof(res->error),
-			 "group_prefix \"%.40s\" must itself be a portable name "
-			 "([a-z_][a-z0-9_.-]*, at most 32 characters)",
-			 cfg->group_prefix);
-		return -EINVAL;
+		return err_set(&res->err, -EINVAL,
+			       "group_prefix \"%.40s\" must itself be a portable name "
+			       "([a-z_][a-z0-9_.-]*, at most 32 characters)",
+			       cfg->group_prefix);
 	}
 	progress(opt, SYNC_STAGE_FETCH, NULL);
 	r = fetch(cfg, &dir, res);
@@ -299,8 +296,7 @@ static int run(const struct iam_config *cfg, const struct sync_options *opt,
 	progress(opt, SYNC_STAGE_LOCAL, NULL);
 	r = localdb_load(&local, opt->passwd_path, opt->group_path);
 	if (r < 0) {
-		snprintf(res->error, sizeof(res->error), "reading local passwd/group: %s",
-			 strerror(-r));
+		err_set(&res->err, r, "reading local passwd/group: %s", strerror(-r));
 		iam_directory_free(&dir);
 		return r;
 	}
@@ -316,8 +312,7 @@ static int run(const struct iam_config *cfg, const struct sync_options *opt,
 	localdb_free(&local);
 	iam_directory_free(&dir);
 	if (r < 0) {
-		snprintf(res->error, sizeof(res->error), "mapping the directory: %s", strerror(-r));
-		return r;
+		return err_set(&res->err, r, "mapping the directory: %s", strerror(-r));
 	}
 	res->nusers = model.nusers;
 	res->nexcluded = model.nexcluded;
@@ -333,10 +328,10 @@ static int run(const struct iam_config *cfg, const struct sync_options *opt,
 	if (r == 0 && res->previous_users > 0 &&
 	    res->removed * 100 > (size_t)cfg->max_removal_percent * res->previous_users &&
 	    !opt->force) {
-		snprintf(res->error, sizeof(res->error),
-			 "refusing to remove %zu of %zu users (more than max_removal_percent = "
-			 "%u%%); run with --force if this is intended",
-			 res->removed, res->previous_users, cfg->max_removal_percent);
+		err_set(&res->err, -ECANCELED,
+			"refusing to remove %zu of %zu users (more than max_removal_percent = "
+			"%u%%); run with --force if this is intended",
+			res->removed, res->previous_users, cfg->max_removal_percent);
 		dirmodel_free(&model);
 		return -ECANCELED;
 	}
@@ -348,8 +343,8 @@ static int run(const struct iam_config *cfg, const struct sync_options *opt,
 		if (r == 0)
 			res->generation++;
 		if (r < 0)
-			snprintf(res->error, sizeof(res->error),
-				 "writing the candidate in %.400s: %s", work_dir, strerror(-r));
+			err_set(&res->err, r, "writing the candidate in %.400s: %s", work_dir,
+				strerror(-r));
 	}
 	dirmodel_free(&model);
 	return r;
@@ -370,7 +365,7 @@ int sync_run(const struct iam_config *cfg, const struct sync_options *opt, struc
 	if ((size_t)snprintf(snap_path, sizeof(snap_path), "%s/%s", cfg->state_dir,
 			     IAM_SNAPSHOT_NAME) >= sizeof(snap_path) ||
 	    sync_work_dir(cfg->state_dir, work_dir, sizeof(work_dir)) < 0) {
-		snprintf(res->error, sizeof(res->error), "state_dir too long");
+		err_set(&res->err, -ENAMETOOLONG, "state_dir too long");
 		res->outcome = SYNC_FAILED;
 		return -ENAMETOOLONG;
 	}
@@ -380,20 +375,20 @@ int sync_run(const struct iam_config *cfg, const struct sync_options *opt, struc
 		 * manual run by root may not (the state dir itself is root's) */
 		if (mkdir(work_dir, 0700) < 0 && errno != EEXIST) {
 			r = -errno;
-			snprintf(res->error, sizeof(res->error),
-				 "creating %.200s: %s (as root: install -d -o iam-login -g "
-				 "iam-login -m 0700 %.200s)",
-				 work_dir, strerror(-r), work_dir);
+			err_set(&res->err, r,
+				"creating %.200s: %s (as root: install -d -o iam-login -g "
+				"iam-login -m 0700 %.200s)",
+				work_dir, strerror(-r), work_dir);
 			res->outcome = SYNC_FAILED;
 			return r;
 		}
 		r = take_lock(work_dir, &lock_fd);
 		if (r < 0) {
-			snprintf(res->error, sizeof(res->error), "%.400s: %s", work_dir,
-				 r == -EBUSY ? "another sync is running"
-				 : r == -EPERM
-				     ? "lock file not a private file of this user (remove it)"
-				     : strerror(-r));
+			err_set(&res->err, r, "%.400s: %s", work_dir,
+				r == -EBUSY ? "another sync is running"
+				: r == -EPERM
+				    ? "lock file not a private file of this user (remove it)"
+				    : strerror(-r));
 			res->outcome = SYNC_FAILED;
 			return r;
 		}
@@ -403,19 +398,19 @@ int sync_run(const struct iam_config *cfg, const struct sync_options *opt, struc
 	res->seconds = now_mono() - t0;
 	res->outcome = r == 0 ? SYNC_OK : r == -ECANCELED ? SYNC_REFUSED : SYNC_FAILED;
 	if (r < 0 && r != -ECANCELED) {
-		size_t len = strlen(res->error);
+		size_t len = strlen(res->err.msg);
 
 		if (res->generation)
-			snprintf(res->error + len, sizeof(res->error) - len,
+			snprintf(res->err.msg + len, sizeof(res->err.msg) - len,
 				 "; previous snapshot kept (generation %llu)",
 				 (unsigned long long)res->generation);
 		else
-			snprintf(res->error + len, sizeof(res->error) - len,
+			snprintf(res->err.msg + len, sizeof(res->err.msg) - len,
 				 "; no snapshot written");
 	}
 	if (!opt->dry_run) {
 		int w = write_status(work_dir, res, &warnings, started);
-		char clean[sizeof(res->error)];
+		char clean[sizeof(res->err.msg)];
 
 		/* Who exists on this host changes here: one audit line per applied or failed sync.
 		 */
@@ -427,7 +422,7 @@ int sync_run(const struct iam_config *cfg, const struct sync_options *opt, struc
 				  res->nexcluded, res->removed, res->calls);
 		else
 			log_audit(LOG_WARNING, "iam-login sync %s: %s", outcome_name(res->outcome),
-				  log_clean(clean, sizeof(clean), res->error));
+				  log_clean(clean, sizeof(clean), res->err.msg));
 
 		if (w < 0 && r == 0)
 			fprintf(stderr, "iam-login: warning: writing %s/%s: %s\n", work_dir,

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/error.h"
 #include "config/config.h"
 
 #define SYNC_STATUS_NAME "status.json"
@@ -54,11 +55,11 @@ struct sync_result {
 	unsigned calls; /* HTTP requests, retries included */
 	bool fallback;	/* GetAccountAuthorizationDetails denied: List* used */
 	double seconds;
-	char error[640];
+	struct iam_err err;
 };
 
 /* Run one sync. 0 on success; -ECANCELED when the removal guard refused; other
- * negative errno on failure. res->error explains anything but success. */
+ * negative errno on failure. res->err explains anything but success. */
 int sync_run(const struct iam_config *cfg, const struct sync_options *opt, struct sync_result *res);
 
 const char *sync_stage_name(enum sync_stage stage);

@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&err, 0, sizeof(err));
 	r = config_load(fuzz_write_file(data, size), &cfg, &err);
 	if (r < 0)
-		FUZZ_ASSERT(err.message[0] != '\0');
+		FUZZ_ASSERT(err.err.msg[0] != '\0');
 	else
 		FUZZ_ASSERT(cfg.uid_min < cfg.uid_max && cfg.gid_min < cfg.gid_max && cfg.region &&
 			    cfg.region[0]);

@@ -174,7 +174,7 @@ int main(int argc, char **argv)
 	if (config_defaults(&cfg) < 0)
 		return 1;
 	if (config_load(config, &cfg, &cerr) < 0) {
-		fprintf(stderr, "iam_api_probe: %s:%d: %s\n", cerr.file, cerr.line, cerr.message);
+		fprintf(stderr, "iam_api_probe: %s:%d: %s\n", cerr.file, cerr.line, cerr.err.msg);
 		config_free(&cfg);
 		return 1;
 	}

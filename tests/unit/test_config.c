@@ -119,9 +119,9 @@ static void test_errors_name_the_line(void **state)
 		struct config_error err;
 		int r = load(cases[i].text, &cfg, &err);
 
-		if (r == 0 || err.line != cases[i].line || !strstr(err.message, cases[i].needle))
+		if (r == 0 || err.line != cases[i].line || !strstr(err.err.msg, cases[i].needle))
 			fail_msg("case %zu: r=%d line=%d msg='%s' (want line %d, '%s')", i, r,
-				 err.line, err.message, cases[i].line, cases[i].needle);
+				 err.line, err.err.msg, cases[i].line, cases[i].needle);
 		config_free(&cfg);
 	}
 }
@@ -134,7 +134,7 @@ static void test_inconsistent_ranges(void **state)
 	(void)state;
 	assert_int_equal(
 	    load("[directory]\nuid_min = 300000000\nuid_max = 200000000\n", &cfg, &err), -EINVAL);
-	assert_non_null(strstr(err.message, "uid_min"));
+	assert_non_null(strstr(err.err.msg, "uid_min"));
 	config_free(&cfg);
 	assert_int_equal(load("[directory]\ngroup_prefix = Bad!\n", &cfg, &err), -EINVAL);
 	config_free(&cfg);
@@ -152,7 +152,7 @@ static void test_insecure_file_refused(void **state)
 	chmod(path, 0666);
 	assert_int_equal(config_defaults(&cfg), 0);
 	assert_int_equal(config_load(path, &cfg, &err), -EPERM);
-	assert_non_null(strstr(err.message, "writable"));
+	assert_non_null(strstr(err.err.msg, "writable"));
 	config_free(&cfg);
 	setenv("IAM_LOGIN_TEST_MODE", "1", 1);
 	assert_int_equal(config_defaults(&cfg), 0);
@@ -204,7 +204,7 @@ static void test_overlong_line(void **state)
 	snprintf(text, sizeof(text), "[aws]\nexternal_id = %sregion = eu-west-1\n", value);
 	assert_int_not_equal(load(text, &cfg, &err), 0);
 	assert_int_equal(err.line, 2);
-	assert_non_null(strstr(err.message, "line longer than"));
+	assert_non_null(strstr(err.err.msg, "line longer than"));
 	config_free(&cfg);
 
 	/* "external_id = " + 150 bytes: well inside inih's line */

@@ -305,8 +305,8 @@ int main(int argc, char **argv)
 	if (r == 0)
 		r = config_load(config_path(config_file), &cfg, &err);
 	if (r < 0) {
-		if (err.message[0])
-			fprintf(stderr, PROG ": %s:%d: %s\n", err.file, err.line, err.message);
+		if (err.err.msg[0])
+			fprintf(stderr, PROG ": %s:%d: %s\n", err.file, err.line, err.err.msg);
 		else
 			fprintf(stderr, PROG ": %s: %s\n", config_path(config_file), strerror(-r));
 		log_audit(LOG_ERR, "configuration unusable, no keys offered");

@@ -40,14 +40,14 @@ static void install_help(FILE *f)
 int cli_install_candidate(const struct iam_config *cfg, bool quiet, const char *progname)
 {
 	struct install_result res;
-	char clean[sizeof(res.error)];
+	char clean[sizeof(res.err.msg)];
 	int r = snapshot_install(cfg, NULL, NULL, &res);
 
 	if (r < 0) {
 		fprintf(stderr, "%s install: refused: %s; the installed snapshot is unchanged\n",
-			progname, res.error);
+			progname, res.err.msg);
 		log_audit(LOG_WARNING, "iam-login install refused: %s",
-			  log_clean(clean, sizeof(clean), res.error));
+			  log_clean(clean, sizeof(clean), res.err.msg));
 		return 1;
 	}
 	log_audit(LOG_NOTICE, "iam-login install: generation %llu: %u users, %u groups",

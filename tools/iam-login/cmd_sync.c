@@ -86,7 +86,7 @@ static int sync_once(const struct iam_config *cfg, struct sync_options *opt, boo
 		fprintf(stderr, "\r\033[K");
 	if (r < 0) {
 		fprintf(stderr, "%s sync: %s: %s\n", progname,
-			res.outcome == SYNC_REFUSED ? "refused" : "failed", res.error);
+			res.outcome == SYNC_REFUSED ? "refused" : "failed", res.err.msg);
 		return 1;
 	}
 	if (!quiet) {

@@ -69,9 +69,9 @@ int cli_load_config(const struct cli_ctx *ctx, struct iam_config *cfg)
 	if (r < 0) {
 		if (err.line > 0)
 			fprintf(stderr, "%s: %s:%d: %s\n", ctx->progname, err.file, err.line,
-				err.message);
+				err.err.msg);
 		else
-			fprintf(stderr, "%s: %s: %s\n", ctx->progname, err.file, err.message);
+			fprintf(stderr, "%s: %s: %s\n", ctx->progname, err.file, err.err.msg);
 		config_free(cfg);
 	}
 	return r;
