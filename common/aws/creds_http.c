@@ -10,6 +10,7 @@
 
 #include "aws/aws_error.h"
 #include "aws/creds_chain.h"
+#include "aws/creds_chain_internal.h"
 #include "aws/http.h"
 #include "base/file.h"
 #include "config/config.h"

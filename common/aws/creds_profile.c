@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "aws/creds_chain.h"
+#include "aws/creds_chain_internal.h"
 
 #include "aws/aws_error.h"
 #include "aws/sts.h"
@@ -22,7 +23,7 @@
 #define PROFILE_FILE_MAX (1024 * 1024)
 #define PROFILE_CHAIN_MAX 4
 
-void profile_free(struct aws_profile *p)
+void creds_profile_free(struct aws_profile *p)
 {
 	wipe_free_str(p->access_key);
 	wipe_free_str(p->secret_key);
@@ -152,20 +153,20 @@ static int scan_file(const char *path, const char *name, bool in_config, struct 
 	return r < 0 ? r : found;
 }
 
-int profile_load(const char *credentials_path, const char *config_path, const char *name,
-		 struct aws_profile *out, struct aws_error *err)
+int creds_profile_load(const char *credentials_path, const char *config_path, const char *name,
+		       struct aws_profile *out, struct aws_error *err)
 {
 	int a, b;
 
 	memset(out, 0, sizeof(*out));
 	a = scan_file(credentials_path, name, false, out, err);
 	if (a < 0) {
-		profile_free(out);
+		creds_profile_free(out);
 		return a;
 	}
 	b = scan_file(config_path, name, true, out, err);
 	if (b < 0) {
-		profile_free(out);
+		creds_profile_free(out);
 		return b;
 	}
 	if (!a && !b)
@@ -233,7 +234,7 @@ static int resolve_profile(const struct iam_config *cfg, const char *cred_path,
 			      name);
 		return -ELOOP;
 	}
-	r = profile_load(cred_path, conf_path, name, &p, err);
+	r = creds_profile_load(cred_path, conf_path, name, &p, err);
 	if (r < 0)
 		return r;
 	snprintf(label, sizeof(label), "profile:%.22s", name);
@@ -279,7 +280,7 @@ static int resolve_profile(const struct iam_config *cfg, const char *cred_path,
 	} else {
 		r = -ENOENT; /* a profile without credentials: the chain goes on */
 	}
-	profile_free(&p);
+	creds_profile_free(&p);
 	return r;
 }
 

@@ -1,4 +1,5 @@
 #include "mfa/usersfile.h"
+#include "mfa/usersfile_internal.h"
 
 #include <ctype.h>
 #include <errno.h>

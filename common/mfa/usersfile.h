@@ -50,10 +50,6 @@ int usersfile_status(const char *usersfile, const char *user, struct usersfile_s
  */
 int usersfile_verify(const char *usersfile, const char *user, const char *code, unsigned window);
 
-/* usersfile_verify at time now (tests inject the clock). */
-int usersfile_verify_at(const char *usersfile, const char *user, const char *code, unsigned window,
-			time_t now);
-
 /*
  * Store (or replace) user's secret as a TOTP line with digits/period, keeping
  * every other line as it was. Creates the file (root, 0600) when missing. Takes

@@ -10,6 +10,7 @@
 #include "fuzz.h"
 #include "mfa/totp.h"
 #include "mfa/usersfile.h"
+#include "mfa/usersfile_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -12,6 +12,7 @@
 
 #include "aws/aws_error.h"
 #include "aws/creds_chain.h"
+#include "aws/creds_chain_internal.h"
 #include "config/config.h"
 #include "aws/creds.h"
 #include "testutil.h"
@@ -81,30 +82,30 @@ static void test_profile_parse(void **state)
 	(void)state;
 	tu_write_text(cred_path, CREDS, 0600);
 	tu_write_text(conf_path, CONFIG, 0600);
-	assert_int_equal(profile_load(cred_path, conf_path, "default", &p, &err), 0);
+	assert_int_equal(creds_profile_load(cred_path, conf_path, "default", &p, &err), 0);
 	assert_string_equal(p.access_key, "AKIADEFAULT000000000"); /* credentials file wins */
 	assert_string_equal(p.secret_key, "defaultsecret");
 	assert_null(p.session_token);
 	assert_null(p.role_arn);
-	profile_free(&p);
+	creds_profile_free(&p);
 
-	assert_int_equal(profile_load(cred_path, conf_path, "dev", &p, &err), 0);
+	assert_int_equal(creds_profile_load(cred_path, conf_path, "dev", &p, &err), 0);
 	assert_string_equal(p.access_key, "AKIADEV0000000000000");
 	assert_string_equal(p.secret_key, "devsecret");
 	assert_string_equal(p.session_token, "devtoken");
 	assert_string_equal(p.external_id, "ext"); /* merged from the config file */
 	assert_null(p.role_arn);
-	profile_free(&p);
+	creds_profile_free(&p);
 
-	assert_int_equal(profile_load(cred_path, conf_path, "role", &p, &err), 0);
+	assert_int_equal(creds_profile_load(cred_path, conf_path, "role", &p, &err), 0);
 	assert_string_equal(p.role_arn, "arn:aws:iam::123456789012:role/r");
 	assert_string_equal(p.source_profile, "dev");
 	assert_string_equal(p.role_session_name, "s1");
 	assert_null(p.access_key);
-	profile_free(&p);
+	creds_profile_free(&p);
 
-	assert_int_equal(profile_load(cred_path, conf_path, "nosuch", &p, &err), -ENOENT);
-	assert_int_equal(profile_load("/nonexistent/x", NULL, "default", &p, &err), -ENOENT);
+	assert_int_equal(creds_profile_load(cred_path, conf_path, "nosuch", &p, &err), -ENOENT);
+	assert_int_equal(creds_profile_load("/nonexistent/x", NULL, "default", &p, &err), -ENOENT);
 }
 
 static void test_profile_malformed(void **state)
@@ -114,15 +115,15 @@ static void test_profile_malformed(void **state)
 
 	(void)state;
 	tu_write_text(cred_path, "[default]\naws_access_key_id AKIA\n", 0600);
-	assert_int_equal(profile_load(cred_path, NULL, "default", &p, &err), -EBADMSG);
+	assert_int_equal(creds_profile_load(cred_path, NULL, "default", &p, &err), -EBADMSG);
 	assert_non_null(strstr(err.message, ":2: expected key = value"));
 	tu_write_text(cred_path, "[default\naws_access_key_id = AKIA\n", 0600);
-	assert_int_equal(profile_load(cred_path, NULL, "default", &p, &err), -EBADMSG);
+	assert_int_equal(creds_profile_load(cred_path, NULL, "default", &p, &err), -EBADMSG);
 	assert_non_null(strstr(err.message, "unterminated section"));
 	/* other profiles' sections are not parsed, so their junk does not matter */
 	tu_write_text(cred_path, "[a]\njunk\n[default]\naws_access_key_id = AKIA0000\n", 0600);
-	assert_int_equal(profile_load(cred_path, NULL, "default", &p, &err), 0);
-	profile_free(&p);
+	assert_int_equal(creds_profile_load(cred_path, NULL, "default", &p, &err), 0);
+	creds_profile_free(&p);
 }
 
 static void test_env_precedence(void **state)

@@ -21,6 +21,7 @@
 #include "mfa/otpauth.h"
 #include "base/base32.h"
 #include "mfa/usersfile.h"
+#include "mfa/usersfile_internal.h"
 #include "testutil.h"
 #include "base/wipe.h"
 
