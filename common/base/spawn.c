@@ -248,6 +248,8 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *res)
 	res->exit_code = -1;
 	if (!o->fn == !o->path)
 		return -EINVAL;
+	/* Before opening anything: our own /dev/null or pipe could land on a free fd 2. */
+	f.inherit_err = fcntl(2, F_GETFD) >= 0;
 	res->out = malloc(o->max_output + 2);
 	if (!res->out)
 		return -ENOMEM;
@@ -270,7 +272,6 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *res)
 		p[1].fd = sfd[0];
 		f.status = sfd[1];
 	}
-	f.inherit_err = fcntl(2, F_GETFD) >= 0;
 	/* A handler or SIG_IGN (auto-reaping) in the caller must not take our child. */
 	sigemptyset(&dfl.sa_mask);
 	sigaction(SIGCHLD, &dfl, &saved);

@@ -34,6 +34,8 @@ int keys_fetch_exec(void *vctx, long budget_ms, struct kc_entry *out, struct iam
 	    /* Our own user's settings (AWS_*, HOME for its shared files): sshd
 	     * already hands the key command a minimal environment. */
 	    .envp = environ,
+	    /* its complaints (config, loader, libcurl) belong in sshd's log, as before */
+	    .err = SPAWN_STDERR_INHERIT,
 	    .deadline_ms = clock_mono_ms() + budget_ms,
 	    .max_output = KC_MAX_ENTRY + 1024,
 	    /* We run in the key cache's fetch child: its deadline kill takes the

@@ -332,6 +332,50 @@ static void test_ignored_signal_reset(void **state)
 	spawn_result_free(&res);
 }
 
+/*
+ * A caller without fds 0-2 (a daemon that closed them): our own /dev/null and
+ * pipe take those numbers, and an inherited "stderr" must not be the output
+ * pipe, or the child's complaints would join its answer.
+ */
+static void test_no_stderr_of_our_own(void **state)
+{
+	int back[2];
+	pid_t pid;
+	char got[128] = "";
+	ssize_t n;
+	int st;
+
+	(void)state;
+	assert_int_equal(pipe(back), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *argv[] = {(char *)"sh", (char *)"-c", (char *)"echo out; echo err >&2", NULL};
+		struct spawn_opts o = sh_opts(argv, 5000);
+		struct spawn_result res;
+		int keep = fcntl(back[1], F_DUPFD, 10);
+
+		close(back[0]);
+		close(back[1]);
+		close(0);
+		close(1);
+		close(2);
+		o.err = SPAWN_STDERR_INHERIT;
+		if (keep < 0 || spawn_run(&o, &res) < 0)
+			_exit(2);
+		(void)!write(keep, res.out, res.len);
+		_exit(0);
+	}
+	close(back[1]);
+	n = read(back[0], got, sizeof(got) - 1);
+	close(back[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_true(n >= 0);
+	got[n > 0 ? n : 0] = '\0';
+	assert_string_equal(got, "out\n");
+}
+
 /* Nested: a function child's own spawn stays in its group, so one kill takes both. */
 static int nested(void *arg, int fd)
 {
@@ -394,6 +438,7 @@ int main(void)
 	    cmocka_unit_test(test_stdio),
 	    cmocka_unit_test(test_sigchld_restored),
 	    cmocka_unit_test(test_ignored_signal_reset),
+	    cmocka_unit_test(test_no_stderr_of_our_own),
 	    cmocka_unit_test(test_nested_same_group),
 	    cmocka_unit_test(test_bad_options),
 	};
