@@ -5,7 +5,7 @@
 /*
  * otpauth://totp/ISSUER:ACCOUNT?secret=...&issuer=ISSUER&algorithm=SHA1&digits=D&period=P
  * with issuer and account percent-encoded. *out is malloc'd and holds the secret:
- * free with free_secret_str.
+ * free with wipe_free_str.
  */
 int otpauth_uri(const char *issuer, const char *account, const char *secret_b32, unsigned digits,
 		unsigned period, char **out);
