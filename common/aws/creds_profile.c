@@ -106,6 +106,17 @@ static int scan_file(const char *path, const char *name, bool in_config, struct 
 		aws_error_set(err, "InvalidProfile", "%s: contains NUL bytes", path);
 		return -EBADMSG;
 	}
+	/* The AWS CLI reads a lone CR as a line break, we would not: refuse rather
+	 * than read other settings than the tools beside us (found by fuzz_creds). */
+	for (size_t i = 0, l = 1; i < len; i++) {
+		l += data[i] == '\n';
+		if (data[i] == '\r' && (i + 1 == len || data[i + 1] != '\n')) {
+			wipe_free(data, len);
+			aws_error_set(err, "InvalidProfile",
+				      "%s:%zu: carriage return inside a line", path, l);
+			return -EBADMSG;
+		}
+	}
 	for (line = data; line && r == 0; line = next) {
 		lineno++;
 		next = strchr(line, '\n');

@@ -120,6 +120,15 @@ static void test_profile_malformed(void **state)
 	tu_write_text(cred_path, "[default\naws_access_key_id = AKIA\n", 0600);
 	assert_int_equal(creds_profile_load(cred_path, NULL, "default", &p, &err), -EBADMSG);
 	assert_non_null(strstr(err.message, "unterminated section"));
+	/* a lone CR: the AWS CLI would read a second line ("region = ...") there */
+	tu_write_text(cred_path, "[default]\naws_access_key_id = AKIA0000\rregion = x\n", 0600);
+	assert_int_equal(creds_profile_load(cred_path, NULL, "default", &p, &err), -EBADMSG);
+	assert_non_null(strstr(err.message, ":2: carriage return inside a line"));
+	/* CRLF line ends are fine */
+	tu_write_text(cred_path, "[default]\r\naws_access_key_id = AKIA0000\r\n", 0600);
+	assert_int_equal(creds_profile_load(cred_path, NULL, "default", &p, &err), 0);
+	assert_string_equal(p.access_key, "AKIA0000");
+	creds_profile_free(&p);
 	/* other profiles' sections are not parsed, so their junk does not matter */
 	tu_write_text(cred_path, "[a]\njunk\n[default]\naws_access_key_id = AKIA0000\n", 0600);
 	assert_int_equal(creds_profile_load(cred_path, NULL, "default", &p, &err), 0);
