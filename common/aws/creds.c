@@ -66,7 +66,9 @@ int creds_parse_time(const char *s, time_t *out)
 	if (strcmp(p, "Z") != 0 && strcmp(p, "+00:00") != 0)
 		return -EINVAL;
 	t = timegm(&tm);
-	if (t == (time_t)-1)
+	/* an expiry is a time after 1970: 0 would mean "never expires" to
+	 * creds_expiring, a negative one a renewal on every request (fuzz_sts) */
+	if (t <= 0)
 		return -EINVAL;
 	*out = t;
 	return 0;

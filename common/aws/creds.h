@@ -48,7 +48,7 @@ bool creds_expiring(const struct aws_creds *c, time_t now, long margin);
 int creds_set_validated(struct aws_creds *out, const char *ak, const char *sk, const char *tok,
 			const char *source, struct aws_error *err);
 
-/* "2026-12-01T10:00:00Z" (fractional seconds allowed) to time_t. 0 or -EINVAL. */
+/* "2026-12-01T10:00:00Z" (fractional seconds allowed) to time_t, after 1970. 0 or -EINVAL. */
 int creds_parse_time(const char *s, time_t *out);
 
 #endif

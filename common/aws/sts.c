@@ -1,5 +1,6 @@
 /* STS calls: GetCallerIdentity and AssumeRole. */
 #include "aws/sts.h"
+#include "aws/sts_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -34,22 +35,16 @@ static int parse_answer(const char *body, size_t len, struct xml_node **root, st
 	return r;
 }
 
-int sts_get_caller_identity(struct aws_client *c, struct sts_identity *out, struct aws_error *err)
+int sts_parse_caller_identity(const char *body, size_t len, struct sts_identity *out,
+			      struct aws_error *err)
 {
-	const char *params[] = {"Action", "GetCallerIdentity", "Version", STS_VERSION, NULL};
 	struct xml_node *root = NULL;
 	const struct xml_node *res;
 	const char *acct, *arn, *uid;
-	char *body = NULL;
-	size_t len = 0;
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	r = aws_query(c, AWS_SVC_STS, params, &body, &len, err);
-	if (r < 0)
-		return r;
 	r = parse_answer(body, len, &root, err);
-	free(body);
 	if (r < 0)
 		return r;
 	res = xml_child(root, "GetCallerIdentityResult");
@@ -75,44 +70,34 @@ int sts_get_caller_identity(struct aws_client *c, struct sts_identity *out, stru
 	return r;
 }
 
-int sts_assume_role(struct aws_client *c, const char *role_arn, const char *external_id,
-		    const char *session_name, struct aws_creds *out, char **assumed_arn,
-		    struct aws_error *err)
+int sts_get_caller_identity(struct aws_client *c, struct sts_identity *out, struct aws_error *err)
 {
-	const char *params[12];
+	const char *params[] = {"Action", "GetCallerIdentity", "Version", STS_VERSION, NULL};
+	char *body = NULL;
+	size_t len = 0;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	r = aws_query(c, AWS_SVC_STS, params, &body, &len, err);
+	if (r < 0)
+		return r;
+	r = sts_parse_caller_identity(body, len, out, err);
+	free(body);
+	return r;
+}
+
+int sts_parse_assume_role(const char *body, size_t len, struct aws_creds *out, char **assumed_arn,
+			  struct aws_error *err)
+{
 	struct xml_node *root = NULL;
 	const struct xml_node *cr;
 	const char *exp, *arn;
-	char *body = NULL;
-	size_t len = 0, n = 0;
 	int r;
 
 	memset(out, 0, sizeof(*out));
 	if (assumed_arn)
 		*assumed_arn = NULL;
-	params[n++] = "Action";
-	params[n++] = "AssumeRole";
-	params[n++] = "Version";
-	params[n++] = STS_VERSION;
-	params[n++] = "RoleArn";
-	params[n++] = role_arn;
-	params[n++] = "RoleSessionName";
-	params[n++] = session_name && *session_name ? session_name : "iam-login";
-	if (external_id && *external_id) {
-		params[n++] = "ExternalId";
-		params[n++] = external_id;
-	}
-	params[n] = NULL;
-	r = aws_query(c, AWS_SVC_STS, params, &body, &len, err);
-	if (r < 0) {
-		/* Say which step failed: the source identity, not the final one. */
-		size_t l = strlen(err->message);
-		snprintf(err->message + l, sizeof(err->message) - l, " [AssumeRole %.200s]",
-			 role_arn);
-		return r;
-	}
 	r = parse_answer(body, len, &root, err);
-	wipe_free(body, len); /* it held the role's secret key */
 	if (r < 0)
 		return r;
 	cr = xml_path(root, "AssumeRoleResult/Credentials");
@@ -141,6 +126,44 @@ int sts_assume_role(struct aws_client *c, const char *role_arn, const char *exte
 			wipe_bytes(cr->children[i]->text, cr->children[i]->text_len);
 	}
 	xml_free(root);
+	return r;
+}
+
+int sts_assume_role(struct aws_client *c, const char *role_arn, const char *external_id,
+		    const char *session_name, struct aws_creds *out, char **assumed_arn,
+		    struct aws_error *err)
+{
+	const char *params[12];
+	char *body = NULL;
+	size_t len = 0, n = 0;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (assumed_arn)
+		*assumed_arn = NULL;
+	params[n++] = "Action";
+	params[n++] = "AssumeRole";
+	params[n++] = "Version";
+	params[n++] = STS_VERSION;
+	params[n++] = "RoleArn";
+	params[n++] = role_arn;
+	params[n++] = "RoleSessionName";
+	params[n++] = session_name && *session_name ? session_name : "iam-login";
+	if (external_id && *external_id) {
+		params[n++] = "ExternalId";
+		params[n++] = external_id;
+	}
+	params[n] = NULL;
+	r = aws_query(c, AWS_SVC_STS, params, &body, &len, err);
+	if (r < 0) {
+		/* Say which step failed: the source identity, not the final one. */
+		size_t l = strlen(err->message);
+		snprintf(err->message + l, sizeof(err->message) - l, " [AssumeRole %.200s]",
+			 role_arn);
+		return r;
+	}
+	r = sts_parse_assume_role(body, len, out, assumed_arn, err);
+	wipe_free(body, len); /* it held the role's secret key */
 	return r;
 }
 

@@ -298,6 +298,9 @@ static void test_time(void **state)
 	assert_int_equal(t, 1440938160);
 	assert_int_equal(creds_parse_time("2015-08-30T12:36:00+02:00", &t), -EINVAL);
 	assert_int_equal(creds_parse_time("2015-08-30", &t), -EINVAL);
+	/* not after 1970: 0 would read as "never expires", a negative one as always expiring */
+	assert_int_equal(creds_parse_time("1970-01-01T00:00:00Z", &t), -EINVAL);
+	assert_int_equal(creds_parse_time("1013-12-03T16:00:00Z", &t), -EINVAL);
 }
 
 int main(void)
