@@ -42,7 +42,7 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS ?= $(OPT) -g
-ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) -fPIC -fstack-protector-strong \
+ALL_CFLAGS = -std=gnu11 $(CPPFLAGS) $(CFLAGS) $(WARN) -fPIC -fstack-protector-strong \
 	-D_GNU_SOURCE -Icommon $(PKG_CFLAGS) $(SANFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS) -Wl,-z,relro,-z,now -Wl,--as-needed
 
@@ -100,7 +100,7 @@ ifneq ($(AUTHKEYS_SRCS),)
 TARGETS += $(AUTHKEYS)
 endif
 
-.PHONY: all help deps check check-san unit bench fuzz demo install uninstall clean format format-check
+.PHONY: all help deps check check-san unit bench fuzz demo deb install uninstall clean format format-check
 all: $(TARGETS)
 
 help:
@@ -111,7 +111,8 @@ help:
 	@echo "make demo       local IAM emulator with sample users, then real getent/ssh/sudo"
 	@echo "make fuzz       libFuzzer on every parser, FUZZ_SECONDS each (clang)"
 	@echo "make bench      benchmarks against peers measured in the same run"
-	@echo "make install    install (PREFIX=$(PREFIX) DESTDIR=...)"
+	@echo "make deb       Debian packages into $(BUILD)/deb/ (libnss-iam, libpam-iam, iam-login)"
+	@echo "make install    install (PREFIX=$(PREFIX) DESTDIR=...), for other distributions"
 
 deps:
 	@BUILD=$(BUILD) sh scripts/install-deps
@@ -217,6 +218,9 @@ fuzz:
 demo: deps
 	@$(MAKE) --no-print-directory all $(TESTTOOL_BINS)
 	@BUILD=$(BUILD) bash scripts/demo
+
+deb:
+	@BUILD=$(BUILD) bash scripts/build-deb
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PAMDIR) \

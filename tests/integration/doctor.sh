@@ -15,6 +15,12 @@ RC=$?
 check_eq "missing snapshot: exit 1" 1 "$RC"
 check_match "missing snapshot: says to sync" "^FAIL  snapshot .*/state/directory: No such file.*iam-login sync" "$OUT"
 
+OUT=$("$BUILD/iam-login" --config "$T/no-such.conf" doctor --offline --sshd-config "$T/no-sshd" --sudoers-dir "$T/sudoers.d" 2>&1)
+RC=$?
+check_eq "missing config: exit 1" 1 "$RC"
+check_match "missing config: names the file and the packaged copy" "FAIL  config $T/no-such.conf is missing: .*/usr/share/doc/iam-login/examples/iam-login.conf" "$OUT"
+check_match "missing config: the other checks still run (on the defaults)" "snapshot /var/lib/iam-login/directory" "$OUT"
+
 printf 'account 123456789012\ncreated %s\nuser alice 200000001 200000001 Alice /home/alice /bin/bash alice AIDAALICE0000000000 arn:aws:iam::123456789012:user/alice\nexclude user root collides with local account root\n' \
 	"$(date +%s)" | "$BUILD/tests/tools/mksnap" - "$T/state" >/dev/null
 OUT=$("$BUILD/iam-login" --config "$T/conf" doctor --offline --sshd-config "$T/no-sshd" --sudoers-dir "$T/sudoers.d" 2>&1)

@@ -34,7 +34,7 @@ rules() { grep -Ev '^(#|$)' "/etc/pam.d/$1" | tr -s ' \t' '  ' | sed 's/ $//'; }
 # and jumps past pam_unix and pam_deny; PAM_IGNORE skips both faillock steps.
 check_eq "common-auth: pam_faillock preauth first" "auth requisite pam_faillock.so preauth" "$(rules common-auth | sed -n 1p)"
 check_eq "common-auth: pam_iam: success to authsucc, ignore past faillock to pam_unix" \
-	"auth [success=1 ignore=2 default=bad] pam_iam.so" "$(rules common-auth | sed -n 2p)"
+	"auth [success=1 ignore=2 default=bad] pam_iam.so tell_silent" "$(rules common-auth | sed -n 2p)"
 check_eq "common-auth: a refused code is counted and ends the stack" "auth [default=die] pam_faillock.so authfail" "$(rules common-auth | sed -n 3p)"
 check_eq "common-auth: authsucc jumps past pam_unix and pam_deny" "auth [success=2 default=ignore] pam_faillock.so authsucc" "$(rules common-auth | sed -n 4p)"
 check_match "common-auth: pam_unix follows for local users" "^auth \[success=1 default=ignore\] pam_unix.so" "$(rules common-auth | sed -n 5p)"

@@ -81,6 +81,20 @@ bool doctor_file_has(const char *path, const char *key, const char *word, int de
 	return found;
 }
 
+static bool nsswitch_has_line(const char *path, const char *key)
+{
+	char line[1024];
+	bool found = false;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strncmp(line + strspn(line, " \t"), key, strlen(key)) == 0;
+	fclose(f);
+	return found;
+}
+
 static void check_snapshot(struct doctor *d, const struct iam_config *cfg)
 {
 	char path[PATH_MAX];
@@ -205,11 +219,21 @@ int cmd_doctor(int argc, char **argv, const struct cli_ctx *ctx)
 	if (optind != argc)
 		return usage(stderr);
 
-	if (cli_load_config(ctx, &cfg) < 0) {
+	int r = cli_load_config(ctx, &cfg);
+	if (r == -ENOENT && config_defaults(&cfg) == 0) {
+		/* Still worth checking the rest: what the defaults would do. */
+		report(&d, "FAIL",
+		       "config %s is missing: the tools refuse to run without it; the packaged "
+		       "one is /usr/share/doc/iam-login/examples/iam-login.conf (or: apt-get "
+		       "install --reinstall -o Dpkg::Options::=--force-confmiss iam-login). The "
+		       "checks below use the defaults",
+		       ctx->config_path);
+	} else if (r < 0) {
 		printf("FAIL  config %s cannot be used (see above)\n", ctx->config_path);
 		return 1;
+	} else {
+		report(&d, "ok", "config %s", ctx->config_path);
 	}
-	report(&d, "ok", "config %s", ctx->config_path);
 	check_snapshot(&d, &cfg);
 
 	if (doctor_file_has("/etc/nsswitch.conf", "passwd:", "iam", 0) &&
@@ -219,8 +243,13 @@ int cmd_doctor(int argc, char **argv, const struct cli_ctx *ctx)
 		report(&d, "WARN",
 		       "nsswitch.conf: add 'iam' after 'files' to passwd: and group: "
 		       "(see conf/nsswitch.conf)");
-	if (!doctor_file_has("/etc/nsswitch.conf", "initgroups:", "iam", 0))
-		report(&d, "WARN", "nsswitch.conf: 'initgroups: files iam' makes id/sudo faster");
+	/* Without an initgroups line glibc uses the group line (and our
+	 * initgroups_dyn); a line of its own without iam hides IAM groups. */
+	if (nsswitch_has_line("/etc/nsswitch.conf", "initgroups:") &&
+	    !doctor_file_has("/etc/nsswitch.conf", "initgroups:", "iam", 0))
+		report(&d, "WARN",
+		       "nsswitch.conf: the initgroups: line has no 'iam': IAM users get no IAM "
+		       "groups at login (sudo by IAM group fails); add iam after files");
 
 	if (stat("/etc/ssh/sshd_config.d/iam-login.conf", &st) == 0)
 		report(&d, "ok", "sshd drop-in /etc/ssh/sshd_config.d/iam-login.conf present");
