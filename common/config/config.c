@@ -27,7 +27,10 @@ enum value_kind {
 	V_BOOL,
 	V_UINT,
 	V_LIST,
-	V_POLICY
+	V_POLICY,
+	V_S3URL,
+	V_ACCOUNT,
+	V_SIGNING_KEY
 };
 
 struct key_spec {
@@ -72,6 +75,13 @@ static const struct key_spec keys[] = {
     {"directory", "gid_tag", V_STRING, F(gid_tag), 0, 0},
     {"directory", "merge_groups", V_LIST, F(merge_groups), 0, 0},
     {"directory", "max_removal_percent", V_UINT, F(max_removal_percent), 0, 100},
+    {"directory", "sync_timeout", V_SECONDS_MS, F(sync_timeout_ms), 1000, 3600000},
+    {"directory", "source", V_S3URL, F(directory_source), 0, 0},
+    {"directory", "signing_public_key", V_PATH, F(signing_public_key), 0, 0},
+    {"directory", "source_account", V_ACCOUNT, F(source_account), 0, 0},
+    {"publish", "destination", V_S3URL, F(publish_destination), 0, 0},
+    {"publish", "signing_key", V_SIGNING_KEY, F(publish_signing_key), 0, 0},
+    {"publish", "republish_after", V_SECONDS, F(publish_republish_after), 60, 31536000},
     {"keys", "cache_dir", V_PATH, F(keys_cache_dir), 0, 0},
     {"keys", "ttl", V_SECONDS, F(keys_ttl), 0, 31536000},
     {"keys", "negative_ttl", V_SECONDS, F(keys_negative_ttl), 0, 31536000},
@@ -168,6 +178,30 @@ static const char *check_url(const char *v, bool https_unless_loopback)
 		return "is not a valid URL";
 	if (https_unless_loopback && v[4] == ':' && !is_loopback_host(host, hlen))
 		return "may use plain http:// only for a loopback address; use https://";
+	return NULL;
+}
+
+/* "s3://BUCKET[/PREFIX]": a bucket S3 accepts, a prefix of printable key characters. */
+static const char *check_s3_url(const char *v)
+{
+	const char *b, *slash;
+	size_t blen;
+
+	if (strncmp(v, "s3://", 5) != 0)
+		return "must be s3://BUCKET/PREFIX";
+	b = v + 5;
+	slash = strchr(b, '/');
+	blen = slash ? (size_t)(slash - b) : strlen(b);
+	if (blen < 3 || blen > 63 || strspn(b, "abcdefghijklmnopqrstuvwxyz0123456789.-") < blen ||
+	    !isalnum((unsigned char)b[0]) || !isalnum((unsigned char)b[blen - 1]))
+		return "names an invalid bucket (3-63 of a-z 0-9 . -)";
+	if (slash) {
+		const char *p = slash + 1;
+
+		if (strlen(p) > 512 || has_control(p) || strstr(p, "//") || strstr(p, "..") ||
+		    strpbrk(p, "\\ \"'<>{}^`#%?"))
+			return "has a prefix S3 keys cannot safely hold";
+	}
 	return NULL;
 }
 
@@ -316,6 +350,34 @@ static int apply_value(struct load_ctx *ctx, const struct key_spec *k, const cha
 					 "policy: '%s' is not required, if-enrolled or off", value),
 			       -EINVAL;
 		return 0;
+	case V_S3URL:
+		why = check_s3_url(value);
+		if (why)
+			return set_error(ctx->err, ctx->line, "%s %s", k->name, why), -EINVAL;
+		return set_str(field, value);
+	case V_ACCOUNT:
+		if (strlen(value) != 12 || strspn(value, "0123456789") != 12)
+			return set_error(ctx->err, ctx->line,
+					 "%s: '%s' is not a 12-digit AWS account id", k->name,
+					 value),
+			       -EINVAL;
+		return set_str(field, value);
+	case V_SIGNING_KEY:
+		if (strncmp(value, "kms:", 4) == 0) {
+			const char *id = value + 4;
+
+			if (!*id || strlen(id) > 2048 || has_control(id) || strpbrk(id, " \t\"\\"))
+				return set_error(ctx->err, ctx->line,
+						 "%s: kms: needs a key id, ARN or alias/NAME",
+						 k->name),
+				       -EINVAL;
+		} else if (value[0] != '/' || strlen(value) >= PATH_MAX - 64) {
+			return set_error(ctx->err, ctx->line,
+					 "%s must be kms:KEY-ID or an absolute path to a PEM key",
+					 k->name),
+			       -EINVAL;
+		}
+		return set_str(field, value);
 	}
 	return -EINVAL;
 }
@@ -447,6 +509,24 @@ static int check_consistency(struct iam_config *cfg, struct config_error *err)
 		set_error(err, 0, "role_arn must be an ARN (arn:aws:iam::ACCOUNT:role/NAME)");
 		return -EINVAL;
 	}
+	if (cfg->directory_source && !cfg->signing_public_key) {
+		set_error(err, 0,
+			  "[directory] source needs signing_public_key (the publisher's public "
+			  "key, a root-owned PEM file)");
+		return -EINVAL;
+	}
+	if (cfg->publish_destination && !cfg->publish_signing_key) {
+		set_error(err, 0,
+			  "[publish] destination needs signing_key (kms:KEY-ID or a PEM file)");
+		return -EINVAL;
+	}
+	if (cfg->publish_destination && cfg->directory_source &&
+	    strcmp(cfg->publish_destination, cfg->directory_source) == 0) {
+		set_error(err, 0,
+			  "[publish] destination and [directory] source are the same: the "
+			  "publisher reads IAM, hosts read the bundle");
+		return -EINVAL;
+	}
 	if (!cfg->sts_endpoint) {
 		char url[128];
 		snprintf(url, sizeof(url), "https://sts.%s.amazonaws.com", cfg->region);
@@ -570,6 +650,8 @@ int config_defaults(struct iam_config *cfg)
 	cfg->mfa_window = 1;
 	cfg->mfa_digits = 6;
 	cfg->max_snapshot_age = 86400;
+	cfg->sync_timeout_ms = 120000;
+	cfg->publish_republish_after = 3600;
 	return 0;
 oom:
 	config_free(cfg);
@@ -607,9 +689,16 @@ void config_free(struct iam_config *cfg)
 			 &cfg->keys_cache_dir, &cfg->mfa_usersfile, &cfg->mfa_issuer,
 			 &cfg->sync_user,      &cfg->users_group,   &cfg->keys_chain};
 
+	char **fleet[] = {&cfg->directory_source, &cfg->signing_public_key, &cfg->source_account,
+			  &cfg->publish_destination, &cfg->publish_signing_key};
+
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);
 		*strs[i] = NULL;
+	}
+	for (size_t i = 0; i < sizeof(fleet) / sizeof(fleet[0]); i++) {
+		free(*fleet[i]);
+		*fleet[i] = NULL;
 	}
 	str_list_free(&cfg->strip_suffixes);
 	str_list_free(&cfg->visible_groups);

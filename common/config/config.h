@@ -55,6 +55,11 @@ struct iam_config {
 	char *gid_tag;			/* (groups) default "iam-login:gid" */
 	struct str_list merge_groups;	/* local groups an IAM group may merge into (explicit) */
 	unsigned max_removal_percent;	/* default 25 */
+	long sync_timeout_ms;		/* the whole sync or publish, default 120 s */
+	/* fleet mode (decision 14): fetch a signed bundle instead of calling IAM */
+	char *directory_source;	  /* "s3://BUCKET/PREFIX" or NULL (direct from IAM) */
+	char *signing_public_key; /* PEM the bundle must verify with (root's file) */
+	char *source_account;	  /* 12 digits the bundle must name, or NULL */
 
 	/* [keys] */
 	char *keys_cache_dir;		/* default /var/cache/iam-login/keys */
@@ -75,6 +80,11 @@ struct iam_config {
 	unsigned mfa_window;	    /* steps either side, default 1 */
 	unsigned mfa_digits;	    /* 6 */
 	char *mfa_issuer;	    /* otpauth issuer, default "iam-login" */
+
+	/* [publish] (the one publisher of a fleet) */
+	char *publish_destination;    /* "s3://BUCKET/PREFIX" or NULL */
+	char *publish_signing_key;    /* "kms:KEY-ID-OR-ARN-OR-ALIAS" or an absolute PEM path */
+	long publish_republish_after; /* re-sign an unchanged directory after; default 3600 */
 
 	/* [pam] */
 	long max_snapshot_age;	       /* seconds; 0 = unchecked; default 86400 */

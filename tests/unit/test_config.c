@@ -112,6 +112,17 @@ static void test_errors_name_the_line(void **state)
 	    {"[aws]\nregion = a\nregion = b\n", 3, "given twice"},
 	    {"[aws]\nthis line has no equals sign\n", 2, "syntax error"},
 	    {"[pam]\nservice.bad/name = x\n", 2, "not a valid PAM service"},
+	    {"[directory]\nsource = https://bucket/p\n", 2, "s3://BUCKET/PREFIX"},
+	    {"[directory]\nsource = s3://Bad_Bucket/p\n", 2, "invalid bucket"},
+	    {"[directory]\nsource = s3://ab/p\n", 2, "invalid bucket"},
+	    {"[directory]\nsource = s3://bucket/a/../b\n", 2, "prefix"},
+	    {"[directory]\nsource = s3://bucket/a b\n", 2, "prefix"},
+	    {"[directory]\nsource_account = 12345\n", 2, "12-digit"},
+	    {"[directory]\nsource_account = 12345678901x\n", 2, "12-digit"},
+	    {"[publish]\nsigning_key = key.pem\n", 2, "kms:KEY-ID or an absolute path"},
+	    {"[publish]\nsigning_key = kms:\n", 2, "needs a key id"},
+	    {"[publish]\nrepublish_after = 5\n", 2, "out of range"},
+	    {"[directory]\nsync_timeout = 0.5\n", 2, "out of range"},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -137,6 +148,50 @@ static void test_inconsistent_ranges(void **state)
 	assert_non_null(strstr(err.err.msg, "uid_min"));
 	config_free(&cfg);
 	assert_int_equal(load("[directory]\ngroup_prefix = Bad!\n", &cfg, &err), -EINVAL);
+	config_free(&cfg);
+}
+
+static void test_fleet_keys(void **state)
+{
+	struct iam_config cfg;
+	struct config_error err;
+
+	(void)state;
+	assert_int_equal(load("[directory]\nsource = s3://fleet-bucket.example/dir/prod\n"
+			      "signing_public_key = /etc/iam-login/publisher.pem\n"
+			      "source_account = 123456789012\nsync_timeout = 30\n"
+			      "[publish]\ndestination = s3://fleet-bucket.example/dir/stage\n"
+			      "signing_key = kms:alias/iam-login\nrepublish_after = 600\n",
+			      &cfg, &err),
+			 0);
+	assert_string_equal(cfg.directory_source, "s3://fleet-bucket.example/dir/prod");
+	assert_string_equal(cfg.signing_public_key, "/etc/iam-login/publisher.pem");
+	assert_string_equal(cfg.source_account, "123456789012");
+	assert_int_equal(cfg.sync_timeout_ms, 30000);
+	assert_string_equal(cfg.publish_signing_key, "kms:alias/iam-login");
+	assert_int_equal(cfg.publish_republish_after, 600);
+	config_free(&cfg);
+
+	/* a source without the key it must verify with would trust anything */
+	assert_int_equal(load("[directory]\nsource = s3://fleet-bucket/p\n", &cfg, &err), -EINVAL);
+	assert_non_null(strstr(err.err.msg, "signing_public_key"));
+	config_free(&cfg);
+	assert_int_equal(load("[publish]\ndestination = s3://fleet-bucket/p\n", &cfg, &err),
+			 -EINVAL);
+	assert_non_null(strstr(err.err.msg, "signing_key"));
+	config_free(&cfg);
+	assert_int_equal(load("[directory]\nsource = s3://fleet-bucket/p\nsigning_public_key = "
+			      "/k.pem\n[publish]\ndestination = s3://fleet-bucket/p\nsigning_key "
+			      "= /k\n",
+			      &cfg, &err),
+			 -EINVAL);
+	assert_non_null(strstr(err.err.msg, "the same"));
+	config_free(&cfg);
+
+	assert_int_equal(load("", &cfg, &err), 0);
+	assert_null(cfg.directory_source);
+	assert_int_equal(cfg.sync_timeout_ms, 120000);
+	assert_int_equal(cfg.publish_republish_after, 3600);
 	config_free(&cfg);
 }
 
@@ -224,6 +279,7 @@ int main(void)
 	    cmocka_unit_test(test_errors_name_the_line),
 	    cmocka_unit_test(test_overlong_line),
 	    cmocka_unit_test(test_inconsistent_ranges),
+	    cmocka_unit_test(test_fleet_keys),
 	    cmocka_unit_test(test_insecure_file_refused),
 	    cmocka_unit_test(test_missing_file),
 	    cmocka_unit_test(test_config_path),
