@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "directory/names.h"
 #include "directory/snapshot_writer.h"
+#include "directory/status_record.h"
 #include "snapshot/snapshot_reader.h"
 
 #include <dirent.h>
@@ -67,22 +68,21 @@ static const char *outcome_name(enum sync_outcome o)
 }
 
 /* <state_dir>/sync/status.json: what the last run did, for `iam-login status` and monitoring. */
-static int write_status(const char *work_dir, const struct sync_result *res,
-			const struct dir_warnings *w, time_t started)
+static char *status_text(const struct sync_result *res, const struct dir_warnings *w,
+			 time_t started, size_t max_warnings)
 {
 	json_t *o = json_object(), *warn = json_array();
 	char stamp[32], *text;
 	struct tm tm;
-	int r;
 
 	if (!o || !warn) {
 		json_decref(o);
 		json_decref(warn);
-		return -ENOMEM;
+		return NULL;
 	}
 	gmtime_r(&started, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	for (size_t i = 0; w && i < w->n && i < STATUS_MAX_WARNINGS; i++)
+	for (size_t i = 0; w && i < w->n && i < max_warnings; i++)
 		json_array_append_new(warn, json_string(w->msgs[i]));
 	json_object_set_new(o, "time", json_integer((json_int_t)started));
 	json_object_set_new(o, "time_utc", json_string(stamp));
@@ -99,14 +99,29 @@ static int write_status(const char *work_dir, const struct sync_result *res,
 	json_object_set_new(o, "seconds", json_real(res->seconds));
 	json_object_set_new(o, "error", res->err.msg[0] ? json_string(res->err.msg) : json_null());
 	json_object_set_new(o, "warnings", warn);
+	if (w && w->n > max_warnings)
+		json_object_set_new(o, "warnings_omitted",
+				    json_integer((json_int_t)(w->n - max_warnings)));
 	text = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(o);
-	if (!text)
-		return -ENOMEM;
-	r = file_write_atomic(work_dir, SYNC_STATUS_NAME, text, strlen(text), 0644, (uid_t)-1,
-			      (gid_t)-1);
-	free(text);
-	return r;
+	return text;
+}
+
+static int write_status(const char *work_dir, const struct sync_result *res,
+			const struct dir_warnings *w, time_t started)
+{
+	/* the record has a fixed size (status_record.h): fewer warnings until it fits */
+	for (size_t max = STATUS_MAX_WARNINGS;; max /= 2) {
+		char *text = status_text(res, w, started, max);
+		int r;
+
+		if (!text)
+			return -ENOMEM;
+		r = status_record_write(work_dir, SYNC_STATUS_NAME, text);
+		free(text);
+		if (r != -E2BIG || max == 0)
+			return r;
+	}
 }
 
 static int cmp_str(const void *a, const void *b)

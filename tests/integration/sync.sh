@@ -331,6 +331,30 @@ set_proxy '{}'
 iam_login "$WORK/h1.conf" sync --quiet
 check_eq "recovered: sync works again" ok "$(status_json "$WORK/h1.conf" | jget 'd["last_sync"]["result"]')"
 
+# ---------------------------------------------------------------- full disk
+# issue 15: on a full disk the failed sync's status must not keep the last "ok". The
+# state dir is a 2 MiB tmpfs in a private mount namespace; the sync succeeds, the disk
+# is filled, IAM goes down, the next sync fails and status.json must say so.
+SF=$WORK/hostfull
+mkconf "$WORK/hf.conf" "$SF"
+full_out=$(env $(host_env) AWS_SESSION_TOKEN= unshare -m --propagation private sh -c '
+	mount -t tmpfs -o size=2m tmpfs "$1" && chmod 0755 "$1" || exit 9
+	"$2" --config "$3" sync --quiet || exit 8
+	echo "first: $(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))[\"result\"])" "$1/sync/status.json")"
+	dd if=/dev/zero of="$1/filler" bs=64k 2>/dev/null
+	dd if=/dev/zero of="$1/filler2" bs=1k 2>/dev/null
+	echo "free: $(df --output=avail -k "$1" | tail -1 | tr -d " ")"
+	echo "{\"down\": true}" >"$4"
+	"$2" --config "$3" sync >/dev/null 2>&1
+	echo "rc: $?"
+	echo "second: $(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))[\"result\"])" "$1/sync/status.json")"
+	' full "$SF" "$BUILD/iam-login" "$WORK/hf.conf" "$PROXY_CONTROL" 2>&1)
+set_proxy '{}'
+check_match "full disk: first sync ok" "first: ok" "$full_out"
+check_match "full disk: the state dir is full" "free: 0\b" "$full_out"
+check_match "full disk: the failing sync exits 1" "rc: 1" "$full_out"
+check_match "full disk: status.json says failed, not the old ok" "second: failed" "$full_out"
+
 # ---------------------------------------------------------------- local account after the last sync
 # issue 8 finding 7: an admin creates a local dave_ops after the last sync. IAM dave_ops
 # is excluded on this host, but that is no IAM-side removal: the removal guard (here
