@@ -354,9 +354,13 @@ static int run(const struct iam_config *cfg, const struct sync_options *opt,
 		progress(opt, SYNC_STAGE_WRITE, NULL);
 		/* one above what root installed: the candidate's own file is the sync
 		 * user's and counts for nothing */
-		r = snapshot_write_generation(work_dir, &model, res->generation + 1);
+		uint64_t gen = res->generation + 1;
+
+		if (gen < opt->min_generation)
+			gen = opt->min_generation;
+		r = snapshot_write_generation(work_dir, &model, gen);
 		if (r == 0)
-			res->generation++;
+			res->generation = gen;
 		if (r < 0)
 			err_set(&res->err, r, "writing the candidate in %.400s: %s", work_dir,
 				strerror(-r));
@@ -377,9 +381,14 @@ int sync_run(const struct iam_config *cfg, const struct sync_options *opt, struc
 	if (!opt)
 		opt = &no_options;
 	memset(res, 0, sizeof(*res));
-	if ((size_t)snprintf(snap_path, sizeof(snap_path), "%s/%s", cfg->state_dir,
-			     IAM_SNAPSHOT_NAME) >= sizeof(snap_path) ||
-	    sync_work_dir(cfg->state_dir, work_dir, sizeof(work_dir)) < 0) {
+	if ((opt->previous_path
+		 ? (size_t)snprintf(snap_path, sizeof(snap_path), "%s", opt->previous_path)
+		 : (size_t)snprintf(snap_path, sizeof(snap_path), "%s/%s", cfg->state_dir,
+				    IAM_SNAPSHOT_NAME)) >= sizeof(snap_path) ||
+	    (opt->work_dir
+		 ? (size_t)snprintf(work_dir, sizeof(work_dir), "%s", opt->work_dir) >=
+		       sizeof(work_dir)
+		 : sync_work_dir(cfg->state_dir, work_dir, sizeof(work_dir)) < 0)) {
 		err_set(&res->err, -ENAMETOOLONG, "state_dir too long");
 		res->outcome = SYNC_FAILED;
 		return -ENAMETOOLONG;

@@ -37,6 +37,11 @@ struct sync_options {
 	bool dry_run;		 /* do everything but write (snapshot and status) */
 	const char *passwd_path; /* NULL: /etc/passwd */
 	const char *group_path;	 /* NULL: /etc/group */
+	/* The publisher (publish.h) syncs into its own directory against the bundle it
+	 * published last: NULL means <state_dir>/sync and <state_dir>/directory. */
+	const char *work_dir;
+	const char *previous_path;
+	uint64_t min_generation; /* the candidate's generation is at least this */
 	/* progress (may be NULL): called at the start of each stage */
 	void (*progress)(void *arg, enum sync_stage stage, const char *what);
 	void *progress_arg;
