@@ -229,7 +229,7 @@ int snapshot_install(const struct iam_config *cfg, const char *passwd_path, cons
 	if (r < 0) {
 		return err_set(&res->err, r, "writing %.300s: %s", pending, strerror(-r));
 	}
-	r = snap_open(pending, &s);
+	r = snap_open_verified(pending, &s);
 	if (r < 0) {
 		err_set(&res->err, r, "candidate is not a valid snapshot: %s", strerror(-r));
 		goto out;

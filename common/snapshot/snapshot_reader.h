@@ -60,8 +60,14 @@ struct snap_excluded {
 	const char *reason;
 };
 
-/* Map and validate (header, checksum, sections). 0, -ENOENT, -EBADMSG, -errno. */
+/*
+ * Map and validate the header and sections in O(1) (no checksum: see the
+ * reader's comment). Only a root-owned file not writable by group/others is
+ * opened. 0, -ENOENT, -EBADMSG, -EPERM, -errno.
+ */
 int snap_open(const char *path, struct snap **out);
+/* snap_open plus the whole-file checksum: for the install step and tools. */
+int snap_open_verified(const char *path, struct snap **out);
 void snap_close(struct snap *s);
 /* True when the file at path is no longer the one mapped (cheap: stat identity). */
 bool snap_is_stale(const struct snap *s, const char *path);

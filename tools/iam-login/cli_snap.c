@@ -23,7 +23,7 @@ int cli_snap_open(const struct iam_config *cfg, const char *prog, struct snap **
 
 	if ((size_t)snprintf(path, path_n, "%s/%s", cfg->state_dir, IAM_SNAPSHOT_NAME) >= path_n)
 		return -ENAMETOOLONG;
-	r = snap_open(path, s);
+	r = snap_open_verified(path, s);
 	if (r == -ENOENT)
 		fprintf(stderr, "%s: no snapshot at %s (run 'iam-login sync')\n", prog, path);
 	else if (r == -EBADMSG)

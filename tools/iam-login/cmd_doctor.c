@@ -103,7 +103,7 @@ static void check_snapshot(struct doctor *d, const struct iam_config *cfg)
 	int r;
 
 	snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, IAM_SNAPSHOT_NAME);
-	r = snap_open(path, &s);
+	r = snap_open_verified(path, &s);
 	if (r == -EPERM) {
 		/* what a host set up before root installed the snapshot looks like */
 		report(d, "FAIL",
