@@ -136,6 +136,31 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+/* Keep the ETag (S3's version token for conditional requests); nothing else is read. */
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct http_response *resp = ud;
+	size_t n = size * nmemb, vlen;
+	const char *v;
+
+	if (n < 5 || strncasecmp(ptr, "etag:", 5) != 0)
+		return n;
+	v = ptr + 5;
+	while (v < ptr + n && (*v == ' ' || *v == '\t'))
+		v++;
+	vlen = (size_t)(ptr + n - v);
+	while (vlen && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
+		vlen--;
+	/* a quoted token of hex digits and '-' (what S3 sends): anything else is dropped,
+	 * so it can never smuggle a header into a later request */
+	if (vlen >= 3 && vlen < sizeof(resp->etag) && v[0] == '"' && v[vlen - 1] == '"' &&
+	    strspn(v + 1, "0123456789abcdefABCDEF-") == vlen - 2) {
+		memcpy(resp->etag, v, vlen);
+		resp->etag[vlen] = '\0';
+	}
+	return n;
+}
+
 int http_perform(const struct http_request *req, struct http_response *resp)
 {
 	struct sink sink = {0};
@@ -193,6 +218,8 @@ int http_perform(const struct http_request *req, struct http_response *resp)
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, resp);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "iam-login/1.0");
 	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");

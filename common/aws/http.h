@@ -28,6 +28,7 @@ struct http_response {
 	long status; /* 0 when no answer */
 	char *body;  /* NUL-terminated, caller frees with http_response_free */
 	size_t len;
+	char etag[130];	    /* the ETag header, "" when absent or not a plain quoted token */
 	struct iam_err err; /* transport error description */
 };
 

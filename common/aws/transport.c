@@ -4,6 +4,7 @@
  * inside one overall deadline, and turn AWS error documents into aws_error.
  */
 #include "aws/transport.h"
+#include "aws/transport_internal.h"
 #include "base/clock.h"
 
 #include <errno.h>
@@ -30,19 +31,6 @@
 #define BACKOFF_BASE_MS 100
 #define BACKOFF_CAP_MS 5000
 
-struct aws_client {
-	char *region;
-	char *iam_endpoint;
-	char *sts_endpoint;
-	long connect_timeout_ms;
-	long timeout_ms;
-	unsigned max_retries;
-	struct aws_creds_source src; /* load == NULL: fixed credentials, never renewed */
-	struct aws_creds creds;	     /* what requests are signed with */
-	char *assumed_arn;	     /* AssumedRoleUser ARN when a role was assumed */
-	struct aws_stats stats;
-};
-
 const struct aws_stats *aws_client_stats(const struct aws_client *c)
 {
 	return &c->stats;
@@ -53,9 +41,33 @@ const char *aws_client_assumed_role_arn(const struct aws_client *c)
 	return c ? c->assumed_arn : NULL;
 }
 
-static long now_ms(void)
+long aws_now_ms(void)
 {
 	return (long)clock_mono_ms();
+}
+
+void aws_client_set_deadline(struct aws_client *c, long ms_from_now)
+{
+	c->overall_deadline_ms = ms_from_now > 0 ? aws_now_ms() + ms_from_now : 0;
+}
+
+long aws_client_deadline(const struct aws_client *c)
+{
+	long d = aws_now_ms() + c->timeout_ms;
+
+	if (c->overall_deadline_ms && c->overall_deadline_ms < d)
+		d = c->overall_deadline_ms;
+	return d;
+}
+
+static char *regional(const char *service, const char *region)
+{
+	char *s = NULL;
+
+	if (asprintf(&s, "https://%s.%s.amazonaws.com%s", service, region,
+		     strncmp(region, "cn-", 3) == 0 ? ".cn" : "") < 0)
+		return NULL;
+	return s;
 }
 
 /* IAM is global: it signs in its partition's home region. */
@@ -110,7 +122,13 @@ static int client_alloc(const struct iam_config *cfg, struct aws_client **out,
 	    strdup(cfg && cfg->iam_endpoint ? cfg->iam_endpoint : "https://iam.amazonaws.com");
 	c->sts_endpoint =
 	    cfg && cfg->sts_endpoint ? strdup(cfg->sts_endpoint) : default_sts(region);
-	if (!c->region || !c->iam_endpoint || !c->sts_endpoint) {
+	c->s3_endpoint = cfg && cfg->s3_endpoint ? strdup(cfg->s3_endpoint) : NULL;
+	c->kms_endpoint =
+	    cfg && cfg->kms_endpoint ? strdup(cfg->kms_endpoint) : regional("kms", region);
+	c->dynamodb_endpoint = cfg && cfg->dynamodb_endpoint ? strdup(cfg->dynamodb_endpoint)
+							     : regional("dynamodb", region);
+	if (!c->region || !c->iam_endpoint || !c->sts_endpoint || !c->kms_endpoint ||
+	    !c->dynamodb_endpoint || (cfg && cfg->s3_endpoint && !c->s3_endpoint)) {
 		aws_client_free(c);
 		goto nomem;
 	}
@@ -118,7 +136,10 @@ static int client_alloc(const struct iam_config *cfg, struct aws_client **out,
 	c->timeout_ms = cfg && cfg->timeout_ms > 0 ? cfg->timeout_ms : 10000;
 	c->max_retries = cfg ? cfg->max_retries : 5;
 	if (check_endpoint("iam_endpoint", c->iam_endpoint, err) < 0 ||
-	    check_endpoint("sts_endpoint", c->sts_endpoint, err) < 0) {
+	    check_endpoint("sts_endpoint", c->sts_endpoint, err) < 0 ||
+	    (c->s3_endpoint && check_endpoint("s3_endpoint", c->s3_endpoint, err) < 0) ||
+	    check_endpoint("kms_endpoint", c->kms_endpoint, err) < 0 ||
+	    check_endpoint("dynamodb_endpoint", c->dynamodb_endpoint, err) < 0) {
 		aws_client_free(c);
 		return -EINVAL;
 	}
@@ -147,7 +168,7 @@ int aws_transport_new_fixed(const struct iam_config *cfg, const struct aws_creds
 }
 
 /* (Re)load credentials from the source; the ARN changes only when it names one. */
-static int client_load_creds(struct aws_client *c, struct aws_error *err)
+int aws_client_load_creds(struct aws_client *c, struct aws_error *err)
 {
 	char *arn = NULL;
 	int r;
@@ -176,7 +197,7 @@ int aws_transport_new(const struct iam_config *cfg, const struct aws_creds_sourc
 		return r;
 	}
 	c->src = *src;
-	r = client_load_creds(c, err);
+	r = aws_client_load_creds(c, err);
 	if (r < 0) {
 		aws_client_free(c);
 		return r;
@@ -195,6 +216,9 @@ void aws_client_free(struct aws_client *c)
 	free(c->region);
 	free(c->iam_endpoint);
 	free(c->sts_endpoint);
+	free(c->s3_endpoint);
+	free(c->kms_endpoint);
+	free(c->dynamodb_endpoint);
 	free(c->assumed_arn);
 	free(c);
 }
@@ -217,7 +241,7 @@ static char *form_body(const char *const *params, size_t *len)
 }
 
 /* "host[:port]" and the path of an endpoint URL, as they go on the wire. */
-static int split_url(const char *url, char *host, size_t hn, char *path, size_t pn)
+int aws_split_url(const char *url, char *host, size_t hn, char *path, size_t pn)
 {
 	CURLU *u = curl_url();
 	char *h = NULL, *port = NULL, *p = NULL;
@@ -242,7 +266,44 @@ static int split_url(const char *url, char *host, size_t hn, char *path, size_t 
 	return r;
 }
 
-static bool retryable_status(long s)
+bool aws_xml_answer_complete(const char *body, size_t len)
+{
+	const char *p = body, *end = body + len, *name;
+	size_t nlen;
+
+	/* skip the declaration and white space to the root element's name */
+	while (p < end) {
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+			p++;
+		if (end - p >= 2 && p[0] == '<' && p[1] == '?') {
+			const char *q = memchr(p, '>', (size_t)(end - p));
+
+			if (!q)
+				return false;
+			p = q + 1;
+			continue;
+		}
+		break;
+	}
+	if (p >= end || *p != '<')
+		return false;
+	name = ++p;
+	while (p < end && *p != '>' && *p != ' ' && *p != '/' && *p != '\t' && *p != '\r' &&
+	       *p != '\n')
+		p++;
+	nlen = (size_t)(p - name);
+	if (!nlen)
+		return false;
+	/* and the answer ends with its closing tag */
+	while (end > body &&
+	       (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
+		end--;
+	if ((size_t)(end - body) < nlen + 3 || end[-1] != '>')
+		return false;
+	return memcmp(end - nlen - 3, "</", 2) == 0 && memcmp(end - nlen - 1, name, nlen) == 0;
+}
+
+bool aws_retryable_status(long s)
 {
 	return s == 429 || s == 500 || s == 502 || s == 503 || s == 504;
 }
@@ -263,7 +324,7 @@ static int send_once(struct aws_client *c, enum aws_service svc, const char *bod
 	size_t nh = 0, n = 0;
 	int r;
 
-	if (split_url(endpoint, host, sizeof(host), path, sizeof(path)) < 0) {
+	if (aws_split_url(endpoint, host, sizeof(host), path, sizeof(path)) < 0) {
 		return err_set(&resp->err, -EINVAL, "bad endpoint URL");
 	}
 	sigv4_amz_date((long long)time(NULL), date);
@@ -334,7 +395,7 @@ int aws_query(struct aws_client *c, enum aws_service svc, const char *const *par
 {
 	struct aws_error scratch;
 	struct backoff_policy bp = {BACKOFF_BASE_MS, BACKOFF_CAP_MS, c->max_retries};
-	long deadline = now_ms() + c->timeout_ms;
+	long deadline = aws_client_deadline(c);
 	char *form;
 	size_t form_len;
 	unsigned attempt;
@@ -348,7 +409,7 @@ int aws_query(struct aws_client *c, enum aws_service svc, const char *const *par
 		*body_len = 0;
 	/* Temporary credentials about to expire are renewed first. */
 	if (c->src.load && creds_expiring(&c->creds, time(NULL), REFRESH_MARGIN_S)) {
-		r = client_load_creds(c, err);
+		r = aws_client_load_creds(c, err);
 		if (r < 0)
 			return r;
 	}
@@ -359,7 +420,7 @@ int aws_query(struct aws_client *c, enum aws_service svc, const char *const *par
 	}
 	for (attempt = 0;; attempt++) {
 		struct http_response resp;
-		long remaining = deadline - now_ms(), delay;
+		long remaining = deadline - aws_now_ms(), delay;
 		bool retry = false;
 
 		if (remaining <= 0) {
@@ -367,6 +428,12 @@ int aws_query(struct aws_client *c, enum aws_service svc, const char *const *par
 			break;
 		}
 		r = send_once(c, svc, form, form_len, remaining, &resp);
+		if (r == 0 && resp.status == 200 && !aws_xml_answer_complete(resp.body, resp.len)) {
+			/* closed mid-answer without a Content-Length: the rest never came */
+			http_response_free(&resp);
+			err_set(&resp.err, -EIO, "answer cut short (connection closed mid-body)");
+			r = -EIO;
+		}
 		if (r == 0 && resp.status == 200) {
 			*body = resp.body;
 			if (body_len)
@@ -380,7 +447,7 @@ int aws_query(struct aws_client *c, enum aws_service svc, const char *const *par
 				c->stats.throttled++;
 				retry = true;
 			} else {
-				retry = retryable_status(resp.status);
+				retry = aws_retryable_status(resp.status);
 			}
 			r = aws_error_errno(err);
 		} else if (r == -ETIMEDOUT) {
@@ -402,11 +469,12 @@ int aws_query(struct aws_client *c, enum aws_service svc, const char *const *par
 		}
 		if (!retry)
 			break;
-		delay = backoff_delay(&bp, attempt, deadline - now_ms(), backoff_rand_system, NULL);
+		delay =
+		    backoff_delay(&bp, attempt, deadline - aws_now_ms(), backoff_rand_system, NULL);
 		if (delay < 0) {
 			/* Keep the last AWS error (e.g. Throttling) so people see why. */
 			size_t l = strlen(err->message);
-			if (deadline - now_ms() <= 0 || attempt < c->max_retries) {
+			if (deadline - aws_now_ms() <= 0 || attempt < c->max_retries) {
 				snprintf(err->message + l, sizeof(err->message) - l,
 					 " (gave up after %u attempts: next retry would pass the "
 					 "%ld ms deadline)",

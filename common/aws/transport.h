@@ -57,4 +57,46 @@ const char *aws_client_assumed_role_arn(const struct aws_client *c);
 
 const struct aws_stats *aws_client_stats(const struct aws_client *c);
 
+/*
+ * One deadline for everything the client does from now on (a whole sync or
+ * publish: many calls, retries included), on top of each call's own timeout.
+ * 0 removes it.
+ */
+void aws_client_set_deadline(struct aws_client *c, long ms_from_now);
+
+/* One REST or JSON call (S3, KMS, DynamoDB), signed, retried like aws_query. */
+struct aws_rest_request {
+	const char *service;	    /* signing name: "s3", "kms", "dynamodb" */
+	const char *base_url;	    /* scheme://host[:port], no path */
+	const char *method;	    /* "GET", "PUT", "POST" */
+	const char *path;	    /* "/..." needing no percent-encoding (callers check) */
+	const char *query;	    /* canonical query string or NULL */
+	const char *const *headers; /* extra "Name: value", signed; NULL-terminated or NULL */
+	const void *body;
+	size_t body_len;
+	size_t max_response; /* 0: 16 MiB */
+};
+
+struct aws_rest_response {
+	long status; /* 2xx or 304 */
+	char *body;  /* NUL-terminated, caller frees */
+	size_t len;
+	char etag[130];
+};
+
+/*
+ * 0 for a 2xx or 304 answer (out filled). Errors: -ENOENT (404), -EALREADY
+ * (412 PreconditionFailed), -EACCES (403 / AccessDenied), -ETIMEDOUT, -EIO;
+ * err says what AWS said. Retries 429/5xx, throttling (SlowDown included),
+ * transport errors and a 2xx body cut short.
+ */
+int aws_rest(struct aws_client *c, const struct aws_rest_request *rq, struct aws_rest_response *out,
+	     struct aws_error *err);
+void aws_rest_response_free(struct aws_rest_response *r);
+
+/* The endpoints the config chose (s3: NULL for AWS's virtual-hosted default). */
+const char *aws_client_s3_endpoint(const struct aws_client *c);
+const char *aws_client_kms_endpoint(const struct aws_client *c);
+const char *aws_client_region(const struct aws_client *c);
+
 #endif

@@ -1,6 +1,7 @@
 #include "base/base64.h"
 
 #include <stdint.h>
+#include <string.h>
 
 static const char b64_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -77,5 +78,16 @@ void base64_encode_nopad(const unsigned char *in, size_t n, char *out, size_t ca
 		if (rem > 2)
 			out[o++] = b64_alphabet[w & 63];
 	}
+	out[o] = '\0';
+}
+
+void base64_encode(const unsigned char *in, size_t n, char *out, size_t cap)
+{
+	size_t o;
+
+	base64_encode_nopad(in, n, out, cap);
+	/* pad to a multiple of 4, as JSON APIs (KMS) expect */
+	for (o = strlen(out); o % 4 && o + 1 < cap; o++)
+		out[o] = '=';
 	out[o] = '\0';
 }

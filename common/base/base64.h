@@ -14,4 +14,7 @@ long base64_decode_strict(const char *s, size_t n, unsigned char *out, size_t ca
 /* Encode without padding, as ssh-keygen prints fingerprints; out is NUL-terminated. */
 void base64_encode_nopad(const unsigned char *in, size_t n, char *out, size_t cap);
 
+/* Encode with '=' padding (cap >= 4 * ((n + 2) / 3) + 1 for all of it). */
+void base64_encode(const unsigned char *in, size_t n, char *out, size_t cap);
+
 #endif

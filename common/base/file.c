@@ -75,22 +75,27 @@ int file_read_bounded(const char *path, size_t max, char **data, size_t *len)
 	/* O_NONBLOCK: a FIFO planted at the path (the key cache directory belongs to
 	 * a less privileged user than root running iam-login keys) must not hang us */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = file_read_fd_bounded(fd, max, data, len);
+	close(fd);
+	return r;
+}
+
+int file_read_fd_bounded(int fd, size_t max, char **data, size_t *len)
+{
 	size_t used = 0, cap = 4096;
 	struct stat st;
 	char *buf;
 
-	if (fd < 0)
-		return -errno;
 	/* (character devices stay readable: AWS_CONFIG_FILE=/dev/null is common) */
-	if (fstat(fd, &st) < 0 || S_ISFIFO(st.st_mode)) {
-		close(fd);
+	if (fstat(fd, &st) < 0 || S_ISFIFO(st.st_mode))
 		return -EINVAL;
-	}
 	buf = malloc(cap + 1);
-	if (!buf) {
-		close(fd);
+	if (!buf)
 		return -ENOMEM;
-	}
 	for (;;) {
 		ssize_t n;
 		if (used == cap) {
@@ -99,13 +104,11 @@ int file_read_bounded(const char *path, size_t max, char **data, size_t *len)
 			char *nb;
 			if (cap > max) {
 				wipe_free(buf, used);
-				close(fd);
 				return -EFBIG;
 			}
 			nb = malloc(cap * 2 + 1);
 			if (!nb) {
 				wipe_free(buf, used);
-				close(fd);
 				return -ENOMEM;
 			}
 			memcpy(nb, buf, used);
@@ -119,7 +122,6 @@ int file_read_bounded(const char *path, size_t max, char **data, size_t *len)
 			if (e == EINTR)
 				continue;
 			wipe_free(buf, used);
-			close(fd);
 			return -e;
 		}
 		if (n == 0)
@@ -127,11 +129,9 @@ int file_read_bounded(const char *path, size_t max, char **data, size_t *len)
 		used += (size_t)n;
 		if (used > max) {
 			wipe_free(buf, used);
-			close(fd);
 			return -EFBIG;
 		}
 	}
-	close(fd);
 	buf[used] = '\0';
 	*data = buf;
 	if (len)

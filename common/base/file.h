@@ -21,6 +21,8 @@ int file_write_full(int fd, const void *data, size_t len);
  * -EFBIG when larger. Returns 0 or -errno.
  */
 int file_read_bounded(const char *path, size_t max, char **data, size_t *len);
+/* The same from an open descriptor (not closed). */
+int file_read_fd_bounded(int fd, size_t max, char **data, size_t *len);
 
 /*
  * sshd-style StrictModes check of an open file: owned by root (or by owner when

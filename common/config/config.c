@@ -47,6 +47,9 @@ static const struct key_spec keys[] = {
     {"aws", "iam_endpoint", V_LOOPBACK_URL, F(iam_endpoint), 0, 0},
     {"aws", "sts_endpoint", V_LOOPBACK_URL, F(sts_endpoint), 0, 0},
     {"aws", "imds_endpoint", V_URL, F(imds_endpoint), 0, 0},
+    {"aws", "s3_endpoint", V_LOOPBACK_URL, F(s3_endpoint), 0, 0},
+    {"aws", "kms_endpoint", V_LOOPBACK_URL, F(kms_endpoint), 0, 0},
+    {"aws", "dynamodb_endpoint", V_LOOPBACK_URL, F(dynamodb_endpoint), 0, 0},
     {"aws", "profile", V_STRING, F(profile), 0, 0},
     {"aws", "role_arn", V_STRING, F(role_arn), 0, 0},
     {"aws", "external_id", V_STRING, F(external_id), 0, 0},
@@ -198,9 +201,12 @@ static const char *check_s3_url(const char *v)
 	if (slash) {
 		const char *p = slash + 1;
 
-		if (strlen(p) > 512 || has_control(p) || strstr(p, "//") || strstr(p, "..") ||
-		    strpbrk(p, "\\ \"'<>{}^`#%?"))
-			return "has a prefix S3 keys cannot safely hold";
+		/* characters that need no percent-encoding: the signed path is the path sent */
+		if (strlen(p) > 512 || strstr(p, "//") || strstr(p, "..") ||
+		    strspn(p,
+			   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-") !=
+			strlen(p))
+			return "has a prefix outside A-Z a-z 0-9 . _ - /";
 	}
 	return NULL;
 }
@@ -689,8 +695,10 @@ void config_free(struct iam_config *cfg)
 			 &cfg->keys_cache_dir, &cfg->mfa_usersfile, &cfg->mfa_issuer,
 			 &cfg->sync_user,      &cfg->users_group,   &cfg->keys_chain};
 
-	char **fleet[] = {&cfg->directory_source, &cfg->signing_public_key, &cfg->source_account,
-			  &cfg->publish_destination, &cfg->publish_signing_key};
+	char **fleet[] = {&cfg->directory_source,    &cfg->signing_public_key,
+			  &cfg->source_account,	     &cfg->publish_destination,
+			  &cfg->publish_signing_key, &cfg->s3_endpoint,
+			  &cfg->kms_endpoint,	     &cfg->dynamodb_endpoint};
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);

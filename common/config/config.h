@@ -23,12 +23,15 @@ struct iam_config {
 	char *path; /* the file this came from (NULL for defaults) */
 
 	/* [aws] */
-	char *region;	     /* default us-east-1 */
-	char *iam_endpoint;  /* default https://iam.amazonaws.com */
-	char *sts_endpoint;  /* default https://sts.<region>.amazonaws.com */
-	char *imds_endpoint; /* default http://169.254.169.254 */
-	char *profile;	     /* shared-config profile; NULL: AWS_PROFILE or "default" */
-	char *role_arn;	     /* optional AssumeRole target */
+	char *region;		 /* default us-east-1 */
+	char *iam_endpoint;	 /* default https://iam.amazonaws.com */
+	char *sts_endpoint;	 /* default https://sts.<region>.amazonaws.com */
+	char *imds_endpoint;	 /* default http://169.254.169.254 */
+	char *s3_endpoint;	 /* default https://s3.<region>.amazonaws.com (virtual-hosted) */
+	char *kms_endpoint;	 /* default https://kms.<region>.amazonaws.com */
+	char *dynamodb_endpoint; /* default https://dynamodb.<region>.amazonaws.com */
+	char *profile;		 /* shared-config profile; NULL: AWS_PROFILE or "default" */
+	char *role_arn;		 /* optional AssumeRole target */
 	char *external_id;
 	char *role_session_name; /* default "iam-login" */
 	long connect_timeout_ms; /* connect_timeout (seconds, may be fractional), default 2 */

@@ -18,6 +18,8 @@
 #include "snapshot/snapshot_reader.h"
 #include "snapshot/snapshot_format.h"
 #include "directory/sync.h"
+#include "directory/bundle.h"
+#include "directory/fleet_fetch.h"
 
 __attribute__((format(printf, 2, 3))) static int refuse(struct install_result *res, const char *fmt,
 							...)
@@ -183,6 +185,46 @@ static int check_state_dir(const char *dir, struct install_result *res)
 	return 0;
 }
 
+/*
+ * Fleet mode: the signed bundle the unprivileged fetch staged, checked with root's
+ * key and policy. On success *payload points into *data (the caller frees *data).
+ * 1 when this bundle is the installed one.
+ */
+static int open_bundle(const struct iam_config *cfg, const char *cand, uint64_t installed,
+		       char **data, size_t *len, const void **payload, size_t *payload_len,
+		       struct install_result *res)
+{
+	struct bundle_pubkey *pk = NULL;
+	struct bundle_info info;
+	int r;
+
+	r = bundle_pubkey_load(cfg->signing_public_key, &pk, &res->err);
+	if (r < 0)
+		return r;
+	r = file_read_bounded(cand, SNAPFMT_MAX_FILE + 64u * 1024u, data, len);
+	if (r < 0) {
+		bundle_pubkey_free(pk);
+		return err_set(&res->err, r, "reading %.300s: %s", cand, strerror(-r));
+	}
+	r = bundle_verify(*data, *len, pk, &info, payload, payload_len, &res->err);
+	bundle_pubkey_free(pk);
+	if (r == 0)
+		r = bundle_check_policy(&info, cfg->source_account, installed, (int64_t)time(NULL),
+					cfg->max_snapshot_age, &res->err);
+	if (r == BUNDLE_SAME_GENERATION) {
+		res->unchanged = true;
+		res->generation = info.generation;
+		return 1;
+	}
+	if (r < 0) {
+		free(*data);
+		*data = NULL;
+		if (!res->err.code)
+			res->err.code = r;
+	}
+	return r;
+}
+
 int snapshot_install(const struct iam_config *cfg, const char *passwd_path, const char *group_path,
 		     struct install_result *res)
 {
@@ -199,7 +241,8 @@ int snapshot_install(const struct iam_config *cfg, const char *passwd_path, cons
 	if (geteuid() != 0)
 		return refuse(res, "only root installs the snapshot");
 	if (sync_work_dir(cfg->state_dir, work, sizeof(work)) < 0 ||
-	    (size_t)snprintf(cand, sizeof(cand), "%s/%s", work, IAM_SNAPSHOT_NAME) >=
+	    (size_t)snprintf(cand, sizeof(cand), "%s/%s", work,
+			     cfg->directory_source ? FLEET_BUNDLE_NAME : IAM_SNAPSHOT_NAME) >=
 		sizeof(cand) ||
 	    (size_t)snprintf(pending, sizeof(pending), "%s/%s", cfg->state_dir,
 			     SNAPINSTALL_PENDING) >= sizeof(pending) ||
@@ -218,13 +261,28 @@ int snapshot_install(const struct iam_config *cfg, const char *passwd_path, cons
 	}
 	if (!S_ISREG(st.st_mode))
 		return refuse(res, "candidate %.300s is not a regular file", cand);
-	r = file_read_bounded(cand, SNAPFMT_MAX_FILE, &data, &len);
-	if (r < 0) {
-		return err_set(&res->err, r, "reading %.300s: %s", cand, strerror(-r));
+	if (cfg->directory_source) {
+		const void *payload = NULL;
+		size_t payload_len = 0;
+
+		r = open_bundle(cfg, cand, snap_file_generation(dst), &data, &len, &payload,
+				&payload_len, res);
+		if (r != 0) {
+			free(data);
+			return r < 0 ? r : 0;
+		}
+		/* root's private copy of the verified payload, checked below like any candidate */
+		r = file_write_atomic(cfg->state_dir, SNAPINSTALL_PENDING, payload, payload_len,
+				      0600, 0, 0);
+	} else {
+		r = file_read_bounded(cand, SNAPFMT_MAX_FILE, &data, &len);
+		if (r < 0) {
+			return err_set(&res->err, r, "reading %.300s: %s", cand, strerror(-r));
+		}
+		/* root's private copy: checked and installed, so the sync user cannot
+		 * change the bytes between the check and the rename */
+		r = file_write_atomic(cfg->state_dir, SNAPINSTALL_PENDING, data, len, 0600, 0, 0);
 	}
-	/* root's private copy: checked and installed, so the sync user cannot
-	 * change the bytes between the check and the rename */
-	r = file_write_atomic(cfg->state_dir, SNAPINSTALL_PENDING, data, len, 0600, 0, 0);
 	free(data);
 	if (r < 0) {
 		return err_set(&res->err, r, "writing %.300s: %s", pending, strerror(-r));

@@ -9,6 +9,7 @@
 #ifndef IAM_SNAPINSTALL_H
 #define IAM_SNAPINSTALL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,7 @@
 
 struct install_result {
 	uint64_t generation;
+	bool unchanged; /* fleet mode: the bundle's generation is the installed one */
 	uint32_t nusers, ngroups;
 	struct iam_err err;
 };
@@ -32,6 +34,11 @@ struct install_result {
  * equal to a local id, names of local accounts or groups, a group merged into
  * a local group that merge_groups does not name). 0 or -errno; res->err says
  * why.
+ * Fleet mode ([directory] source): the candidate is the bundle
+ * <state_dir>/sync/directory.bundle; it must verify with signing_public_key
+ * (root's file), name source_account if set, be no older than max_snapshot_age
+ * and not roll the generation back; then its snapshot goes through the same
+ * checks. The bundle already installed is success with res->unchanged.
  */
 int snapshot_install(const struct iam_config *cfg, const char *passwd_path, const char *group_path,
 		     struct install_result *res);

@@ -3,6 +3,7 @@
 #include "directory/users_group.h"
 #include "aws/aws.h"
 #include "directory/dirbuild.h"
+#include "directory/fleet_fetch.h"
 #include "base/clock.h"
 #include "base/file.h"
 #include "iam/iam_api.h"
@@ -69,7 +70,7 @@ static const char *outcome_name(enum sync_outcome o)
 
 /* <state_dir>/sync/status.json: what the last run did, for `iam-login status` and monitoring. */
 static char *status_text(const struct sync_result *res, const struct dir_warnings *w,
-			 time_t started, size_t max_warnings)
+			 time_t started, size_t max_warnings, const char *source)
 {
 	json_t *o = json_object(), *warn = json_array();
 	char stamp[32], *text;
@@ -96,6 +97,10 @@ static char *status_text(const struct sync_result *res, const struct dir_warning
 	json_object_set_new(o, "removed", json_integer((json_int_t)res->removed));
 	json_object_set_new(o, "calls", json_integer(res->calls));
 	json_object_set_new(o, "fallback", json_boolean(res->fallback));
+	if (res->fleet) {
+		json_object_set_new(o, "source", json_string(source));
+		json_object_set_new(o, "unchanged", json_boolean(res->unchanged));
+	}
 	json_object_set_new(o, "seconds", json_real(res->seconds));
 	json_object_set_new(o, "error", res->err.msg[0] ? json_string(res->err.msg) : json_null());
 	json_object_set_new(o, "warnings", warn);
@@ -108,11 +113,11 @@ static char *status_text(const struct sync_result *res, const struct dir_warning
 }
 
 static int write_status(const char *work_dir, const struct sync_result *res,
-			const struct dir_warnings *w, time_t started)
+			const struct dir_warnings *w, time_t started, const char *source)
 {
 	/* the record has a fixed size (status_record.h): fewer warnings until it fits */
 	for (size_t max = STATUS_MAX_WARNINGS;; max /= 2) {
-		char *text = status_text(res, w, started, max);
+		char *text = status_text(res, w, started, max, source);
 		int r;
 
 		if (!text)
@@ -133,7 +138,7 @@ static int cmp_str(const void *a, const void *b)
  * How many users of the previous snapshot the new model drops (by immutable IAM
  * id). *prev_users = 0 when there is no usable previous snapshot.
  */
-static int count_removed(const char *path, const struct dir_model *m, size_t *removed,
+static int count_removed(const char *path, bool own, const struct dir_model *m, size_t *removed,
 			 size_t *prev_users)
 {
 	struct snap *s = NULL;
@@ -143,7 +148,7 @@ static int count_removed(const char *path, const struct dir_model *m, size_t *re
 	int r;
 
 	*removed = *prev_users = 0;
-	r = snap_open(path, &s);
+	r = own ? snap_open_own(path, &s) : snap_open(path, &s);
 	if (r < 0)
 		return 0; /* none, or damaged: nothing to protect */
 	ids = calloc(m->nusers + m->nexcluded + 1, sizeof(*ids));
@@ -178,19 +183,34 @@ static int count_removed(const char *path, const struct dir_model *m, size_t *re
 	return 0;
 }
 
+/* The previous snapshot's generation: root's installed one, or the publisher's own copy. */
+static uint64_t previous_generation(const char *path, bool own)
+{
+	struct snap *s = NULL;
+	struct snap_info info;
+
+	if (!own)
+		return snap_file_generation(path);
+	if (snap_open_own(path, &s) < 0)
+		return 0;
+	snap_get_info(s, &info);
+	snap_close(s);
+	return info.generation;
+}
+
 /*
  * Serialize syncs on one state dir: a second one fails at once instead of
  * racing. The lock lives in the sync's own 0700 directory, mode 0600: a lock
  * file anyone can open is a lock anyone can hold, and whoever holds it stops
  * every sync (and so every revocation).
  */
-static int take_lock(const char *work_dir, int *fd_out)
+int sync_lock(const char *work_dir, const char *name, int *fd_out)
 {
 	char path[PATH_MAX];
 	struct stat st;
 	int fd;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", work_dir, SYNC_LOCK_NAME) >= sizeof(path))
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", work_dir, name) >= sizeof(path))
 		return -ENAMETOOLONG;
 	/* Only this user (or root) can have put anything in its 0700 directory;
 	 * still, a symlink, FIFO or foreign file there is replaced, never used. */
@@ -251,7 +271,8 @@ static void remove_stale_temps(const char *work_dir)
 	closedir(d);
 }
 
-static int fetch(const struct iam_config *cfg, struct iam_directory *dir, struct sync_result *res)
+static int fetch(const struct iam_config *cfg, long timeout_ms, struct iam_directory *dir,
+		 struct sync_result *res)
 {
 	struct aws_client *c = NULL;
 	struct aws_error err;
@@ -264,6 +285,8 @@ static int fetch(const struct iam_config *cfg, struct iam_directory *dir, struct
 		return err_set(&res->err, r, "AWS credentials: %s",
 			       aws_error_str(&err, buf, sizeof(buf)));
 	}
+	/* one deadline for every page and retry, not only for each call */
+	aws_client_set_deadline(c, timeout_ms);
 	r = iam_get_account_authorization_details(c, cfg->page_size, dir, &err);
 	if (r == -EACCES) {
 		/* Denied (least-privilege policy without GAAD): the List* calls give the same
@@ -302,7 +325,7 @@ static int run(const struct iam_config *cfg, const struct sync_options *opt,
 			       cfg->group_prefix);
 	}
 	progress(opt, SYNC_STAGE_FETCH, NULL);
-	r = fetch(cfg, &dir, res);
+	r = fetch(cfg, opt->timeout_ms > 0 ? opt->timeout_ms : cfg->sync_timeout_ms, &dir, res);
 	if (r < 0)
 		return r;
 	res->iam_users = dir.nusers;
@@ -339,7 +362,8 @@ static int run(const struct iam_config *cfg, const struct sync_options *opt,
 	res->nwarnings = warnings->n;
 
 	progress(opt, SYNC_STAGE_GUARD, NULL);
-	r = count_removed(snap_path, &model, &res->removed, &res->previous_users);
+	r = count_removed(snap_path, opt->previous_path != NULL, &model, &res->removed,
+			  &res->previous_users);
 	if (r == 0 && res->previous_users > 0 &&
 	    res->removed * 100 > (size_t)cfg->max_removal_percent * res->previous_users &&
 	    !opt->force) {
@@ -385,15 +409,14 @@ int sync_run(const struct iam_config *cfg, const struct sync_options *opt, struc
 		 ? (size_t)snprintf(snap_path, sizeof(snap_path), "%s", opt->previous_path)
 		 : (size_t)snprintf(snap_path, sizeof(snap_path), "%s/%s", cfg->state_dir,
 				    IAM_SNAPSHOT_NAME)) >= sizeof(snap_path) ||
-	    (opt->work_dir
-		 ? (size_t)snprintf(work_dir, sizeof(work_dir), "%s", opt->work_dir) >=
-		       sizeof(work_dir)
-		 : sync_work_dir(cfg->state_dir, work_dir, sizeof(work_dir)) < 0)) {
+	    (opt->work_dir ? (size_t)snprintf(work_dir, sizeof(work_dir), "%s", opt->work_dir) >=
+				 sizeof(work_dir)
+			   : sync_work_dir(cfg->state_dir, work_dir, sizeof(work_dir)) < 0)) {
 		err_set(&res->err, -ENAMETOOLONG, "state_dir too long");
 		res->outcome = SYNC_FAILED;
 		return -ENAMETOOLONG;
 	}
-	res->generation = snap_file_generation(snap_path);
+	res->generation = previous_generation(snap_path, opt->previous_path != NULL);
 	if (!opt->dry_run) {
 		/* StateDirectory=iam-login/sync makes it under systemd; a first
 		 * manual run by root may not (the state dir itself is root's) */
@@ -406,7 +429,7 @@ int sync_run(const struct iam_config *cfg, const struct sync_options *opt, struc
 			res->outcome = SYNC_FAILED;
 			return r;
 		}
-		r = take_lock(work_dir, &lock_fd);
+		r = sync_lock(work_dir, SYNC_LOCK_NAME, &lock_fd);
 		if (r < 0) {
 			err_set(&res->err, r, "%.400s: %s", work_dir,
 				r == -EBUSY ? "another sync is running"
@@ -418,7 +441,10 @@ int sync_run(const struct iam_config *cfg, const struct sync_options *opt, struc
 		}
 		remove_stale_temps(work_dir);
 	}
-	r = run(cfg, opt, res, &warnings, snap_path, work_dir);
+	if (cfg->directory_source && !opt->direct)
+		r = fleet_fetch(cfg, work_dir, opt->dry_run, res);
+	else
+		r = run(cfg, opt, res, &warnings, snap_path, work_dir);
 	res->seconds = now_mono() - t0;
 	res->outcome = r == 0 ? SYNC_OK : r == -ECANCELED ? SYNC_REFUSED : SYNC_FAILED;
 	if (r < 0 && r != -ECANCELED) {
@@ -433,7 +459,8 @@ int sync_run(const struct iam_config *cfg, const struct sync_options *opt, struc
 				 "; no snapshot written");
 	}
 	if (!opt->dry_run) {
-		int w = write_status(work_dir, res, &warnings, started);
+		int w = write_status(work_dir, res, &warnings, started,
+				     cfg->directory_source ? cfg->directory_source : "iam");
 		char clean[sizeof(res->err.msg)];
 
 		/* Who exists on this host changes here: one audit line per applied or failed sync.

@@ -42,6 +42,8 @@ struct sync_options {
 	const char *work_dir;
 	const char *previous_path;
 	uint64_t min_generation; /* the candidate's generation is at least this */
+	bool direct;		 /* read IAM even when [directory] source is set */
+	long timeout_ms;	 /* the whole run; 0: [directory] sync_timeout */
 	/* progress (may be NULL): called at the start of each stage */
 	void (*progress)(void *arg, enum sync_stage stage, const char *what);
 	void *progress_arg;
@@ -59,6 +61,8 @@ struct sync_result {
 	size_t nwarnings;
 	unsigned calls; /* HTTP requests, retries included */
 	bool fallback;	/* GetAccountAuthorizationDetails denied: List* used */
+	bool fleet;	/* fleet mode: fetched the bundle of [directory] source */
+	bool unchanged; /* fleet mode: 304, or the bundle already installed */
 	double seconds;
 	struct iam_err err;
 };
@@ -68,6 +72,13 @@ struct sync_result {
 int sync_run(const struct iam_config *cfg, const struct sync_options *opt, struct sync_result *res);
 
 const char *sync_stage_name(enum sync_stage stage);
+
+/*
+ * Hold work_dir/name (a private 0600 file of this user, made if missing) with an
+ * exclusive flock; *fd keeps it until closed. 0, -EBUSY when held elsewhere,
+ * -EPERM when the file is not ours, -errno.
+ */
+int sync_lock(const char *work_dir, const char *name, int *fd);
 
 /* <state_dir>/sync into buf. 0 or -ENAMETOOLONG. */
 int sync_work_dir(const char *state_dir, char *buf, size_t n);

@@ -140,7 +140,8 @@ static int check_header(struct snap *s, bool verify_checksum)
 	return 0;
 }
 
-static int open_snapshot(const char *path, bool verify_checksum, struct snap **out)
+static int open_snapshot(const char *path, bool verify_checksum, bool callers_own,
+			 struct snap **out)
 {
 	struct snap *s;
 	struct stat st;
@@ -160,7 +161,8 @@ static int open_snapshot(const char *path, bool verify_checksum, struct snap **o
 	/* like sshd's StrictModes: whoever can write the snapshot decides uids and
 	 * sudo groups, and can truncate it under every reader's mapping (SIGBUS).
 	 * Only root installs it (iam-login install), after validating every record. */
-	if (S_ISREG(st.st_mode) && (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))) {
+	if (S_ISREG(st.st_mode) && ((st.st_uid != 0 && !(callers_own && st.st_uid == geteuid())) ||
+				    (st.st_mode & (S_IWGRP | S_IWOTH)))) {
 		close(fd);
 		return -EPERM;
 	}
@@ -196,12 +198,17 @@ static int open_snapshot(const char *path, bool verify_checksum, struct snap **o
 
 int snap_open(const char *path, struct snap **out)
 {
-	return open_snapshot(path, false, out);
+	return open_snapshot(path, false, false, out);
 }
 
 int snap_open_verified(const char *path, struct snap **out)
 {
-	return open_snapshot(path, true, out);
+	return open_snapshot(path, true, false, out);
+}
+
+int snap_open_own(const char *path, struct snap **out)
+{
+	return open_snapshot(path, true, true, out);
 }
 
 uint64_t snap_file_generation(const char *path)

@@ -68,6 +68,8 @@ struct snap_excluded {
 int snap_open(const char *path, struct snap **out);
 /* snap_open plus the whole-file checksum: for the install step and tools. */
 int snap_open_verified(const char *path, struct snap **out);
+/* snap_open_verified for a file the caller owns (the publisher's own copies). */
+int snap_open_own(const char *path, struct snap **out);
 void snap_close(struct snap *s);
 /* True when the file at path is no longer the one mapped (cheap: stat identity). */
 bool snap_is_stale(const struct snap *s, const char *path);

@@ -117,6 +117,7 @@ static void test_errors_name_the_line(void **state)
 	    {"[directory]\nsource = s3://ab/p\n", 2, "invalid bucket"},
 	    {"[directory]\nsource = s3://bucket/a/../b\n", 2, "prefix"},
 	    {"[directory]\nsource = s3://bucket/a b\n", 2, "prefix"},
+	    {"[aws]\ns3_endpoint = http://s3.example.com\n", 2, "loopback"},
 	    {"[directory]\nsource_account = 12345\n", 2, "12-digit"},
 	    {"[directory]\nsource_account = 12345678901x\n", 2, "12-digit"},
 	    {"[publish]\nsigning_key = key.pem\n", 2, "kms:KEY-ID or an absolute path"},

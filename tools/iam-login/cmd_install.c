@@ -30,11 +30,17 @@ static void install_help(FILE *f)
 	       "name. Whoever runs the network-facing sync can propose users, never root, a local\n"
 	       "uid or membership in sudo, shadow or disk.\n"
 	       "\n"
+	       "Fleet mode ([directory] source = s3://...): the candidate is the signed bundle\n"
+	       "<state_dir>/sync/directory.bundle. It must verify with signing_public_key, name\n"
+	       "source_account (when set), be no older than [pam] max_snapshot_age and carry a\n"
+	       "generation not below the installed one (no rollback); its snapshot then goes\n"
+	       "through the checks above. The bundle already installed is success.\n"
+	       "\n"
 	       "Options:\n"
 	       "  -q, --quiet   print nothing on success\n"
 	       "  -h, --help    this text\n"
 	       "\n"
-	       "Exit status: 0 installed; 1 refused or failed; 2 usage.\n");
+	       "Exit status: 0 installed (or already installed); 1 refused or failed; 2 usage.\n");
 }
 
 int cli_install_candidate(const struct iam_config *cfg, bool quiet, const char *progname)
@@ -49,6 +55,12 @@ int cli_install_candidate(const struct iam_config *cfg, bool quiet, const char *
 		log_audit(LOG_WARNING, "iam-login install refused: %s",
 			  log_clean(clean, sizeof(clean), res.err.msg));
 		return 1;
+	}
+	if (res.unchanged) {
+		if (!quiet)
+			printf("generation %llu is already installed\n",
+			       (unsigned long long)res.generation);
+		return 0;
 	}
 	log_audit(LOG_NOTICE, "iam-login install: generation %llu: %u users, %u groups",
 		  (unsigned long long)res.generation, res.nusers, res.ngroups);

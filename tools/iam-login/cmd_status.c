@@ -145,6 +145,11 @@ static void print_text(json_t *snapj, json_t *last, int64_t now)
 		       (long long)json_integer_value(json_object_get(last, "calls")),
 		       json_number_value(json_object_get(last, "seconds")),
 		       json_is_true(json_object_get(last, "fallback")) ? " (List* fallback)" : "");
+		if (json_is_string(json_object_get(last, "source")))
+			printf("  source:    %s (signed bundle%s)\n",
+			       jstr(last, "source", c2, sizeof(c2)),
+			       json_is_true(json_object_get(last, "unchanged")) ? ", unchanged"
+										: "");
 		if (err)
 			printf("  error:     %s\n", cli_clean(err, c2, sizeof(c2)));
 		json_array_foreach(w, i, x)

@@ -51,6 +51,15 @@ static void sync_help(FILE *f)
 	    "local account of this host do not count. The lock is <state_dir>/sync/.sync.lock\n"
 	    "(directory 0700, owned by the user running the sync).\n"
 	    "\n"
+	    "Fleet mode ([directory] source = s3://BUCKET/PREFIX, README \"Fleets\"): no IAM\n"
+	    "call for the directory. One conditional GET of PREFIX/directory.bundle (an\n"
+	    "unchanged bundle costs one 304 and nothing else); the bundle must verify with\n"
+	    "signing_public_key, name source_account when set, be younger than [pam]\n"
+	    "max_snapshot_age and never roll the generation back. It is staged as\n"
+	    "<state_dir>/sync/directory.bundle and root's install verifies it again. S3\n"
+	    "unreachable or a refused bundle: exit 1, the installed snapshot keeps serving\n"
+	    "and status.json says why.\n"
+	    "\n"
 	    "Options:\n"
 	    "  -f, --force     apply even when more users than max_removal_percent disappear\n"
 	    "  -n, --dry-run   do everything except writing the snapshot and status.json\n"
@@ -89,7 +98,19 @@ static int sync_once(const struct iam_config *cfg, struct sync_options *opt, boo
 			res.outcome == SYNC_REFUSED ? "refused" : "failed", res.err.msg);
 		return 1;
 	}
-	if (!quiet) {
+	if (!quiet && res.fleet) {
+		if (res.unchanged)
+			printf("%sbundle unchanged, generation %llu, %u calls, %.1f s\n",
+			       opt->dry_run ? "dry run: " : "", (unsigned long long)res.generation,
+			       res.calls, res.seconds);
+		else
+			printf(
+			    "%s %zu users, %zu groups (%zu excluded) from %s in %u calls, %.1f s, "
+			    "generation %llu\n",
+			    opt->dry_run ? "dry run: verified bundle:" : "fetched bundle:",
+			    res.nusers, res.ngroups, res.nexcluded, cfg->directory_source,
+			    res.calls, res.seconds, (unsigned long long)res.generation);
+	} else if (!quiet) {
 		printf("%s%s %zu users, %zu groups (%zu excluded) in %u calls, %.1f s, "
 		       "generation %llu\n",
 		       opt->dry_run ? "dry run: " : "", opt->dry_run ? "would sync" : "synced",

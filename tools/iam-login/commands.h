@@ -22,6 +22,7 @@ int cmd_whoami(int argc, char **argv, const struct cli_ctx *ctx);
 int cmd_users(int argc, char **argv, const struct cli_ctx *ctx);
 int cmd_groups(int argc, char **argv, const struct cli_ctx *ctx);
 int cmd_sync(int argc, char **argv, const struct cli_ctx *ctx);
+int cmd_publish(int argc, char **argv, const struct cli_ctx *ctx);
 int cmd_status(int argc, char **argv, const struct cli_ctx *ctx);
 int cmd_user(int argc, char **argv, const struct cli_ctx *ctx);
 int cmd_group(int argc, char **argv, const struct cli_ctx *ctx);

@@ -23,6 +23,7 @@ static const struct command cmds[] = {
     {"users", cmd_users, "list IAM users straight from IAM"},
     {"groups", cmd_groups, "list IAM groups straight from IAM"},
     {"sync", cmd_sync, "fetch the IAM directory and replace the local snapshot"},
+    {"publish", cmd_publish, "fleet publisher: upload the signed directory bundle to S3"},
     {"install", cmd_install, "root: check the sync's candidate and install it"},
     {"status", cmd_status, "snapshot age, counts, last sync, excluded names"},
     {"user", cmd_user, "what this host believes about one user"},
