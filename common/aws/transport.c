@@ -294,10 +294,17 @@ bool aws_xml_answer_complete(const char *body, size_t len)
 	nlen = (size_t)(p - name);
 	if (!nlen)
 		return false;
-	/* and the answer ends with its closing tag */
 	while (end > body &&
 	       (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
 		end--;
+	{
+		/* an empty root, <R/>, is complete when nothing follows it */
+		const char *gt = memchr(p, '>', (size_t)(end - p));
+
+		if (gt && gt[-1] == '/' && gt + 1 == end)
+			return true;
+	}
+	/* else the answer ends with its closing tag */
 	if ((size_t)(end - body) < nlen + 3 || end[-1] != '>')
 		return false;
 	return memcmp(end - nlen - 3, "</", 2) == 0 && memcmp(end - nlen - 1, name, nlen) == 0;

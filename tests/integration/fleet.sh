@@ -186,4 +186,128 @@ check "generation increased" test "$GEN2" -gt "$GEN"
 host_sync 3 --quiet
 check_eq "a host sees dave after the next sync" dave "$(in_ns "$W/h3" getent passwd dave | cut -d: -f1)"
 
+# ---------------------------------------------------------------- least privilege
+out=$(as "$FH_AK" "$FH_SK" aws --endpoint-url "$MOTO_URL" --region "$REGION" s3api put-object \
+	--bucket "$BUCKET" --key prod/directory.bundle --body /etc/hostname 2>&1)
+check_match "the host policy cannot replace the bundle" "AccessDenied" "$out"
+out=$(as "$TH_AK" "$TH_SK" aws --endpoint-url "$MOTO_URL" --region "$REGION" s3api get-object \
+	--bucket "$BUCKET" --key prod/directory.bundle "$W/stolen" 2>&1)
+check_match "a host policy for another prefix cannot read this bundle" "AccessDenied" "$out"
+
+# ---------------------------------------------------------------- two publishers
+# pub2 reads the bundle, then spends 3 s on IAM (a slow proxy); meanwhile pub1
+# publishes a change. pub2's PUT carries If-Match on the ETag it read: it must lose
+# and say so, and the bundle in S3 must stay pub1's.
+SLOW_PORT=$(free_port)
+echo '{"delay_ms": 1500}' >"$W/slow.json"
+python3 "$TOP/tests/lib/iamproxy.py" --port "$SLOW_PORT" --upstream "$MOTO_URL" \
+	--log "$W/slow.log" --control "$W/slow.json" &
+SLOW_PID=$!
+trap 'kill $SLOW_PID 2>/dev/null; proxy_stop; moto_stop; [ -n "${KEEP:-}" ] || rm -rf "$W"' EXIT
+mkdir -p "$W/pub2" && chmod 0755 "$W/pub2"
+sed -e "s|state_dir = $W/pub|state_dir = $W/pub2|" -e "s|^iam_endpoint = .*|iam_endpoint = http://127.0.0.1:$SLOW_PORT|" \
+	"$W/pub.conf" >"$W/pub2.conf"
+sleep 0.5
+aws_admin iam create-user --user-name erin >/dev/null
+as "$PUB_AK" "$PUB_SK" "$BUILD/iam-login" --config "$W/pub2.conf" publish >"$W/pub2.out" 2>&1 &
+PUB2=$!
+sleep 1
+publish --quiet || not_ok "the first publisher publishes during the race"
+winner=$(aws_admin s3api head-object --bucket "$BUCKET" --key prod/directory.bundle --query ETag --output text)
+wait $PUB2
+check_eq "the slower publisher exits 1" 1 "$?"
+check_match "... and says it lost the race" "lost-race: lost the race" "$(cat "$W/pub2.out")"
+check_eq "the bundle in S3 is the winner's" "$winner" \
+	"$(aws_admin s3api head-object --bucket "$BUCKET" --key prod/directory.bundle --query ETag --output text)"
+check_eq "the loser's status.json says lost-race" lost-race "$(jget 'd["result"]' <"$W/pub2/publish/status.json")"
+out=$(publish 2>&1)
+check_match "the next publish of the winner: unchanged" "^unchanged: " "$out"
+GEN2=$(echo "$out" | sed -n 's/^unchanged: generation \([0-9]*\) .*/\1/p')
+
+# ---------------------------------------------------------------- hostile bundles
+# A tamper prefix signed with a local PEM key (so the tests can sign any claim), one host.
+openssl ecparam -name prime256v1 -genkey -noout -out "$W/tamper.key" 2>/dev/null
+openssl pkey -in "$W/tamper.key" -pubout -out "$W/tamper.pem" 2>/dev/null
+openssl ecparam -name prime256v1 -genkey -noout -out "$W/other.key" 2>/dev/null
+openssl ecparam -name secp384r1 -genkey -noout -out "$W/p384.key" 2>/dev/null
+chmod 0600 "$W"/*.key
+chmod 0644 "$W/tamper.pem"
+host_conf 99 tamper "$W/tamper.pem"
+tsync() { as "$TH_AK" "$TH_SK" "$BUILD/iam-login" --config "$W/h99.conf" sync "$@"; }
+tstatus() { as "$TH_AK" "$TH_SK" "$BUILD/iam-login" --config "$W/h99.conf" status --json; }
+upload() { aws_admin s3api put-object --bucket "$BUCKET" --key tamper/directory.bundle --body "$1" >/dev/null; }
+SNAP=$W/h1/directory
+base_gen=$((GEN2 + 100))
+"$BUILD/tests/tools/mkbundle" "$SNAP" "$W/tamper.key" "$W/good.b" --generation $base_gen >/dev/null || not_ok "mkbundle"
+upload "$W/good.b"
+out=$(tsync 2>&1)
+check_match "a bundle signed by the configured PEM key installs" "^fetched bundle: .* generation $base_gen" "$out"
+good_passwd=$(in_ns "$W/h99" getent passwd alice)
+check_match "... and getent answers from it" "^alice:" "$good_passwd"
+
+# refused CASE_NAME FILE EXPECTED_ERROR_REGEX
+refused() {
+	local name=$1 file=$2 want=$3 out rc
+	upload "$file"
+	out=$(tsync 2>&1)
+	rc=$?
+	check_eq "$name: sync exits 1" 1 "$rc"
+	check_match "$name: says why" "$want" "$out"
+	check_match "$name: status.json says failed and why" "failed .*$want" \
+		"$(tstatus | jget 'd["last_sync"]["result"] + " " + str(d["last_sync"]["error"])')"
+	check_eq "$name: installed generation unchanged" "$base_gen" "$(tstatus | jget 'd["snapshot"]["generation"]')"
+	check_eq "$name: getent still answers from the previous snapshot" "$good_passwd" "$(in_ns "$W/h99" getent passwd alice)"
+}
+"$BUILD/tests/tools/mkbundle" "$SNAP" "$W/tamper.key" "$W/next.b" --generation $((base_gen + 1)) >/dev/null
+python3 -c 'import sys; b=bytearray(open(sys.argv[1],"rb").read()); b[200]^=1; open(sys.argv[2],"wb").write(b)' "$W/next.b" "$W/flip.b"
+refused "one flipped byte in the payload" "$W/flip.b" "digest mismatch"
+python3 -c 'import sys; b=bytearray(open(sys.argv[1],"rb").read()); b[45]^=1; open(sys.argv[2],"wb").write(b)' "$W/next.b" "$W/fliphdr.b"
+refused "one flipped byte in the header" "$W/fliphdr.b" "signature does not verify"
+"$BUILD/tests/tools/mkbundle" "$SNAP" "$W/other.key" "$W/otherkey.b" --generation $((base_gen + 1)) >/dev/null
+refused "signed by another key" "$W/otherkey.b" "signature does not verify"
+"$BUILD/tests/tools/mkbundle" "$SNAP" "$W/tamper.key" "$W/otheracct.b" --generation $((base_gen + 1)) --account 999999999999 >/dev/null
+refused "from another account" "$W/otheracct.b" "account 999999999999, expected $ACCOUNT"
+"$BUILD/tests/tools/mkbundle" "$SNAP" "$W/tamper.key" "$W/old.b" --generation $((base_gen - 1)) >/dev/null
+refused "a replayed older generation" "$W/old.b" "rollback refused"
+head -c $(($(stat -c %s "$W/next.b") - 10)) "$W/next.b" >"$W/trunc.b"
+refused "a truncated body" "$W/trunc.b" "truncated"
+"$BUILD/tests/tools/mkbundle" "$SNAP" "$W/tamper.key" "$W/stale.b" --generation $((base_gen + 2)) --created $(($(date +%s) - 200000)) >/dev/null
+refused "older than max_snapshot_age" "$W/stale.b" "is the publisher running"
+check_fails "a P-384 signing key is refused by the tool" "$BUILD/tests/tools/mkbundle" "$SNAP" "$W/p384.key" "$W/p384.b"
+chmod 0644 "$W/tamper.key"
+check_fails "a group/world-readable signing key is refused" "$BUILD/tests/tools/mkbundle" "$SNAP" "$W/tamper.key" "$W/x.b"
+chmod 0600 "$W/tamper.key"
+chmod 0666 "$W/tamper.pem"
+upload "$W/next.b"
+out=$(tsync 2>&1)
+check_match "a world-writable public key is refused" "tamper.pem: mode 0666 is too open" "$out"
+chmod 0644 "$W/tamper.pem"
+out=$(tsync 2>&1)
+check_match "the next good bundle installs after the refusals" "generation $((base_gen + 1))" "$out"
+
+# The root install re-verifies: a candidate swapped in the sync user's directory after
+# the fetch (what a compromised service user could do) is refused.
+cp "$W/otherkey.b" "$W/h99/sync/directory.bundle"
+out=$(as "$TH_AK" "$TH_SK" "$BUILD/iam-login" --config "$W/h99.conf" install 2>&1)
+check_match "root's install refuses a candidate the key did not sign" "refused: signature does not verify" "$out"
+
+# ---------------------------------------------------------------- S3 down
+# a bundle published now (the last one is older than this host's max age of 8 s)
+publish --force --quiet || not_ok "a fresh publish"
+host_conf 98 prod "$W/publisher.pem" "[pam]" "max_snapshot_age = 8"
+host_sync 98 --quiet || not_ok "host 98 first sync"
+echo '{"down": true}' >"$PROXY_CONTROL"
+out=$(host_sync 98 2>&1)
+check_eq "S3 down: sync exits 1" 1 "$?"
+check_match "S3 down: status says failed" "failed" "$(as "$FH_AK" "$FH_SK" "$BUILD/iam-login" --config "$W/h98.conf" status --json | jget 'd["last_sync"]["result"]')"
+check_eq "S3 down: getent still answers" alice "$(in_ns "$W/h98" getent passwd alice | cut -d: -f1)"
+check_nomatch "S3 down: the snapshot is not stale yet" "STALE" "$(as "$FH_AK" "$FH_SK" "$BUILD/iam-login" --config "$W/h98.conf" status 2>&1)"
+sleep 9
+out=$(as "$FH_AK" "$FH_SK" "$BUILD/iam-login" --config "$W/h98.conf" status 2>&1)
+check_match "S3 down past max_snapshot_age: STALE, pam_iam refuses IAM users" "^STALE: " "$out"
+check_eq "... local accounts never depend on it" root "$(in_ns "$W/h98" getent passwd root | cut -d: -f1)"
+echo '{}' >"$PROXY_CONTROL"
+out=$(host_sync 98 2>&1)
+check_match "S3 back, publisher stopped: the old bundle is refused as too old" "is the publisher running" "$out"
+
 exit 0

@@ -327,6 +327,16 @@ check_match "throttling: clear message" "Throttling.*previous snapshot kept \(ge
 check_eq "throttling: same generation" "$gen" "$(status_json "$WORK/h1.conf" | jget 'd["snapshot"]["generation"]')"
 check_eq "throttling: lookups still work" "carol.jones" "$(in_ns "$S1" getent passwd "$CAROL_UID" | cut -d: -f1)"
 
+# issue 15: a 200 whose body is cut short (no Content-Length, connection closed) is
+# retried like a transport error, never parsed as a short directory
+sed 's/^max_retries = 2/max_retries = 6/' "$WORK/h1.conf" >"$WORK/h1cut.conf"
+set_proxy '{"cut_share": 0.3}'
+before=$(wc -l <"$PROXY_LOG")
+out=$(iam_login "$WORK/h1cut.conf" sync 2>&1)
+check_eq "answers cut short at 30 %: the sync still completes" 0 "$?"
+check_match "... some answers were cut" '^[1-9]' "$(tail -n +$((before + 1)) "$PROXY_LOG" | grep -c ' cut$')"
+check_eq "... and the snapshot is complete" "dave_ops" "$(in_ns "$S1" getent passwd dave_ops | cut -d: -f1)"
+
 set_proxy '{}'
 iam_login "$WORK/h1.conf" sync --quiet
 check_eq "recovered: sync works again" ok "$(status_json "$WORK/h1.conf" | jget 'd["last_sync"]["result"]')"

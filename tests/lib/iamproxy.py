@@ -10,6 +10,8 @@ is kept). Each request appends one line "<Action or path> <status>" to --log.
    "status_share": 0.0, "status": 503,   share answered with a bare HTTP status
    "delay_ms": 0,           delay before answering
    "down": false,           close the connection without answering
+   "cut_share": 0.0,        share of answers sent without Content-Length, cut in
+                            half, then the connection closed
    "seed": 1}
 Only listens on 127.0.0.1.
 """
@@ -64,6 +66,16 @@ class H(ProxyHandler):
             self.record(action, st)
             return self.answer(st, b'<html>unavailable</html>', 'text/html')
         resp, data = self.forward(body)
+        if resp.status == 200 and self.server.rng.random() < c.get('cut_share', 0):
+            self.record(action, 'cut')
+            self.send_response(200)
+            self.send_header('Content-Type', resp.getheader('Content-Type') or 'text/xml')
+            self.send_header('Connection', 'close')
+            self.end_headers()
+            self.wfile.write(data[:len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
         self.record(action, resp.status)
         self.send_response(resp.status)
         for k, v in resp.getheaders():
