@@ -285,6 +285,13 @@ chmod 0644 "$W/tamper.pem"
 out=$(tsync 2>&1)
 check_match "the next good bundle installs after the refusals" "generation $((base_gen + 1))" "$out"
 
+out=$(as "$TH_AK" "$TH_SK" "$BUILD/iam-login" --config "$W/h99.conf" doctor --offline 2>&1)
+check_match "doctor names the fleet key" "ok +fleet: bundles from s3://$BUCKET/tamper must verify with $W/tamper.pem" "$out"
+upload "$W/otherkey.b"
+tsync >/dev/null 2>&1
+out=$(as "$TH_AK" "$TH_SK" "$BUILD/iam-login" --config "$W/h99.conf" doctor --offline 2>&1)
+check_match "doctor reports the refused bundle" "FAIL +fleet: last fetch: signature does not verify" "$out"
+
 # The root install re-verifies: a candidate swapped in the sync user's directory after
 # the fetch (what a compromised service user could do) is refused.
 cp "$W/otherkey.b" "$W/h99/sync/directory.bundle"

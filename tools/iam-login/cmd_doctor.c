@@ -4,6 +4,9 @@
 #include "cli_hint.h"
 #include "commands.h"
 #include "doctor.h"
+#include "directory/bundle.h"
+#include "cli_snap.h"
+#include <jansson.h>
 #include "config/config.h"
 #include "snapshot/snapshot_reader.h"
 
@@ -155,6 +158,29 @@ static void check_aws(struct doctor *d, const struct iam_config *cfg)
 	aws_client_free(c);
 }
 
+/* Fleet mode: the key hosts verify with, and the bundle as S3 has it now. */
+static void check_fleet(struct doctor *d, const struct iam_config *cfg)
+{
+	struct bundle_pubkey *pk = NULL;
+	struct iam_err err = {0};
+	json_t *st;
+
+	if (!cfg->directory_source)
+		return;
+	if (bundle_pubkey_load(cfg->signing_public_key, &pk, &err) < 0) {
+		report(d, "FAIL", "fleet: signing_public_key: %s", err.msg);
+	} else {
+		report(d, "ok", "fleet: bundles from %s must verify with %s", cfg->directory_source,
+		       cfg->signing_public_key);
+		bundle_pubkey_free(pk);
+	}
+	st = cli_status_load(cfg);
+	if (st && json_is_string(json_object_get(st, "error")))
+		report(d, "FAIL", "fleet: last fetch: %s",
+		       json_string_value(json_object_get(st, "error")));
+	json_decref(st);
+}
+
 static int usage(FILE *out)
 {
 	fprintf(out,
@@ -274,6 +300,7 @@ int cmd_doctor(int argc, char **argv, const struct cli_ctx *ctx)
 		       "enrolled yet ('iam-login mfa enroll USER')",
 		       cfg.mfa_usersfile);
 	}
+	check_fleet(&d, &cfg);
 	if (!offline)
 		check_aws(&d, &cfg);
 
