@@ -5,20 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/kms_internal.h"
 #include "base/base64.h"
 
-/* One TrentService action with a JSON body; the answer as a JSON object. */
-static int kms_call(struct aws_client *c, const char *action, json_t *req, json_t **answer,
-		    struct aws_error *err)
+/* One TrentService action with a JSON body; the raw answer in *resp. */
+static int kms_call(struct aws_client *c, const char *action, json_t *req,
+		    struct aws_rest_response *resp, struct aws_error *err)
 {
 	char target[80];
 	const char *hdrs[3] = {target, "Content-Type: application/x-amz-json-1.1", NULL};
-	struct aws_rest_response resp;
 	struct aws_rest_request rq;
 	char *body = json_dumps(req, JSON_COMPACT);
 	int r;
 
-	*answer = NULL;
 	if (!body)
 		return -ENOMEM;
 	snprintf(target, sizeof(target), "X-Amz-Target: TrentService.%s", action);
@@ -30,19 +29,22 @@ static int kms_call(struct aws_client *c, const char *action, json_t *req, json_
 				       .body = body,
 				       .body_len = strlen(body),
 				       .max_response = 64 * 1024};
-	r = aws_rest(c, &rq, &resp, err);
+	r = aws_rest(c, &rq, resp, err);
 	free(body);
-	if (r < 0)
-		return r;
-	*answer = json_loadb(resp.body, resp.len, 0, NULL);
-	aws_rest_response_free(&resp);
-	if (!json_is_object(*answer)) {
-		json_decref(*answer);
-		*answer = NULL;
+	return r;
+}
+
+static json_t *answer_object(const char *body, size_t len, const char *action,
+			     struct aws_error *err)
+{
+	json_t *j = json_loadb(body, len, 0, NULL);
+
+	if (!json_is_object(j)) {
+		json_decref(j);
 		aws_error_set(err, "BadAnswer", "KMS %s: the answer is not a JSON object", action);
-		return -EBADMSG;
+		return NULL;
 	}
-	return 0;
+	return j;
 }
 
 /* Decode a base64 string member into out (cap bytes). Length, or -EBADMSG. */
@@ -56,13 +58,35 @@ static long b64_member(json_t *o, const char *name, unsigned char *out, size_t c
 	return n <= 0 ? -EBADMSG : n;
 }
 
+int kms_parse_sign(const char *body, size_t len, unsigned char *sig, size_t *siglen,
+		   struct aws_error *err)
+{
+	json_t *ans = answer_object(body, len, "Sign", err);
+	const char *alg;
+	long n;
+	int r = 0;
+
+	*siglen = 0;
+	if (!ans)
+		return -EBADMSG;
+	alg = json_string_value(json_object_get(ans, "SigningAlgorithm"));
+	n = b64_member(ans, "Signature", sig, KMS_MAX_SIGNATURE);
+	if (n < 0 || (alg && strcmp(alg, "ECDSA_SHA_256") != 0)) {
+		aws_error_set(err, "BadAnswer", "KMS Sign: no ECDSA_SHA_256 signature in the answer");
+		r = -EBADMSG;
+	} else {
+		*siglen = (size_t)n;
+	}
+	json_decref(ans);
+	return r;
+}
+
 int kms_sign(struct aws_client *c, const char *key_id, const void *msg, size_t len,
 	     unsigned char *sig, size_t *siglen, struct aws_error *err)
 {
 	char b64[((KMS_MAX_MESSAGE + 2) / 3) * 4 + 1];
-	json_t *req, *ans = NULL;
-	const char *alg;
-	long n;
+	struct aws_rest_response resp;
+	json_t *req;
 	int r;
 
 	*siglen = 0;
@@ -73,41 +97,27 @@ int kms_sign(struct aws_client *c, const char *key_id, const void *msg, size_t l
 			"RAW", "SigningAlgorithm", "ECDSA_SHA_256");
 	if (!req)
 		return -ENOMEM;
-	r = kms_call(c, "Sign", req, &ans, err);
+	r = kms_call(c, "Sign", req, &resp, err);
 	json_decref(req);
 	if (r < 0)
 		return r;
-	alg = json_string_value(json_object_get(ans, "SigningAlgorithm"));
-	n = b64_member(ans, "Signature", sig, KMS_MAX_SIGNATURE);
-	if (n < 0 || (alg && strcmp(alg, "ECDSA_SHA_256") != 0)) {
-		aws_error_set(err, "BadAnswer",
-			      "KMS Sign: no ECDSA_SHA_256 signature in the answer");
-		r = -EBADMSG;
-	} else {
-		*siglen = (size_t)n;
-	}
-	json_decref(ans);
+	r = kms_parse_sign(resp.body, resp.len, sig, siglen, err);
+	aws_rest_response_free(&resp);
 	return r;
 }
 
-int kms_get_public_key(struct aws_client *c, const char *key_id, unsigned char **der,
-		       size_t *der_len, struct aws_error *err)
+int kms_parse_public_key(const char *body, size_t len, const char *key_id, unsigned char **der,
+			 size_t *der_len, struct aws_error *err)
 {
 	unsigned char buf[1024];
-	json_t *req, *ans = NULL;
+	json_t *ans = answer_object(body, len, "GetPublicKey", err);
 	const char *spec, *usage;
 	long n;
-	int r;
 
 	*der = NULL;
 	*der_len = 0;
-	req = json_pack("{s:s}", "KeyId", key_id);
-	if (!req)
-		return -ENOMEM;
-	r = kms_call(c, "GetPublicKey", req, &ans, err);
-	json_decref(req);
-	if (r < 0)
-		return r;
+	if (!ans)
+		return -EBADMSG;
 	spec = json_string_value(json_object_get(ans, "KeySpec"));
 	if (!spec)
 		spec = json_string_value(json_object_get(ans, "CustomerMasterKeySpec"));
@@ -133,4 +143,25 @@ int kms_get_public_key(struct aws_client *c, const char *key_id, unsigned char *
 	memcpy(*der, buf, (size_t)n);
 	*der_len = (size_t)n;
 	return 0;
+}
+
+int kms_get_public_key(struct aws_client *c, const char *key_id, unsigned char **der,
+		       size_t *der_len, struct aws_error *err)
+{
+	struct aws_rest_response resp;
+	json_t *req;
+	int r;
+
+	*der = NULL;
+	*der_len = 0;
+	req = json_pack("{s:s}", "KeyId", key_id);
+	if (!req)
+		return -ENOMEM;
+	r = kms_call(c, "GetPublicKey", req, &resp, err);
+	json_decref(req);
+	if (r < 0)
+		return r;
+	r = kms_parse_public_key(resp.body, resp.len, key_id, der, der_len, err);
+	aws_rest_response_free(&resp);
+	return r;
 }

@@ -105,8 +105,8 @@ static int sync_once(const struct iam_config *cfg, struct sync_options *opt, boo
 			       res.calls, res.seconds);
 		else
 			printf(
-			    "%s %zu users, %zu groups (%zu excluded) from %s in %u calls, %.1f s, "
-			    "generation %llu\n",
+			    "%s %zu users, %zu groups with the private ones (%zu excluded) from %s in %u "
+			    "calls, %.1f s, generation %llu\n",
 			    opt->dry_run ? "dry run: verified bundle:" : "fetched bundle:",
 			    res.nusers, res.ngroups, res.nexcluded, cfg->directory_source,
 			    res.calls, res.seconds, (unsigned long long)res.generation);
