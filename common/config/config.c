@@ -1,5 +1,6 @@
 /* Loads iam-login.conf (INI via inih) into struct iam_config, strictly. */
 #include "config/config.h"
+#include "config/config_internal.h"
 #include "base/file.h"
 
 #include <ctype.h>
@@ -541,22 +542,16 @@ static int check_consistency(struct iam_config *cfg, struct config_error *err)
 	return 0;
 }
 
-int config_load(const char *path, struct iam_config *cfg, struct config_error *err)
+int config_load_fd(int fd, const char *name, struct iam_config *cfg, struct config_error *err)
 {
 	struct load_ctx ctx = {.cfg = cfg, .err = err};
 	const char *test_mode = secure_getenv("IAM_LOGIN_TEST_MODE");
 	struct stat st;
-	int fd, r;
+	int r = 0;
 
 	if (err) {
 		memset(err, 0, sizeof(*err));
-		snprintf(err->file, sizeof(err->file), "%s", path);
-	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		r = -errno;
-		set_error(err, 0, "cannot open: %s", strerror(-r));
-		return r;
+		snprintf(err->file, sizeof(err->file), "%s", name);
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_CONFIG_BYTES) {
 		close(fd);
@@ -576,20 +571,42 @@ int config_load(const char *path, struct iam_config *cfg, struct config_error *e
 		close(fd);
 		return -ENOMEM;
 	}
-	r = set_str(&cfg->path, path);
-	if (r == 0) {
-		int line = ini_parse_stream(read_line, &ctx, on_key, &ctx);
-		if (ctx.failed)
-			r = ctx.failed;
-		else if (line != 0) {
-			set_error(err, ctx.line,
-				  "syntax error (expected [section] or key = value)");
-			r = -EINVAL;
-		}
+	int line = ini_parse_stream(read_line, &ctx, on_key, &ctx);
+	if (ctx.failed)
+		r = ctx.failed;
+	else if (line != 0) {
+		set_error(err, ctx.line, "syntax error (expected [section] or key = value)");
+		r = -EINVAL;
 	}
 	fclose(ctx.file);
+	return r;
+}
+
+int config_load(const char *path, struct iam_config *cfg, struct config_error *err)
+{
+	int fd, r;
+
+	if (err) {
+		memset(err, 0, sizeof(*err));
+		snprintf(err->file, sizeof(err->file), "%s", path);
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		r = -errno;
+		set_error(err, 0, "cannot open: %s", strerror(-r));
+		return r;
+	}
+	r = config_load_fd(fd, path, cfg, err);
 	if (r == 0)
+		r = set_str(&cfg->path, path);
+	if (r == 0)
+		r = config_load_dropins(path, cfg, err);
+	if (r == 0) {
+		/* what the files say together is checked once, named after the main file */
+		if (err)
+			snprintf(err->file, sizeof(err->file), "%s", path);
 		r = check_consistency(cfg, err);
+	}
 	return r;
 }
 

@@ -652,18 +652,28 @@ static bool entry_offers(const struct kc_entry *e, const char *fp)
 }
 
 /*
+ * The claim's clock, in ms: in whole seconds a claim at 0.99 s and the next at
+ * 6.00 s would be 6 "seconds" apart, two refreshes 5.01 s apart under a 6 s
+ * refresh_min_interval.
+ */
+static int64_t claim_now_ms(const struct kc_request *req)
+{
+	return req->now ? req->now() * 1000 : clock_real_ms();
+}
+
+/*
  * May this process refresh the user's fresh entry for a key it lacks? At most
  * one claim per refresh_min_interval and user, whatever the number of
- * concurrent logins: the claim is the mtime of USER.refresh, read and set
- * under its flock. A mtime more than KC_FUTURE_SLACK ahead (the clock went
- * back) is no claim.
+ * concurrent logins: the claim is the mtime of USER.refresh (to the ms), read
+ * and set under its flock. A mtime more than KC_FUTURE_SLACK ahead (the clock
+ * went back) is no claim.
  * 1 claimed, 0 not now, -errno.
  */
 static int refresh_claim(const struct kc_request *req)
 {
 	char path[PATH_MAX];
 	struct stat st;
-	int64_t now;
+	int64_t now, then;
 	int fd, r;
 
 	if (req->policy.refresh_min_interval <= 0)
@@ -682,14 +692,17 @@ static int refresh_claim(const struct kc_request *req)
 	}
 	/* the time is read under the lock: whoever claimed before us read an
 	 * earlier one, so their claim never looks like a clock that went back */
-	now = wall_now(req);
-	if (st.st_size > 0 && st.st_mtime <= now + KC_FUTURE_SLACK &&
-	    now - st.st_mtime < req->policy.refresh_min_interval) {
+	now = claim_now_ms(req);
+	then = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+	if (st.st_size > 0 && then <= now + KC_FUTURE_SLACK * 1000 &&
+	    now - then < (int64_t)req->policy.refresh_min_interval * 1000) {
 		close(fd);
 		return 0;
 	}
 	{
-		const struct timespec ts[2] = {{(time_t)now, 0}, {(time_t)now, 0}};
+		const struct timespec ts[2] = {
+		    {(time_t)(now / 1000), (long)(now % 1000) * 1000000L},
+		    {(time_t)(now / 1000), (long)(now % 1000) * 1000000L}};
 
 		r = (st.st_size > 0 || write(fd, "r", 1) == 1) && futimens(fd, ts) == 0 ? 1
 											: -errno;

@@ -13,7 +13,11 @@
 #   - a local account keeps logging in with its key and sudo with its password
 #     when the config is gone and IAM unreachable;
 #   - remove takes nsswitch, PAM, sshd and sudoers back to what they were; purge
-#     leaves them byte-identical to before, the users and directories gone.
+#     leaves them byte-identical to before, the users and directories gone;
+#   - with EC2 Instance Connect installed (its Debian/Ubuntu layout, a test
+#     double of its command): chained, its key logs a local account in through
+#     ssh.service's command line as systemd would run it, IAM keys still work;
+#     remove gives EIC its own command back, purge leaves every file as before.
 # Prints the packages a host pulls in at run time ("# footprint").
 # Environment: MIRROR (default: the machine's own Debian archive), SUITE (bookworm),
 # KEEP_ROOT=1 keeps the root in $BUILD/debian-packages/root for a look.
@@ -22,7 +26,7 @@ source "$(dirname "$0")/../lib/moto.sh"
 
 need() { skip "Debian packages" "$1"; exit 0; }
 [ "$(id -u)" = 0 ] || need "needs root (debootstrap, chroot, mounts)"
-for t in dpkg-buildpackage dh lintian debootstrap oathtool ssh ssh-keygen setsid unshare; do
+for t in dpkg-buildpackage dh lintian debootstrap oathtool ssh ssh-keygen setsid unshare systemd-analyze; do
 	command -v $t >/dev/null || need "$t missing (make deps installs it)"
 done
 moto_available || need "moto_server or aws CLI missing"
@@ -145,12 +149,14 @@ cp "$DEBS"/libnss-iam_*.deb "$DEBS"/libpam-iam_*.deb "$DEBS"/iam-login_*.deb "$R
 digest() {
 	in_root '
 	for f in /etc/nsswitch.conf $(find /etc/pam.d /etc/ssh/sshd_config.d /etc/sudoers.d /etc/iam-login \
-		/usr/share/pam-configs -type f 2>/dev/null | sort); do
+		/usr/share/pam-configs /etc/systemd/system/ssh.service.d /usr/lib/systemd/system/ssh.service.d \
+		-type f 2>/dev/null | sort); do
 		printf "%s %s %s\n" "$(stat -c "%a %U:%G" "$f")" "$(sha256sum <"$f" | cut -c1-16)" "$f"
 	done
 	grep -E "^iam-login" /etc/passwd /etc/group /etc/shadow /etc/gshadow
 	for d in /var/lib/iam-login /var/lib/iam-login/sync /var/lib/iam-login/dpkg /var/lib/iam-login-keys \
-		/var/cache/iam-login /var/cache/iam-login/keys /etc/iam-login; do
+		/var/cache/iam-login /var/cache/iam-login/keys /etc/iam-login /etc/iam-login/iam-login.conf.d \
+		/etc/systemd/system/ssh.service.d; do
 		[ -e "$d" ] && stat -c "%n %a %U:%G" "$d"
 	done
 	find /etc/systemd/system -name "iam-login*" 2>/dev/null | sort
@@ -375,4 +381,118 @@ check_match "the operator is told why and what to do" \
 	"$(tr '\n' ' ' <"$WORK/apt.log")"
 check "purge" apt_in_root "purge libnss-iam libpam-iam iam-login"
 check_same "purge: as before" "$OTHER" "$(digest)"
+
+# ---- EC2 Instance Connect installed: detected and chained -------------------------------
+# EIC's Debian/Ubuntu layout (aws-ec2-instance-connect-config, src/deb_systemd and
+# debian/postinst; Ubuntu's package): a system user, the command under
+# /usr/share/ec2-instance-connect, and a vendor drop-in of ssh.service that starts
+# sshd with -o options (they beat every sshd config file). The fake command
+# prints the key "pushed" for the local account admin, as IMDS would serve it.
+rm -f "$ROOT/etc/ssh/sshd_config.d/50-other.conf"
+KEY[admin]=$(key admin)
+in_root "adduser --system --disabled-login --shell /usr/sbin/nologin --no-create-home --home /nonexistent --quiet ec2-instance-connect &&
+	useradd -m -s /bin/bash admin" || not_ok "EIC's user, a local admin"
+install -d -m 0755 "$ROOT/usr/share/ec2-instance-connect" "$ROOT/usr/lib/systemd/system/ssh.service.d"
+install -m 0644 "${KEY[admin]}.pub" "$ROOT/usr/share/ec2-instance-connect/pushed.pub"
+cat >"$ROOT/usr/share/ec2-instance-connect/eic_run_authorized_keys" <<'EOF'
+#!/bin/sh
+# test double of EC2 Instance Connect's command: who ran it, with what; the
+# key pushed for admin
+echo "$(id -un) $*" >>/tmp/eic.calls
+[ "$1" = admin ] && cat /usr/share/ec2-instance-connect/pushed.pub
+exit 0
+EOF
+chmod 0755 "$ROOT/usr/share/ec2-instance-connect/eic_run_authorized_keys"
+cat >"$ROOT/usr/lib/systemd/system/ssh.service.d/ec2-instance-connect.conf" <<'EOF'
+[Service]
+ExecStart=
+ExecStart=/usr/sbin/sshd -D -o "AuthorizedKeysCommand /usr/share/ec2-instance-connect/eic_run_authorized_keys %%u %%f" -o "AuthorizedKeysCommandUser ec2-instance-connect" $SSHD_OPTS
+EOF
+install -m 0666 /dev/null "$ROOT/tmp/eic.calls"
+# ssh.service's command line as systemd would run it: the unit and its drop-ins
+# in systemd's own order (systemd-analyze, same name in /etc wins), the last
+# ExecStart after the last reset, %% unescaped, no $SSHD_OPTS (none here).
+unit_sshd() {
+	systemd-analyze --root="$ROOT" cat-config systemd/system/ssh.service 2>/dev/null | python3 -c '
+import shlex, sys
+cmd = ""
+for line in sys.stdin:
+    line = line.strip()
+    if line.startswith("ExecStart="):
+        cmd = line[len("ExecStart="):]
+print("\n".join(a.replace("%%", "%") for a in shlex.split(cmd.replace("$SSHD_OPTS", ""))))'
+}
+start_unit_sshd() {
+	local argv
+	mapfile -t argv < <(unit_sshd)
+	SSHD_PORT=$(free_port)
+	chroot "$ROOT" "${argv[@]}" -e -p "$SSHD_PORT" -o ListenAddress=127.0.0.1 -o PidFile=none \
+		>"$WORK/sshd.log" 2>&1 &
+	SSHD_PID=$!
+	for i in $(seq 1 100); do
+		python3 -c "import socket; socket.create_connection(('127.0.0.1', $SSHD_PORT), 1)" 2>/dev/null && break
+		sleep 0.05
+	done
+}
+stop_sshd() { kill "$SSHD_PID" 2>/dev/null; wait "$SSHD_PID" 2>/dev/null; SSHD_PID=; }
+check_match "EIC: ssh.service starts sshd with EIC's command" \
+	"AuthorizedKeysCommand /usr/share/ec2-instance-connect/eic_run_authorized_keys %u %f" "$(unit_sshd)"
+start_unit_sshd
+check_eq "EIC, before iam-login: the pushed key logs admin in" "admin" "$(ssh_to admin "" id -un 2>&1)"
+stop_sshd
+EIC_BASE=$(digest)
+
+: >"$WORK/apt.log"
+check "install with EC2 Instance Connect present" apt_in_root "install $CUR_DEBS"
+check_match "apt says EIC is chained and why sshd restarts" \
+	"EC2 Instance Connect \(/usr/lib/systemd/system/ssh.service.d/ec2-instance-connect.conf\) is chained" \
+	"$(tr '\n' ' ' <"$WORK/apt.log")"
+check_eq "EIC: [keys] chain in a drop-in of the config, the conffile untouched" \
+	"chain = /usr/share/ec2-instance-connect/eic_run_authorized_keys %u %f|$(in_root "dpkg-query -W -f='\${Conffiles}' iam-login" | awk '$1 == "/etc/iam-login/iam-login.conf" {print $2}')" \
+	"$(grep -v '^#' "$ROOT/etc/iam-login/iam-login.conf.d/50-ec2-instance-connect.conf" | grep chain)|$(md5sum <"$ROOT/etc/iam-login/iam-login.conf" | cut -d' ' -f1)"
+check_eq "EIC: its vendor drop-in is masked by one of the same name in /etc, no setting in it" "" \
+	"$(grep -v '^#' "$ROOT/etc/systemd/system/ssh.service.d/ec2-instance-connect.conf" 2>&1)"
+check_nomatch "EIC: ssh.service no longer passes an AuthorizedKeysCommand to sshd" "AuthorizedKeysCommand" "$(unit_sshd)"
+check "EIC: sshd -t accepts the result" in_root "sshd -t"
+D_EIC=$(digest)
+check "EIC: installing again" apt_in_root "install --reinstall $CUR_DEBS"
+check_same "EIC: the second install changed nothing" "$D_EIC" "$(digest)"
+
+# IAM users as before, EIC's pushed key for a local account: both, one sshd
+moto_start || { not_ok "moto_start"; exit 1; }
+aws_admin iam create-group --group-name devs >/dev/null
+aws_admin iam create-user --user-name alice >/dev/null
+aws_admin iam add-user-to-group --group-name devs --user-name alice
+aws_admin iam upload-ssh-public-key --user-name alice --ssh-public-key-body "$(cat "${KEY[alice]}.pub")" >/dev/null
+moto_config "$ROOT/etc/iam-login/iam-login.conf" "[directory]" "visible_groups = devs" "[pam]" "max_snapshot_age = 3600"
+for u in iam-login iam-login-keys; do
+	home=$(in_root "getent passwd $u | cut -d: -f6")
+	install -d -m 0700 "$ROOT$home/.aws" &&
+		printf '[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n' "$HOST_AK" "$HOST_SK" >"$ROOT$home/.aws/credentials" &&
+		chmod 0600 "$ROOT$home/.aws/credentials" && in_root "chown -R $u: $home/.aws" || not_ok "credentials for $u"
+done
+check_match "EIC: iam-login sync" "^synced 1 users, 1 groups" "$(in_root "iam-login sync" 2>&1)"
+SECRET[alice]=$(in_root "iam-login mfa enroll alice --no-confirm" 2>/dev/null | sed -n 's/^otpauth:.*[?&]secret=\([A-Z2-7]*\).*/\1/p')
+check_match "EIC: doctor sees the chain" "ok +EC2 Instance Connect is chained" "$(in_root "iam-login doctor --offline" 2>&1)"
+start_unit_sshd
+: >"$ROOT/tmp/eic.calls"
+check_eq "EIC chained: the pushed key logs the local admin in" "admin" "$(ssh_to admin "" id -un 2>&1)"
+check_match "EIC chained: EIC's command ran from iam-authorized-keys as iam-login-keys, with %u %f" \
+	"^iam-login-keys admin SHA256:" "$(head -1 "$ROOT/tmp/eic.calls")"
+wait_step
+check_eq "EIC chained: alice's IAM key and TOTP code still log her in" "$(uid_of alice)" "$(ssh_to alice "$(code alice)" id -u 2>"$SB/ssh.err")"
+check_match "EIC chained: ... and EIC was asked about alice too (for every user)" "^iam-login-keys alice " "$(grep alice "$ROOT/tmp/eic.calls" | head -1)"
+stop_sshd
+moto_stop
+
+check "EIC: remove" apt_in_root "remove libnss-iam libpam-iam iam-login"
+check_match "EIC, after remove: ssh.service runs EIC's command again" \
+	"AuthorizedKeysCommand /usr/share/ec2-instance-connect/eic_run_authorized_keys %u %f" "$(unit_sshd)"
+check_eq "EIC, after remove: the mask and the chain are gone" "" \
+	"$(ls "$ROOT/etc/systemd/system/ssh.service.d" "$ROOT/etc/iam-login/iam-login.conf.d" 2>/dev/null)"
+start_unit_sshd
+check_eq "EIC, after remove: the pushed key logs admin in as before" "admin" "$(ssh_to admin "" id -un 2>&1)"
+stop_sshd
+check "EIC: purge" apt_in_root "purge libnss-iam libpam-iam iam-login"
+check_same "EIC, purge: every file, user, directory and unit as before the install" "$EIC_BASE" "$(digest)"
 [ "$TAP_FAILED" -eq 0 ]

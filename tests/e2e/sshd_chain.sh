@@ -65,7 +65,7 @@ echo hang >"$SB/eic.mode"
 t0=$(ms)
 out=$(as_keys /usr/sbin/iam-authorized-keys alice 2>"$SB/ak.err")
 took=$(($(ms) - t0))
-echo "# chain hanging: answered in $took ms (deadline 2000 ms)"
+echo "# measured: chain hanging→answer $took ms (deadline 2000 ms)"
 check_match "chain hanging: alice's IAM key is still printed" "^ssh-ed25519 " "$out"
 check "chain hanging: answered within the deadline ($took ms)" test "$took" -lt 2500
 check_match "chain hanging: says so" "chain: timed out: answer dropped" "$(cat "$SB/ak.err")"

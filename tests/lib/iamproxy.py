@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """Test-only HTTP proxy in front of moto: counts API actions and injects faults.
 
-  iamproxy.py --port P --upstream http://127.0.0.1:M --log FILE [--control FILE]
+  iamproxy.py --port P --upstream http://127.0.0.1:M --log FILE [--control FILE] [--trace FILE]
 
 Every request is forwarded unchanged (the signature stays valid: the Host header
-is kept). Each request appends one line "<Action or path> <status>" to --log.
+is kept). Each request appends one line "<Action or path> <status>" to --log
+when it is answered, and to --trace "<ms since epoch> <Action> <status> <client
+port> <UserName or -> <X-Amz-Date>": a request held by delay_ms is answered
+(and logged) long after it was signed, when its caller may be gone, and it may
+concern another user than the one a test counts.
 --control names a JSON file re-read on every request:
   {"throttle_share": 0.3,   share of requests answered with IAM's Throttling error
    "status_share": 0.0, "status": 503,   share answered with a bare HTTP status
@@ -32,10 +36,20 @@ def action_of(path, body):
             return a[0]
     return urllib.parse.urlsplit(path).path
 
+def param_of(body, name):
+    v = urllib.parse.parse_qs(body.decode('latin-1')).get(name)
+    return v[0] if v else '-'
+
 class H(ProxyHandler):
     def record(self, action, status):
         with lock, open(self.server.args.log, 'a') as f:
             f.write('%s %s\n' % (action, status))
+        trace = self.server.args.trace
+        if trace:
+            with lock, open(trace, 'a') as f:
+                f.write('%d %s %s %s %s %s\n' % (
+                    time.time() * 1000, action, status, self.client_address[1],
+                    param_of(self.body, 'UserName'), self.headers.get('X-Amz-Date', '-')))
     def answer(self, status, body, ctype='text/xml'):
         self.send_response(status)
         self.send_header('Content-Type', ctype)
@@ -45,6 +59,7 @@ class H(ProxyHandler):
     def handle_any(self):
         n = int(self.headers.get('Content-Length') or 0)
         body = self.rfile.read(n) if n else b''
+        self.body = body
         action = action_of(self.path, body)
         c = self.control()
         if c.get('delay_ms'):

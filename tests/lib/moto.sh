@@ -83,16 +83,18 @@ host_env() {
 }
 
 # Start tests/lib/iamproxy.py in front of moto: proxy_start; then PROXY_URL,
-# PROXY_LOG (one line per request: "Action status") and PROXY_CONTROL (JSON) are set.
+# PROXY_LOG (one line per request: "Action status"), PROXY_TRACE (the same with
+# time, client port, UserName and signing time) and PROXY_CONTROL (JSON) are set.
 PROXY_PID=
 proxy_start() {
 	PROXY_PORT=$(free_port)
 	PROXY_URL=http://127.0.0.1:$PROXY_PORT
 	PROXY_LOG=$(mktemp -t iamproxy.XXXXXX.log)
 	PROXY_CONTROL=$(mktemp -t iamproxy.XXXXXX.json)
+	PROXY_TRACE=$(mktemp -t iamproxy.XXXXXX.trace)
 	echo '{}' >"$PROXY_CONTROL"
 	python3 "$TOP/tests/lib/iamproxy.py" --port "$PROXY_PORT" --upstream "$MOTO_URL" \
-		--log "$PROXY_LOG" --control "$PROXY_CONTROL" &
+		--log "$PROXY_LOG" --control "$PROXY_CONTROL" --trace "$PROXY_TRACE" &
 	PROXY_PID=$!
 	trap 'proxy_stop; moto_stop' EXIT
 	local i
@@ -100,8 +102,14 @@ proxy_start() {
 		python3 -c "import socket; socket.create_connection(('127.0.0.1', $PROXY_PORT), 1)" 2>/dev/null && break
 		sleep 0.1
 	done
-	export PROXY_PORT PROXY_URL PROXY_LOG PROXY_CONTROL
+	export PROXY_PORT PROXY_URL PROXY_LOG PROXY_CONTROL PROXY_TRACE
 }
 proxy_stop() { [ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null && wait "$PROXY_PID" 2>/dev/null; PROXY_PID=; }
 # proxy_count ACTION: requests for ACTION seen by the proxy
 proxy_count() { grep -c "^$1 " "$PROXY_LOG" 2>/dev/null || true; }
+# proxy_count_for ACTION USER [SINCE_MS]: requests for ACTION about UserName USER
+# (answered at or after SINCE_MS)
+proxy_count_for() {
+	awk -v a="$1" -v u="$2" -v t="${3:-0}" '$2 == a && $5 == u && $1 >= t { n++ } END { print n + 0 }' \
+		"$PROXY_TRACE" 2>/dev/null
+}

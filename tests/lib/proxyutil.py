@@ -46,6 +46,7 @@ def serve(handler, **attrs):
     ap.add_argument('--upstream', required=True)
     ap.add_argument('--log', required=True)
     ap.add_argument('--control')
+    ap.add_argument('--trace')
     a = ap.parse_args()
     srv = ThreadingHTTPServer(('127.0.0.1', a.port), handler)
     srv.daemon_threads = True

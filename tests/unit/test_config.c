@@ -272,6 +272,94 @@ static void test_overlong_line(void **state)
 	config_free(&cfg);
 }
 
+/*
+ * iam-login.conf.d/NAME.conf: read after the main file in byte order of NAME,
+ * each replacing what an earlier file set (the Debian package adds the EIC
+ * chain there, never in the operator's conffile); only *.conf, no dotfile, no
+ * symlink; an error names the drop-in and its line.
+ */
+static void test_dropins(void **state)
+{
+	char dir[256], path[300], d[320], f[400];
+	struct iam_config cfg;
+	struct config_error err;
+
+	(void)state;
+	assert_non_null(tu_mkdtemp(dir, sizeof(dir), "iam-login-test-dropins"));
+	snprintf(path, sizeof(path), "%s/iam-login.conf", dir);
+	snprintf(d, sizeof(d), "%s.d", path);
+	tu_write_text(path, "[keys]\nttl = 30\nchain = /bin/main %u\n[aws]\nregion = eu-west-1\n",
+		      0644);
+	assert_int_equal(mkdir(d, 0755), 0);
+	snprintf(f, sizeof(f), "%s/50-eic.conf", d);
+	tu_write_text(
+	    f, "[keys]\nchain = /usr/share/ec2-instance-connect/eic_run_authorized_keys %u %f\n",
+	    0644);
+	snprintf(f, sizeof(f), "%s/60-later.conf", d);
+	tu_write_text(f, "[keys]\nttl = 40\n", 0644);
+	snprintf(f, sizeof(f), "%s/10-first.conf", d);
+	tu_write_text(f, "[keys]\nttl = 20\nnegative_ttl = 7\n", 0644);
+	snprintf(f, sizeof(f), "%s/.70-editor.conf", d);
+	tu_write_text(f, "[keys]\nttl = 1\n", 0644);
+	snprintf(f, sizeof(f), "%s/80-ignored.conf.dpkg-old", d);
+	tu_write_text(f, "[keys]\nttl = 2\n", 0644);
+
+	assert_int_equal(config_defaults(&cfg), 0);
+	assert_int_equal(config_load(path, &cfg, &err), 0);
+	assert_string_equal(cfg.keys_chain,
+			    "/usr/share/ec2-instance-connect/eic_run_authorized_keys %u %f");
+	assert_int_equal(cfg.keys_ttl, 40);
+	assert_int_equal(cfg.keys_negative_ttl, 7);
+	assert_string_equal(cfg.region, "eu-west-1");
+	assert_string_equal(cfg.path, path);
+	config_free(&cfg);
+
+	/* a bad drop-in is an error naming it, and its line */
+	snprintf(f, sizeof(f), "%s/90-bad.conf", d);
+	tu_write_text(f, "[keys]\n\nttl = soon\n", 0644);
+	assert_int_equal(config_defaults(&cfg), 0);
+	assert_int_equal(config_load(path, &cfg, &err), -EINVAL);
+	assert_string_equal(err.file, f);
+	assert_int_equal(err.line, 3);
+	config_free(&cfg);
+	unlink(f);
+
+	/* twice within one drop-in is an error, as in the main file */
+	tu_write_text(f, "[keys]\nttl = 1\nttl = 2\n", 0644);
+	assert_int_equal(config_defaults(&cfg), 0);
+	assert_int_equal(config_load(path, &cfg, &err), -EINVAL);
+	assert_non_null(strstr(err.err.msg, "given twice"));
+	config_free(&cfg);
+	unlink(f);
+
+	/* a symlink is refused: the checked file must be the one in the directory */
+	snprintf(f, sizeof(f), "%s/95-link.conf", d);
+	assert_int_equal(symlink(path, f), 0);
+	assert_int_equal(config_defaults(&cfg), 0);
+	assert_int_equal(config_load(path, &cfg, &err), -ELOOP);
+	assert_string_equal(err.file, f);
+	config_free(&cfg);
+	unlink(f);
+
+	/* owner and mode rules apply to the directory and each drop-in */
+	unsetenv("IAM_LOGIN_TEST_MODE");
+	if (geteuid() == 0) {
+		assert_int_equal(chmod(d, 0777), 0);
+		assert_int_equal(config_defaults(&cfg), 0);
+		assert_int_equal(config_load(path, &cfg, &err), -EPERM);
+		assert_string_equal(err.file, d);
+		config_free(&cfg);
+		assert_int_equal(chmod(d, 0755), 0);
+		snprintf(f, sizeof(f), "%s/60-later.conf", d);
+		assert_int_equal(chmod(f, 0666), 0);
+		assert_int_equal(config_defaults(&cfg), 0);
+		assert_int_equal(config_load(path, &cfg, &err), -EPERM);
+		assert_string_equal(err.file, f);
+		config_free(&cfg);
+	}
+	tu_rm_tree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +372,7 @@ int main(void)
 	    cmocka_unit_test(test_insecure_file_refused),
 	    cmocka_unit_test(test_missing_file),
 	    cmocka_unit_test(test_config_path),
+	    cmocka_unit_test(test_dropins),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
