@@ -72,7 +72,8 @@ int kms_parse_sign(const char *body, size_t len, unsigned char *sig, size_t *sig
 	alg = json_string_value(json_object_get(ans, "SigningAlgorithm"));
 	n = b64_member(ans, "Signature", sig, KMS_MAX_SIGNATURE);
 	if (n < 0 || (alg && strcmp(alg, "ECDSA_SHA_256") != 0)) {
-		aws_error_set(err, "BadAnswer", "KMS Sign: no ECDSA_SHA_256 signature in the answer");
+		aws_error_set(err, "BadAnswer",
+			      "KMS Sign: no ECDSA_SHA_256 signature in the answer");
 		r = -EBADMSG;
 	} else {
 		*siglen = (size_t)n;

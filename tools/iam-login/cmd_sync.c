@@ -104,12 +104,12 @@ static int sync_once(const struct iam_config *cfg, struct sync_options *opt, boo
 			       opt->dry_run ? "dry run: " : "", (unsigned long long)res.generation,
 			       res.calls, res.seconds);
 		else
-			printf(
-			    "%s %zu users, %zu groups with the private ones (%zu excluded) from %s in %u "
-			    "calls, %.1f s, generation %llu\n",
-			    opt->dry_run ? "dry run: verified bundle:" : "fetched bundle:",
-			    res.nusers, res.ngroups, res.nexcluded, cfg->directory_source,
-			    res.calls, res.seconds, (unsigned long long)res.generation);
+			printf("%s %zu users, %zu groups with the private ones (%zu excluded) from "
+			       "%s in %u "
+			       "calls, %.1f s, generation %llu\n",
+			       opt->dry_run ? "dry run: verified bundle:" : "fetched bundle:",
+			       res.nusers, res.ngroups, res.nexcluded, cfg->directory_source,
+			       res.calls, res.seconds, (unsigned long long)res.generation);
 	} else if (!quiet) {
 		printf("%s%s %zu users, %zu groups (%zu excluded) in %u calls, %.1f s, "
 		       "generation %llu\n",
