@@ -109,6 +109,7 @@ out=$(publish 2>&1)
 check_eq "publish exits 0" 0 "$?"
 check_match "publish: one line with the generation" "^published generation [0-9]+: 8 users, 1 groups" "$out"
 GEN=$(echo "$out" | sed -n 's/^published generation \([0-9]*\):.*/\1/p')
+PUB_IAM1=$(echo "$out" | sed -n 's/.* \([0-9]*\) IAM calls.*/\1/p')
 check_match "generation is at least the Unix time of the publish" "^1[0-9]{9}$" "$GEN"
 check_match "the bundle is in S3" '"ContentLength": [0-9]+' \
 	"$(aws_admin s3api head-object --bucket "$BUCKET" --key prod/directory.bundle 2>&1)"
@@ -183,6 +184,8 @@ out=$(publish 2>&1)
 check_match "publish after an IAM change" "^published generation [0-9]+: 9 users" "$out"
 GEN2=$(echo "$out" | sed -n 's/^published generation \([0-9]*\):.*/\1/p')
 check "generation increased" test "$GEN2" -gt "$GEN"
+check_eq "the publisher's IAM calls do not grow with the $HOSTS hosts" "$PUB_IAM1" \
+	"$(echo "$out" | sed -n 's/.* \([0-9]*\) IAM calls.*/\1/p')"
 host_sync 3 --quiet
 check_eq "a host sees dave after the next sync" dave "$(in_ns "$W/h3" getent passwd dave | cut -d: -f1)"
 

@@ -337,6 +337,19 @@ check_eq "answers cut short at 30 %: the sync still completes" 0 "$?"
 check_match "... some answers were cut" '^[1-9]' "$(tail -n +$((before + 1)) "$PROXY_LOG" | grep -c ' cut$')"
 check_eq "... and the snapshot is complete" "dave_ops" "$(in_ns "$S1" getent passwd dave_ops | cut -d: -f1)"
 
+# issue 15: one deadline for the whole sync, not only per call. Every answer 2 s
+# late, pages of 3 (4 pages here): per-call timeouts alone would let it finish after
+# ~8 s; sync_timeout = 4 stops it at 4 s with a clear error.
+sed 's/^\[directory\]$/[directory]\nsync_timeout = 4/' "$WORK/h1.conf" >"$WORK/h1slow.conf"
+set_proxy '{"delay_ms": 2000}'
+t0=$(date +%s%N)
+out=$(iam_login "$WORK/h1slow.conf" sync 2>&1)
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+check_eq "slow IAM: the sync fails" 1 "$rc"
+check "slow IAM: it ends near sync_timeout = 4 s, not after every page (${ms} ms)" test "$ms" -lt 6000
+check_match "slow IAM: the error says so" "deadline|Timeout|timed out" "$out"
+
 set_proxy '{}'
 iam_login "$WORK/h1.conf" sync --quiet
 check_eq "recovered: sync works again" ok "$(status_json "$WORK/h1.conf" | jget 'd["last_sync"]["result"]')"
