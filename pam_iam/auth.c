@@ -161,6 +161,45 @@ static int not_enrolled(struct pam_iam_ctx *ctx, enum mfa_policy policy)
 				      : "mfa if-enrolled, not enrolled");
 }
 
+/*
+ * This host accepted the code (and recorded it locally). With [mfa]
+ * replay_table, every other host must not accept it again: ask DynamoDB.
+ */
+static int replay_guard(struct pam_iam_ctx *ctx, long long step)
+{
+	char why[160], line[320];
+	int r;
+
+	if (!ctx->cfg.mfa_replay_table) {
+		pam_iam_audit(ctx, LOG_NOTICE, "success", "totp code accepted");
+		return PAM_SUCCESS;
+	}
+	r = pam_iam_replay_guard(ctx, step, why, sizeof(why));
+	if (r > 0) {
+		pam_iam_audit(ctx, LOG_NOTICE, "success", "totp code accepted (replay table)");
+		return PAM_SUCCESS;
+	}
+	if (r == 0) {
+		pam_iam_audit(ctx, LOG_WARNING, "failed",
+			      "totp code replayed: already accepted on another host");
+		pam_iam_tell(ctx, "This code was already used; wait for the next one.");
+		return PAM_AUTH_ERR;
+	}
+	if (ctx->cfg.mfa_replay_deny) {
+		snprintf(line, sizeof(line),
+			 "replay guard unreachable (%s), replay_guard_failure = deny", why);
+		pam_iam_audit(ctx, LOG_ERR, "denied", line);
+		pam_iam_tell(ctx, "Multi-factor authentication is unavailable on this host.");
+		return PAM_AUTHINFO_UNAVAIL;
+	}
+	snprintf(line, sizeof(line),
+		 "totp code accepted; replay guard unreachable (%s): this host's replay state "
+		 "only (replay_guard_failure = local)",
+		 why);
+	pam_iam_audit(ctx, LOG_WARNING, "success", line);
+	return PAM_SUCCESS;
+}
+
 static int authenticate(struct pam_iam_ctx *ctx)
 {
 	enum mfa_policy policy = pam_iam_policy(ctx);
@@ -168,6 +207,7 @@ static int authenticate(struct pam_iam_ctx *ctx)
 	struct usersfile_status st;
 	char code[TOTP_MAX_DIGITS + 1] = {0};
 	bool had_rule;
+	long long step = -1;
 	int r;
 
 	if (ctx->stale) {
@@ -206,12 +246,11 @@ static int authenticate(struct pam_iam_ctx *ctx)
 	r = read_code(ctx, st.digits, code, sizeof(code));
 	if (r != PAM_SUCCESS)
 		return r;
-	r = usersfile_verify(usersfile, ctx->user.iam_id, code, pam_iam_window(ctx));
+	r = usersfile_verify(usersfile, ctx->user.iam_id, code, pam_iam_window(ctx), &step);
 	wipe(code);
 	switch (r) {
 	case 0:
-		pam_iam_audit(ctx, LOG_NOTICE, "success", "totp code accepted");
-		return PAM_SUCCESS;
+		return replay_guard(ctx, step);
 	case -EALREADY:
 		pam_iam_audit(ctx, LOG_WARNING, "failed", "totp code replayed");
 		pam_iam_tell(ctx, "This code was already used; wait for the next one.");

@@ -111,4 +111,20 @@ int pam_iam_gate(const struct pam_iam_ctx *ctx, bool *had_rule);
  */
 int pam_iam_has_iam_mfa(const struct pam_iam_ctx *ctx);
 
+struct spawn_result;
+/*
+ * Run the iam-login helper (root-owned, [--config CFG] ARGS...) as a child with
+ * a minimal environment, killed deadline_ms from now. spawn_run's answer;
+ * always spawn_result_free(res) afterwards.
+ */
+int pam_iam_run_helper(const struct pam_iam_ctx *ctx, const char *const *args, long deadline_ms,
+		       struct spawn_result *res);
+
+/*
+ * Record step as the user's last accepted step in the replay table. 1
+ * recorded, 0 the step (or a later one) was already accepted on some host,
+ * negative errno when the guard could not say (why gets the reason).
+ */
+int pam_iam_replay_guard(const struct pam_iam_ctx *ctx, long long step, char *why, size_t n);
+
 #endif

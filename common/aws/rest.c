@@ -37,6 +37,11 @@ const char *aws_client_kms_endpoint(const struct aws_client *c)
 	return c->kms_endpoint;
 }
 
+const char *aws_client_dynamodb_endpoint(const struct aws_client *c)
+{
+	return c->dynamodb_endpoint;
+}
+
 const char *aws_client_region(const struct aws_client *c)
 {
 	return c->region;

@@ -41,6 +41,32 @@ int s3_put_object(struct aws_client *c, const char *bucket, const char *key, con
 
 void s3_object_free(struct s3_object *o);
 
+/* DELETE s3://bucket/key. 0 (also when there was none: S3 says 204), -EACCES, -errno. */
+int s3_delete_object(struct aws_client *c, const char *bucket, const char *key,
+		     struct aws_error *err);
+
+struct s3_listed {
+	char *key; /* as S3 lists it (decoded), starts with the prefix asked for */
+	char etag[130];
+};
+
+struct s3_listing {
+	struct s3_listed *items;
+	size_t n;
+};
+
+/*
+ * ListObjectsV2 of every key under prefix, all pages, at most max keys
+ * (-E2BIG beyond). 0, -EACCES, -ENOENT (no bucket), -EBADMSG, -errno.
+ */
+int s3_list_objects(struct aws_client *c, const char *bucket, const char *prefix, size_t max,
+		    struct s3_listing *out, struct aws_error *err);
+void s3_listing_free(struct s3_listing *l);
+
+/* One answer page into l (for the fuzz target); next gets the continuation token or "". */
+int s3_parse_list_page(const char *body, size_t len, const char *prefix, struct s3_listing *l,
+		       size_t max, char *next, size_t nn, struct aws_error *err);
+
 /* Bucket names S3 accepts and keys that need no encoding in a signed path. */
 bool s3_bucket_ok(const char *bucket);
 bool s3_key_ok(const char *key);

@@ -97,6 +97,7 @@ void aws_rest_response_free(struct aws_rest_response *r);
 /* The endpoints the config chose (s3: NULL for AWS's virtual-hosted default). */
 const char *aws_client_s3_endpoint(const struct aws_client *c);
 const char *aws_client_kms_endpoint(const struct aws_client *c);
+const char *aws_client_dynamodb_endpoint(const struct aws_client *c);
 const char *aws_client_region(const struct aws_client *c);
 
 #endif

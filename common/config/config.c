@@ -31,7 +31,10 @@ enum value_kind {
 	V_POLICY,
 	V_S3URL,
 	V_ACCOUNT,
-	V_SIGNING_KEY
+	V_SIGNING_KEY,
+	V_GUARD_FAILURE,
+	V_TABLE,
+	V_KMS_KEY
 };
 
 struct key_spec {
@@ -101,6 +104,9 @@ static const struct key_spec keys[] = {
     {"mfa", "window", V_UINT, F(mfa_window), 0, 10},
     {"mfa", "digits", V_UINT, F(mfa_digits), 6, 8},
     {"mfa", "issuer", V_STRING, F(mfa_issuer), 0, 0},
+    {"mfa", "fleet_kms_key", V_KMS_KEY, F(mfa_fleet_kms_key), 0, 0},
+    {"mfa", "replay_table", V_TABLE, F(mfa_replay_table), 0, 0},
+    {"mfa", "replay_guard_failure", V_GUARD_FAILURE, F(mfa_replay_deny), 0, 0},
     {"pam", "max_snapshot_age", V_SECONDS, F(max_snapshot_age), 0, 31536000},
 };
 #undef F
@@ -357,6 +363,36 @@ static int apply_value(struct load_ctx *ctx, const struct key_spec *k, const cha
 					 "policy: '%s' is not required, if-enrolled or off", value),
 			       -EINVAL;
 		return 0;
+	case V_GUARD_FAILURE:
+		if (strcmp(value, "local") == 0)
+			ctx->cfg->mfa_replay_deny = false;
+		else if (strcmp(value, "deny") == 0)
+			ctx->cfg->mfa_replay_deny = true;
+		else
+			return set_error(ctx->err, ctx->line,
+					 "replay_guard_failure: '%s' is not local or deny", value),
+			       -EINVAL;
+		return 0;
+	case V_KMS_KEY:
+		/* sent as a header value: no control characters, spaces or quotes */
+		if (!*value || strlen(value) > 2048 || has_control(value) ||
+		    strpbrk(value, " \t\"\\"))
+			return set_error(ctx->err, ctx->line,
+					 "%s: needs a KMS key id, ARN or alias/NAME", k->name),
+			       -EINVAL;
+		return set_str(field, value);
+	case V_TABLE:
+		/* DynamoDB's rule for a table name: it goes into a signed JSON body as is */
+		if (strlen(value) < 3 || strlen(value) > 255 ||
+		    strspn(value,
+			   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") !=
+			strlen(value))
+			return set_error(ctx->err, ctx->line,
+					 "%s: '%s' is not a DynamoDB table name (3..255 of A-Z a-z "
+					 "0-9 _ . -)",
+					 k->name, value),
+			       -EINVAL;
+		return set_str(field, value);
 	case V_S3URL:
 		why = check_s3_url(value);
 		if (why)
@@ -715,7 +751,8 @@ void config_free(struct iam_config *cfg)
 	char **fleet[] = {&cfg->directory_source,    &cfg->signing_public_key,
 			  &cfg->source_account,	     &cfg->publish_destination,
 			  &cfg->publish_signing_key, &cfg->s3_endpoint,
-			  &cfg->kms_endpoint,	     &cfg->dynamodb_endpoint};
+			  &cfg->kms_endpoint,	     &cfg->dynamodb_endpoint,
+			  &cfg->mfa_fleet_kms_key,   &cfg->mfa_replay_table};
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);

@@ -83,6 +83,11 @@ struct iam_config {
 	unsigned mfa_window;	    /* steps either side, default 1 */
 	unsigned mfa_digits;	    /* 6 */
 	char *mfa_issuer;	    /* otpauth issuer, default "iam-login" */
+	/* fleet MFA (decision 16): enrolment objects and the MFA bundle are SSE-KMS
+	 * with this key; set on the publisher, it also publishes the MFA bundle */
+	char *mfa_fleet_kms_key;
+	char *mfa_replay_table; /* DynamoDB table of the cross-host replay guard, or NULL */
+	bool mfa_replay_deny;	/* guard unreachable: refuse (deny) instead of local state */
 
 	/* [publish] (the one publisher of a fleet) */
 	char *publish_destination;    /* "s3://BUCKET/PREFIX" or NULL */

@@ -87,6 +87,32 @@ static int payload_agrees(const void *payload, size_t len, const struct bundle_i
 	return 0;
 }
 
+/* An MFA payload's first line must say what the bundle header says. */
+static int mfa_payload_agrees(const void *payload, size_t len, const struct bundle_info *info,
+			      struct iam_err *err)
+{
+	char want[128];
+	int n =
+	    snprintf(want, sizeof(want), "%s %.12s %llu %lld\n", BUNDLE_MFA_PAYLOAD_TAG,
+		     info->account, (unsigned long long)info->generation, (long long)info->created);
+
+	if (n < 0 || (size_t)n > len || memcmp(payload, want, (size_t)n) != 0)
+		return err_set(err, -EBADMSG,
+			       "MFA payload's first line differs from the bundle header");
+	return 0;
+}
+
+struct bundle_kind {
+	const char *magic;
+	size_t max_payload;
+	int (*agrees)(const void *payload, size_t len, const struct bundle_info *info,
+		      struct iam_err *err);
+};
+
+static const struct bundle_kind directory_kind = {BUNDLE_MAGIC, SNAPFMT_MAX_FILE, payload_agrees};
+static const struct bundle_kind mfa_kind = {BUNDLE_MFA_MAGIC, BUNDLE_MFA_MAX_PAYLOAD,
+					    mfa_payload_agrees};
+
 static int verify_sig(const struct bundle_pubkey *key, const unsigned char *msg, size_t len,
 		      const unsigned char *sig, size_t siglen)
 {
@@ -101,9 +127,10 @@ static int verify_sig(const struct bundle_pubkey *key, const unsigned char *msg,
 	return ok ? 0 : -EKEYREJECTED;
 }
 
-int bundle_encode(const struct bundle_info *info, const void *payload, size_t len,
-		  const struct bundle_signer *signer, const struct bundle_pubkey *check, void **out,
-		  size_t *out_len, struct iam_err *err)
+static int encode_kind(const struct bundle_kind *kind, const struct bundle_info *info,
+		       const void *payload, size_t len, const struct bundle_signer *signer,
+		       const struct bundle_pubkey *check, void **out, size_t *out_len,
+		       struct iam_err *err)
 {
 	unsigned char hdr[BUNDLE_HEADER_SIZE], sig[BUNDLE_MAX_SIG + 8];
 	size_t siglen = 0, total;
@@ -114,13 +141,13 @@ int bundle_encode(const struct bundle_info *info, const void *payload, size_t le
 	*out_len = 0;
 	if (!account_ok(info->account))
 		return err_set(err, -EINVAL, "account '%.16s' is not 12 digits", info->account);
-	if (len > SNAPFMT_MAX_FILE)
+	if (len > kind->max_payload)
 		return err_set(err, -E2BIG, "payload too large");
-	r = payload_agrees(payload, len, info, err);
+	r = kind->agrees(payload, len, info, err);
 	if (r < 0)
 		return r;
 	memset(hdr, 0, sizeof(hdr));
-	memcpy(hdr, BUNDLE_MAGIC, 8);
+	memcpy(hdr, kind->magic, 8);
 	put32(hdr + 8, BUNDLE_VERSION);
 	put32(hdr + 12, BUNDLE_HEADER_SIZE);
 	put32(hdr + 16, BUNDLE_ALG_ECDSA_P256_SHA256);
@@ -151,9 +178,9 @@ int bundle_encode(const struct bundle_info *info, const void *payload, size_t le
 	return 0;
 }
 
-int bundle_verify(const void *vbuf, size_t len, const struct bundle_pubkey *key,
-		  struct bundle_info *info, const void **payload, size_t *payload_len,
-		  struct iam_err *err)
+static int verify_kind(const struct bundle_kind *kind, const void *vbuf, size_t len,
+		       const struct bundle_pubkey *key, struct bundle_info *info,
+		       const void **payload, size_t *payload_len, struct iam_err *err)
 {
 	const unsigned char *b = vbuf;
 	uint8_t digest[SHA256_DIGEST_LEN];
@@ -166,8 +193,9 @@ int bundle_verify(const void *vbuf, size_t len, const struct bundle_pubkey *key,
 	*payload_len = 0;
 	if (len < BUNDLE_HEADER_SIZE + 4)
 		return err_set(err, -EBADMSG, "truncated: %zu bytes, no header", len);
-	if (memcmp(b, BUNDLE_MAGIC, 8) != 0)
-		return err_set(err, -EBADMSG, "bad magic: not an iam-login bundle");
+	if (memcmp(b, kind->magic, 8) != 0)
+		return err_set(err, -EBADMSG, "bad magic: not an iam-login %s bundle",
+			       kind == &mfa_kind ? "MFA" : "directory");
 	if (get32(b + 8) != BUNDLE_VERSION || get32(b + 12) != BUNDLE_HEADER_SIZE)
 		return err_set(err, -EBADMSG, "unknown bundle version %u (header %u bytes)",
 			       get32(b + 8), get32(b + 12));
@@ -183,7 +211,7 @@ int bundle_verify(const void *vbuf, size_t len, const struct bundle_pubkey *key,
 	info->created = (int64_t)get64(b + 48);
 	plen = get64(b + 56);
 	info->payload_len = plen;
-	if (plen > SNAPFMT_MAX_FILE || plen > len - BUNDLE_HEADER_SIZE - 4)
+	if (plen > kind->max_payload || plen > len - BUNDLE_HEADER_SIZE - 4)
 		return err_set(err, -EBADMSG,
 			       "truncated: %zu bytes, the header says a %llu-byte "
 			       "payload",
@@ -206,13 +234,41 @@ int bundle_verify(const void *vbuf, size_t len, const struct bundle_pubkey *key,
 			       "publisher's key, or a damaged bundle)");
 	sha256(b + BUNDLE_HEADER_SIZE, (size_t)plen, digest);
 	if (memcmp(digest, b + 64, sizeof(digest)) != 0)
-		return err_set(err, -EBADMSG, "payload digest mismatch: the snapshot was altered");
-	r = payload_agrees(b + BUNDLE_HEADER_SIZE, (size_t)plen, info, err);
+		return err_set(err, -EBADMSG, "payload digest mismatch: the payload was altered");
+	r = kind->agrees(b + BUNDLE_HEADER_SIZE, (size_t)plen, info, err);
 	if (r < 0)
 		return r;
 	*payload = b + BUNDLE_HEADER_SIZE;
 	*payload_len = (size_t)plen;
 	return 0;
+}
+
+int bundle_encode(const struct bundle_info *info, const void *payload, size_t len,
+		  const struct bundle_signer *signer, const struct bundle_pubkey *check, void **out,
+		  size_t *out_len, struct iam_err *err)
+{
+	return encode_kind(&directory_kind, info, payload, len, signer, check, out, out_len, err);
+}
+
+int bundle_verify(const void *buf, size_t len, const struct bundle_pubkey *key,
+		  struct bundle_info *info, const void **payload, size_t *payload_len,
+		  struct iam_err *err)
+{
+	return verify_kind(&directory_kind, buf, len, key, info, payload, payload_len, err);
+}
+
+int bundle_encode_mfa(const struct bundle_info *info, const void *payload, size_t len,
+		      const struct bundle_signer *signer, const struct bundle_pubkey *check,
+		      void **out, size_t *out_len, struct iam_err *err)
+{
+	return encode_kind(&mfa_kind, info, payload, len, signer, check, out, out_len, err);
+}
+
+int bundle_verify_mfa(const void *buf, size_t len, const struct bundle_pubkey *key,
+		      struct bundle_info *info, const void **payload, size_t *payload_len,
+		      struct iam_err *err)
+{
+	return verify_kind(&mfa_kind, buf, len, key, info, payload, payload_len, err);
 }
 
 int bundle_check_policy(const struct bundle_info *info, const char *expected_account,

@@ -27,6 +27,13 @@
 #include "base/error.h"
 
 #define BUNDLE_MAGIC "IAMLBNDL"
+/* The MFA bundle (decision 16): the same header, signature and rules, its own
+ * magic (a directory bundle is never taken for an MFA bundle, nor the reverse),
+ * and a text payload whose first line is
+ * "iam-login-mfa-bundle-1 ACCOUNT GENERATION CREATED" (mfa_bundle.h). */
+#define BUNDLE_MFA_MAGIC "IAMLMFAB"
+#define BUNDLE_MFA_PAYLOAD_TAG "iam-login-mfa-bundle-1"
+#define BUNDLE_MFA_MAX_PAYLOAD (8u * 1024 * 1024)
 #define BUNDLE_VERSION 1u
 #define BUNDLE_HEADER_SIZE 128u
 #define BUNDLE_ALG_ECDSA_P256_SHA256 1u
@@ -90,6 +97,14 @@ int bundle_encode(const struct bundle_info *info, const void *payload, size_t le
 int bundle_verify(const void *buf, size_t len, const struct bundle_pubkey *key,
 		  struct bundle_info *info, const void **payload, size_t *payload_len,
 		  struct iam_err *err);
+
+/* The same two for an MFA bundle. */
+int bundle_encode_mfa(const struct bundle_info *info, const void *payload, size_t len,
+		      const struct bundle_signer *signer, const struct bundle_pubkey *check,
+		      void **out, size_t *out_len, struct iam_err *err);
+int bundle_verify_mfa(const void *buf, size_t len, const struct bundle_pubkey *key,
+		      struct bundle_info *info, const void **payload, size_t *payload_len,
+		      struct iam_err *err);
 
 /*
  * A host's own rules for a verified bundle: its account (when expected is

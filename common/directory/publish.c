@@ -344,6 +344,13 @@ static void write_status(const struct iam_config *cfg, const struct publisher *p
 	json_object_set_new(o, "s3_calls", json_integer(res->s3_calls));
 	json_object_set_new(o, "seconds", json_real(res->seconds));
 	json_object_set_new(o, "etag", res->etag[0] ? json_string(res->etag) : json_null());
+	if (res->mfa_on) {
+		json_object_set_new(o, "mfa_generation",
+				    json_integer((json_int_t)res->mfa.generation));
+		json_object_set_new(o, "mfa_users", json_integer((json_int_t)res->mfa.users));
+		json_object_set_new(o, "mfa_uploaded", json_boolean(res->mfa.uploaded));
+		json_object_set_new(o, "mfa_rejected", json_integer((json_int_t)res->mfa.rejected));
+	}
 	json_object_set_new(o, "error", res->err.msg[0] ? json_string(res->err.msg) : json_null());
 	text = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(o);
@@ -414,7 +421,20 @@ static int run(const struct iam_config *cfg, const struct publish_options *opt, 
 		res->err = sr.err;
 		return r;
 	}
-	return upload(cfg, opt, p, res);
+	r = upload(cfg, opt, p, res);
+	if (r < 0 || !cfg->mfa_fleet_kms_key)
+		return r;
+	/* the MFA bundle follows the directory just published: its users, its key */
+	char snap_path[PATH_MAX];
+	if (path_in(p, IAM_SNAPSHOT_NAME, snap_path, sizeof(snap_path)) < 0)
+		return err_set(&res->err, -ENAMETOOLONG, "state_dir too long");
+	res->mfa_on = true;
+	r = mfa_publish(cfg, p->aws, &p->signer, p->pub, snap_path, opt->dry_run, &res->mfa);
+	if (r < 0) {
+		res->outcome = PUBLISH_FAILED;
+		res->err = res->mfa.err;
+	}
+	return r;
 }
 
 int publish_run(const struct iam_config *cfg, const struct publish_options *opt,

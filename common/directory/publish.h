@@ -16,6 +16,7 @@
 
 #include "base/error.h"
 #include "config/config.h"
+#include "directory/mfa_publish.h"
 
 #define PUBLISH_WORK_DIR "publish"
 
@@ -43,6 +44,8 @@ struct publish_result {
 	double seconds;
 	char etag[130];
 	struct iam_err err;
+	bool mfa_on; /* [mfa] fleet_kms_key set: the MFA bundle was merged too */
+	struct mfa_publish_result mfa;
 };
 
 /* One publish. 0 when uploaded or unchanged; -errno otherwise, res->err says why. */

@@ -176,6 +176,39 @@ int usersfile_status(const char *usersfile, const char *user, struct usersfile_s
 	return r;
 }
 
+int usersfile_same_secret(const char *usersfile, const char *user, const unsigned char *secret,
+			  size_t secret_len, unsigned digits, unsigned period)
+{
+	char *data = NULL, *line, *save = NULL, hex[2 * TOTP_MAX_SECRET_BYTES + 1];
+	size_t len = 0;
+	int r;
+
+	if (!usersfile_valid_user(user) || secret_len > TOTP_MAX_SECRET_BYTES)
+		return -EINVAL;
+	r = load_usersfile(usersfile, &data, &len);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	hex_encode_lower(secret, secret_len, hex);
+	r = 0;
+	for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[8];
+		unsigned p = 0, d = 0;
+
+		if (line_is_comment(line))
+			continue;
+		if (split_fields(line, f, 8) < 4 || strcmp(f[1], user) != 0)
+			continue;
+		r = parse_type(f[0], &p, &d) == 0 && p == period && d == digits &&
+		    strcmp(f[2], "-") == 0 && strcasecmp(f[3], hex) == 0;
+		break;
+	}
+	wipe(hex);
+	wipe_free(data, len);
+	return r;
+}
+
 /*
  * One persistent lock file, "FILE.iam-lock", serialises every read-check-write
  * of the usersfile (verify, enrol, remove). It is never unlinked and never
@@ -467,7 +500,7 @@ static int attempts_update(const char *usersfile, const char *user, long long st
  * used: it takes its own O_EXCL lock and checks outside ours.
  */
 static int verify_locked(const char *usersfile, const char *user, const char *code, unsigned window,
-			 time_t now)
+			 time_t now, long long *accepted)
 {
 	unsigned char secret[TOTP_MAX_SECRET_BYTES];
 	char lockpath[PATH_MAX], line[96 + USERSFILE_MAX_USER + 2 * TOTP_MAX_SECRET_BYTES];
@@ -566,6 +599,8 @@ static int verify_locked(const char *usersfile, const char *user, const char *co
 		}
 		r = rewrite_locked(usersfile, user, line);
 		wipe(line);
+		if (r == 0 && accepted)
+			*accepted = step;
 		if (r == 0 && attempts_get(usersfile, user, now_step) > 0)
 			(void)attempts_update(usersfile, user, now_step, true); /* best effort */
 		break;
@@ -578,7 +613,7 @@ out:
 }
 
 int usersfile_verify_at(const char *usersfile, const char *user, const char *code, unsigned window,
-			time_t now)
+			time_t now, long long *step)
 {
 	struct usersfile_status st;
 	int r;
@@ -588,12 +623,13 @@ int usersfile_verify_at(const char *usersfile, const char *user, const char *cod
 		return r;
 	if (!code || !totp_code_shape_ok(code, st.digits))
 		return -EINVAL;
-	return verify_locked(usersfile, user, code, window, now);
+	return verify_locked(usersfile, user, code, window, now, step);
 }
 
-int usersfile_verify(const char *usersfile, const char *user, const char *code, unsigned window)
+int usersfile_verify(const char *usersfile, const char *user, const char *code, unsigned window,
+		     long long *step)
 {
-	return usersfile_verify_at(usersfile, user, code, window, time(NULL));
+	return usersfile_verify_at(usersfile, user, code, window, time(NULL), step);
 }
 
 int usersfile_enrol(const char *usersfile, const char *user, const unsigned char *secret,

@@ -46,9 +46,20 @@ int usersfile_status(const char *usersfile, const char *user, struct usersfile_s
  * code or outside the window), -EALREADY (replayed: this or a later code was already used), -ENOENT
  * (user has no entry), -EINVAL (code is not digits of the right length), -EPERM, -EIO,
  * -EUSERS (USERSFILE_MAX_FAILS codes already failed for user in this step: refused
- * without checking; issue 8 finding 2).
+ * without checking; issue 8 finding 2). On 0, *step (may be NULL) is the time
+ * step the code belongs to: what the cross-host replay guard records.
  */
-int usersfile_verify(const char *usersfile, const char *user, const char *code, unsigned window);
+int usersfile_verify(const char *usersfile, const char *user, const char *code, unsigned window,
+		     long long *step);
+
+/*
+ * Does user's line hold exactly this secret, digits and period? 1 yes, 0 no
+ * (or no line, or no file), negative errno when the file is unusable. Lets a
+ * fleet install keep a line, and with it its replay state, while the secret
+ * is unchanged.
+ */
+int usersfile_same_secret(const char *usersfile, const char *user, const unsigned char *secret,
+			  size_t secret_len, unsigned digits, unsigned period);
 
 /*
  * Store (or replace) user's secret as a TOTP line with digits/period, keeping

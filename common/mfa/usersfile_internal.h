@@ -8,6 +8,6 @@
 
 /* usersfile_verify at time now. */
 int usersfile_verify_at(const char *usersfile, const char *user, const char *code, unsigned window,
-			time_t now);
+			time_t now, long long *step);
 
 #endif

@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_ASSERT(r == -EUCLEAN);
 		if (r == 0)
 			FUZZ_ASSERT(st.digits >= TOTP_MIN_DIGITS && st.digits <= TOTP_MAX_DIGITS);
-		r = usersfile_verify_at(path, users[i], "123456", 1, 1700000000);
+		r = usersfile_verify_at(path, users[i], "123456", 1, 1700000000, NULL);
 		if (geteuid() == 0 && damaged)
 			FUZZ_ASSERT(r == -EUCLEAN);
 	}

@@ -248,7 +248,7 @@ check_match "ListMFADevices dave: serial" "^mfa $SERIAL [0-9]+$" "$(probe list-m
 
 # conf/iam-policy-mfa-admin.json as its own identity. moto evaluates IAM policies only
 # against Resource "*", so the ARNs are checked for shape here and replaced by "*" there.
-check "mfa-admin policy: three actions, scoped to mfa/ and user/ ARNs" python3 -c '
+check "mfa-admin policy: the IAM device actions scoped to mfa/ and user/ ARNs, the fleet ones to mfa/*" python3 -c '
 import json, sys
 p = json.load(open(sys.argv[1]))
 acts = {}
@@ -258,7 +258,11 @@ for s in p["Statement"]:
         acts[a] = s["Resource"]
 assert acts == {"iam:CreateVirtualMFADevice": "arn:aws:iam::*:mfa/*",
                 "iam:EnableMFADevice": "arn:aws:iam::*:user/*",
-                "iam:ListMFADevices": "arn:aws:iam::*:user/*"}, acts
+                "iam:ListMFADevices": "arn:aws:iam::*:user/*",
+                "s3:PutObject": "arn:aws:s3:::BUCKET/PREFIX/mfa/*",
+                "s3:DeleteObject": "arn:aws:s3:::BUCKET/PREFIX/mfa/*",
+                "iam:GetUser": "*",
+                "kms:GenerateDataKey": "arn:aws:kms:REGION:ACCOUNT:key/MFA-KEY-ID"}, acts
 ' "$TOP/conf/iam-policy-mfa-admin.json"
 python3 -c '
 import json, sys

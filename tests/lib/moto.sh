@@ -30,7 +30,16 @@ moto_start() {
 	MOTO_PORT=$(free_port)
 	MOTO_URL=http://127.0.0.1:$MOTO_PORT
 	MOTO_LOG=${MOTO_LOG:-$(mktemp -t moto.XXXXXX.log)}
-	INITIAL_NO_AUTH_ACTION_COUNT=6 moto_server -H 127.0.0.1 -p "$MOTO_PORT" >"$MOTO_LOG" 2>&1 &
+	# MOTO_QUERY_FIX=1: moto_server with tests/lib/moto_query_fix.py (see there)
+	local cmd=(moto_server)
+	if [ -n "${MOTO_QUERY_FIX:-}" ]; then
+		local py
+		for py in "$BUILD/moto-venv/bin/python3" python3; do
+			"$py" -c 'import moto.server' 2>/dev/null && break
+		done
+		cmd=("$py" "$TOP/tests/lib/moto_query_fix.py")
+	fi
+	INITIAL_NO_AUTH_ACTION_COUNT=6 "${cmd[@]}" -H 127.0.0.1 -p "$MOTO_PORT" >"$MOTO_LOG" 2>&1 &
 	MOTO_PID=$!
 	trap moto_stop EXIT
 	local i

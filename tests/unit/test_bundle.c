@@ -136,6 +136,41 @@ static void test_round_trip(void **state)
 	bundle_pubkey_free(k);
 }
 
+/* An MFA bundle is never taken for a directory bundle, nor the reverse (both signed). */
+static void test_kinds_do_not_mix(void **state)
+{
+	struct bundle_info in = info_of("123456789012", 7, 1700000000), out;
+	struct bundle_pubkey *k = trusted(), *pub = NULL;
+	struct bundle_signer s;
+	struct iam_err err = {0};
+	char mfa[128];
+	const void *p;
+	size_t len, plen, mlen;
+	void *b, *m = NULL;
+
+	(void)state;
+	make_payload("123456789012", 7, 1700000000);
+	b = make_bundle(key_path, &in, &len);
+	assert_int_equal(bundle_verify_mfa(b, len, k, &out, &p, &plen, &err), -EBADMSG);
+	mlen = (size_t)snprintf(mfa, sizeof(mfa), "%s 123456789012 7 1700000000\n",
+				BUNDLE_MFA_PAYLOAD_TAG);
+	assert_int_equal(bundle_signer_from_pem_file(key_path, &s, &pub, &err), 0);
+	assert_int_equal(bundle_encode_mfa(&in, mfa, mlen, &s, pub, &m, &len, &err), 0);
+	assert_int_equal(bundle_verify_mfa(m, len, k, &out, &p, &plen, &err), 0);
+	assert_int_equal(plen, mlen);
+	assert_int_equal(bundle_verify(m, len, k, &out, &p, &plen, &err), -EBADMSG);
+	/* a payload whose first line names another generation is refused at encode time */
+	mlen = (size_t)snprintf(mfa, sizeof(mfa), "%s 123456789012 8 1700000000\n",
+				BUNDLE_MFA_PAYLOAD_TAG);
+	free(m);
+	m = NULL;
+	assert_int_equal(bundle_encode_mfa(&in, mfa, mlen, &s, pub, &m, &len, &err), -EBADMSG);
+	bundle_signer_free(&s);
+	bundle_pubkey_free(pub);
+	bundle_pubkey_free(k);
+	free(b);
+}
+
 static void test_every_flipped_byte_refused(void **state)
 {
 	struct bundle_info in = info_of("123456789012", 7, 1700000000), out;
@@ -266,6 +301,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_kinds_do_not_mix),
 	    cmocka_unit_test(test_every_flipped_byte_refused),
 	    cmocka_unit_test(test_every_length_refused),
 	    cmocka_unit_test(test_other_key_and_mismatch),

@@ -259,7 +259,7 @@ static void test_refuses_insecure_file(void **state)
 		      0644);
 	assert_int_equal(usersfile_check(t->file), -EPERM);
 	assert_int_equal(usersfile_status(t->file, "alice", &st), -EPERM);
-	assert_int_equal(usersfile_verify(t->file, "alice", "123456", 1), -EPERM);
+	assert_int_equal(usersfile_verify(t->file, "alice", "123456", 1, NULL), -EPERM);
 	assert_int_equal(usersfile_enrol(t->file, "bob", secret, sizeof(secret), 6, 30), -EPERM);
 	assert_int_equal(chmod(t->file, 0640), 0);
 	assert_int_equal(usersfile_check(t->file), -EPERM);
@@ -309,24 +309,25 @@ static void test_verify_right_wrong_replayed(void **state)
 		now = time(NULL);
 	}
 	wrong_code(secret, now, bad);
-	assert_int_equal(usersfile_verify(t->file, "alice", bad, 1), -EACCES);
+	assert_int_equal(usersfile_verify(t->file, "alice", bad, 1, NULL), -EACCES);
 	assert_int_equal(totp_code_at(secret, sizeof(secret), now - 10 * 30, 6, 30, code, 16), 0);
-	assert_int_equal(usersfile_verify(t->file, "alice", code, 1), -EACCES); /* outside window */
+	assert_int_equal(usersfile_verify(t->file, "alice", code, 1, NULL),
+			 -EACCES); /* outside window */
 	assert_int_equal(totp_code_at(secret, sizeof(secret), now, 6, 30, code, 16), 0);
-	assert_int_equal(usersfile_verify(t->file, "alice", code, 1), 0);
-	assert_int_equal(usersfile_verify(t->file, "alice", code, 1), -EALREADY); /* replay */
+	assert_int_equal(usersfile_verify(t->file, "alice", code, 1, NULL), 0);
+	assert_int_equal(usersfile_verify(t->file, "alice", code, 1, NULL), -EALREADY); /* replay */
 	/* the previous step's code is older than the one used: also refused as a replay */
 	assert_int_equal(totp_code_at(secret, sizeof(secret), now - 30, 6, 30, code, 16), 0);
-	assert_int_equal(usersfile_verify(t->file, "alice", code, 1), -EALREADY);
+	assert_int_equal(usersfile_verify(t->file, "alice", code, 1, NULL), -EALREADY);
 	/* replay state is per user: bob may use the same code once */
 	assert_int_equal(totp_code_at(secret, sizeof(secret), now, 6, 30, code, 16), 0);
-	assert_int_equal(usersfile_verify(t->file, "bob", code, 1), 0);
+	assert_int_equal(usersfile_verify(t->file, "bob", code, 1, NULL), 0);
 	/* shape checks happen before liboath sees the code */
-	assert_int_equal(usersfile_verify(t->file, "alice", "", 1), -EINVAL);
-	assert_int_equal(usersfile_verify(t->file, "alice", "12345", 1), -EINVAL);
-	assert_int_equal(usersfile_verify(t->file, "alice", "1234567", 1), -EINVAL);
-	assert_int_equal(usersfile_verify(t->file, "alice", "12 456", 1), -EINVAL);
-	assert_int_equal(usersfile_verify(t->file, "carol", code, 1), -ENOENT);
+	assert_int_equal(usersfile_verify(t->file, "alice", "", 1, NULL), -EINVAL);
+	assert_int_equal(usersfile_verify(t->file, "alice", "12345", 1, NULL), -EINVAL);
+	assert_int_equal(usersfile_verify(t->file, "alice", "1234567", 1, NULL), -EINVAL);
+	assert_int_equal(usersfile_verify(t->file, "alice", "12 456", 1, NULL), -EINVAL);
+	assert_int_equal(usersfile_verify(t->file, "carol", code, 1, NULL), -ENOENT);
 	/* liboath's rewrite kept the file private, and the last use is recorded */
 	assert_int_equal(usersfile_check(t->file), 0);
 	assert_int_equal(usersfile_status(t->file, "alice", &st), 0);
@@ -365,19 +366,19 @@ static void test_verify_long_secret(void **state)
 		if (!hit)
 			break;
 	}
-	assert_int_equal(usersfile_verify(t->file, "alice", bad, 1), -EACCES);
+	assert_int_equal(usersfile_verify(t->file, "alice", bad, 1, NULL), -EACCES);
 	assert_int_equal(totp_code_at(secret, 40, now - 300, 6, 30, code, 16), 0);
-	assert_int_equal(usersfile_verify(t->file, "alice", code, 1), -EACCES);
+	assert_int_equal(usersfile_verify(t->file, "alice", code, 1, NULL), -EACCES);
 	assert_int_equal(totp_code_at(secret, 40, now, 6, 30, code, 16), 0);
-	assert_int_equal(usersfile_verify(t->file, "alice", code, 1), 0);
-	assert_int_equal(usersfile_verify(t->file, "alice", code, 1), -EALREADY);
+	assert_int_equal(usersfile_verify(t->file, "alice", code, 1, NULL), 0);
+	assert_int_equal(usersfile_verify(t->file, "alice", code, 1, NULL), -EALREADY);
 	assert_int_equal(totp_code_at(secret, 40, now - 30, 6, 30, code, 16), 0);
-	assert_int_equal(usersfile_verify(t->file, "alice", code, 1), -EALREADY);
+	assert_int_equal(usersfile_verify(t->file, "alice", code, 1, NULL), -EALREADY);
 	/* a later step is fine once, then the current one counts as replayed */
 	assert_int_equal(totp_code_at(secret, 40, now + 30, 6, 30, code, 16), 0);
-	assert_int_equal(usersfile_verify(t->file, "alice", code, 1), 0);
+	assert_int_equal(usersfile_verify(t->file, "alice", code, 1, NULL), 0);
 	assert_int_equal(totp_code_at(secret, 40, now, 6, 30, code, 16), 0);
-	assert_int_equal(usersfile_verify(t->file, "alice", code, 1), -EALREADY);
+	assert_int_equal(usersfile_verify(t->file, "alice", code, 1, NULL), -EALREADY);
 	/* the line keeps liboath's layout: type user pin secret counter otp time */
 	assert_int_equal(usersfile_status(t->file, "alice", &st), 0);
 	assert_int_equal(strlen(st.last_used), 20);
@@ -385,8 +386,8 @@ static void test_verify_long_secret(void **state)
 	assert_int_equal(usersfile_check(t->file), 0);
 	/* short secrets still go through liboath, untouched by the rewrite */
 	assert_int_equal(totp_code_at(shorts, sizeof(shorts), now, 6, 30, code, 16), 0);
-	assert_int_equal(usersfile_verify(t->file, "bob", code, 1), 0);
-	assert_int_equal(usersfile_verify(t->file, "bob", code, 1), -EALREADY);
+	assert_int_equal(usersfile_verify(t->file, "bob", code, 1, NULL), 0);
+	assert_int_equal(usersfile_verify(t->file, "bob", code, 1, NULL), -EALREADY);
 	text = tu_read_file(t->file, NULL);
 	assert_non_null(strstr(text, "\talice\t-\t"));
 	free(text);
@@ -422,7 +423,7 @@ static void test_stale_lock_file(void **state)
 	assert_int_equal(usersfile_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), 0);
 	assert_int_equal(usersfile_status(t->file, "alice", &st), 0);
 	assert_int_equal(totp_code_at(secret, sizeof(secret), time(NULL), 6, 30, code, 16), 0);
-	assert_int_equal(usersfile_verify(t->file, "alice", code, 1), 0);
+	assert_int_equal(usersfile_verify(t->file, "alice", code, 1, NULL), 0);
 
 	/* our lock held by another process, which is then killed: the kernel frees it */
 	assert_int_equal(pipe(pfd), 0);
@@ -443,7 +444,7 @@ static void test_stale_lock_file(void **state)
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	assert_int_equal(totp_code_at(secret, sizeof(secret), time(NULL) + 30, 6, 30, code, 16), 0);
-	assert_int_equal(usersfile_verify(t->file, "alice", code, 1), 0);
+	assert_int_equal(usersfile_verify(t->file, "alice", code, 1, NULL), 0);
 	assert_int_equal(usersfile_remove(t->file, "alice"), 0);
 	/* a lock file root does not own exclusively is refused, not used */
 	assert_int_equal(chmod(ourlock, 0644), 0);
@@ -467,7 +468,7 @@ static int race_verify(const char *file, int n, bool same_user, const char *code
 			snprintf(user, sizeof(user), "u%d", same_user ? 0 : i);
 			close(pfd[1]);
 			(void)!read(pfd[0], &ch, 1); /* start together */
-			_exit(usersfile_verify_at(file, user, code, 1, now) == 0 ? 0 : 1);
+			_exit(usersfile_verify_at(file, user, code, 1, now, NULL) == 0 ? 0 : 1);
 		}
 	}
 	close(pfd[0]);
@@ -516,16 +517,16 @@ static void test_throttle(void **state)
 	assert_int_equal(usersfile_enrol(t->file, "bob", secret, sizeof(secret), 6, 30), 0);
 	wrong_code(secret, now, bad);
 	for (int i = 0; i < USERSFILE_MAX_FAILS; i++)
-		assert_int_equal(usersfile_verify_at(t->file, "alice", bad, 1, now), -EACCES);
+		assert_int_equal(usersfile_verify_at(t->file, "alice", bad, 1, now, NULL), -EACCES);
 	assert_int_equal(totp_code_at(secret, sizeof(secret), now, 6, 30, code, 16), 0);
-	assert_int_equal(usersfile_verify_at(t->file, "alice", code, 1, now + 29), -EUSERS);
+	assert_int_equal(usersfile_verify_at(t->file, "alice", code, 1, now + 29, NULL), -EUSERS);
 	/* another user is not affected, and the state is root-only */
-	assert_int_equal(usersfile_verify_at(t->file, "bob", code, 1, now), 0);
+	assert_int_equal(usersfile_verify_at(t->file, "bob", code, 1, now, NULL), 0);
 	snprintf(path, sizeof(path), "%s.attempts", t->file);
 	assert_int_equal(usersfile_check(path), 0);
 	/* the next step brings new attempts */
 	assert_int_equal(totp_code_at(secret, sizeof(secret), now + 30, 6, 30, code, 16), 0);
-	assert_int_equal(usersfile_verify_at(t->file, "alice", code, 1, now + 30), 0);
+	assert_int_equal(usersfile_verify_at(t->file, "alice", code, 1, now + 30, NULL), 0);
 
 	/* in parallel: 8 guessers in one step get at most USERSFILE_MAX_FAILS checked */
 	wrong_code(secret, now + 90, bad);
@@ -533,7 +534,8 @@ static void test_throttle(void **state)
 		pids[i] = fork();
 		assert_true(pids[i] >= 0);
 		if (pids[i] == 0)
-			_exit(usersfile_verify_at(t->file, "alice", bad, 1, now + 90) == -EACCES
+			_exit(usersfile_verify_at(t->file, "alice", bad, 1, now + 90, NULL) ==
+				      -EACCES
 				  ? 0
 				  : 1);
 	}
@@ -561,14 +563,16 @@ static void test_clock_went_back(void **state)
 	for (size_t len = 20; len <= 40; len += 20) {
 		assert_int_equal(usersfile_enrol(t->file, "alice", secret, len, 6, 30), 0);
 		assert_int_equal(totp_code_at(secret, len, ahead, 6, 30, code, 16), 0);
-		assert_int_equal(usersfile_verify_at(t->file, "alice", code, 1, ahead), 0);
+		assert_int_equal(usersfile_verify_at(t->file, "alice", code, 1, ahead, NULL), 0);
 		assert_int_equal(totp_code_at(secret, len, now, 6, 30, code, 16), 0);
-		assert_int_equal(usersfile_verify_at(t->file, "alice", code, 1, now), 0);
+		assert_int_equal(usersfile_verify_at(t->file, "alice", code, 1, now, NULL), 0);
 		/* and the replay rule holds again from the corrected step on */
-		assert_int_equal(usersfile_verify_at(t->file, "alice", code, 1, now), -EALREADY);
+		assert_int_equal(usersfile_verify_at(t->file, "alice", code, 1, now, NULL),
+				 -EALREADY);
 		/* a recorded step inside the window is still a replay guard */
 		assert_int_equal(totp_code_at(secret, len, now - 30, 6, 30, code, 16), 0);
-		assert_int_equal(usersfile_verify_at(t->file, "alice", code, 1, now), -EALREADY);
+		assert_int_equal(usersfile_verify_at(t->file, "alice", code, 1, now, NULL),
+				 -EALREADY);
 	}
 	wipe(secret);
 }
@@ -596,7 +600,7 @@ static void test_long_secret_line_rules(void **state)
 
 	snprintf(text, sizeof(text), "HOTP/T30/6\talice\t1234\t%s\n", hex);
 	tu_write_text(t->file, text, 0600);
-	assert_int_equal(usersfile_verify(t->file, "alice", code, 1), -EACCES);
+	assert_int_equal(usersfile_verify(t->file, "alice", code, 1, NULL), -EACCES);
 	after = tu_read_file(t->file, NULL);
 	assert_string_equal(after, text);
 	free(after);
@@ -605,8 +609,8 @@ static void test_long_secret_line_rules(void **state)
 	snprintf(type, sizeof(type), "HOTP/T30/%0300d", 6);
 	snprintf(text, sizeof(text), "%s\talice\t-\t%s\n", type, hex);
 	tu_write_text(t->file, text, 0600);
-	assert_int_equal(usersfile_verify(t->file, "alice", code, 1), -EBADMSG);
-	assert_int_equal(usersfile_verify(t->file, "alice", code, 1), -EBADMSG);
+	assert_int_equal(usersfile_verify(t->file, "alice", code, 1, NULL), -EBADMSG);
+	assert_int_equal(usersfile_verify(t->file, "alice", code, 1, NULL), -EBADMSG);
 	after = tu_read_file(t->file, NULL);
 	assert_string_equal(after, text);
 	free(after);
@@ -642,11 +646,11 @@ static void test_hostile_lines(void **state)
 	assert_int_equal(usersfile_status(t->file, "zerostep", &st), -EBADMSG);
 	assert_int_equal(usersfile_status(t->file, "ninetynine", &st), -EBADMSG);
 	assert_int_equal(usersfile_status(t->file, "nothotp", &st), -EBADMSG);
-	assert_int_equal(usersfile_verify(t->file, "zerostep", "123456", 1), -EBADMSG);
+	assert_int_equal(usersfile_verify(t->file, "zerostep", "123456", 1, NULL), -EBADMSG);
 	/* liboath refuses a non-hex secret; the long path refuses too long / bad time */
-	assert_true(usersfile_verify(t->file, "nothex", "123456", 1) < 0);
-	assert_int_equal(usersfile_verify(t->file, "toolong", "123456", 1), -EBADMSG);
-	assert_int_equal(usersfile_verify(t->file, "badtime", "123456", 1), -EBADMSG);
+	assert_true(usersfile_verify(t->file, "nothex", "123456", 1, NULL) < 0);
+	assert_int_equal(usersfile_verify(t->file, "toolong", "123456", 1, NULL), -EBADMSG);
+	assert_int_equal(usersfile_verify(t->file, "badtime", "123456", 1, NULL), -EBADMSG);
 	/* an enrolment keeps every other line as it was (blank lines dropped) */
 	assert_int_equal(usersfile_enrol(t->file, "alice", secret, sizeof(secret), 6, 30), 0);
 	after = tu_read_file(t->file, NULL);
@@ -665,7 +669,7 @@ static void test_hostile_lines(void **state)
 		close(fd);
 	}
 	assert_int_equal(usersfile_status(t->file, "alice", &st), -EFBIG);
-	assert_int_equal(usersfile_verify(t->file, "alice", "123456", 1), -EFBIG);
+	assert_int_equal(usersfile_verify(t->file, "alice", "123456", 1, NULL), -EFBIG);
 }
 
 /*
@@ -689,7 +693,7 @@ static void test_damaged_bytes(void **state)
 	tu_write_file(t->file, nul, sizeof(nul) - 1, 0600);
 	assert_int_equal(usersfile_status(t->file, "alice", &st), -EUCLEAN);
 	assert_int_equal(usersfile_status(t->file, "bob", &st), -EUCLEAN);
-	assert_int_equal(usersfile_verify(t->file, "alice", "123456", 1), -EUCLEAN);
+	assert_int_equal(usersfile_verify(t->file, "alice", "123456", 1, NULL), -EUCLEAN);
 	assert_int_equal(usersfile_enrol(t->file, "carl", secret, sizeof(secret), 6, 30), -EUCLEAN);
 	assert_int_equal(usersfile_remove(t->file, "alice"), -EUCLEAN);
 	{

@@ -1,6 +1,8 @@
 /* iam-login doctor: check this host's setup end to end and say what to fix. */
 #include "aws/aws.h"
+#include "aws/dynamodb.h"
 #include "aws/sts.h"
+#include "directory/mfa_pull.h"
 #include "cli_hint.h"
 #include "commands.h"
 #include "doctor.h"
@@ -181,6 +183,46 @@ static void check_fleet(struct doctor *d, const struct iam_config *cfg)
 	json_decref(st);
 }
 
+/* Fleet MFA: the installed MFA bundle, and (online) whether the replay guard answers. */
+static void check_fleet_mfa(struct doctor *d, const struct iam_config *cfg, bool offline)
+{
+	struct mfa_state st;
+	int r = mfa_state_read(cfg->mfa_usersfile, false, &st);
+	int64_t now = (int64_t)time(NULL);
+
+	if (r == 0)
+		report(d, "ok", "fleet MFA: generation %llu, %lld s old, %zu enrolled users",
+		       (unsigned long long)st.generation, (long long)(now - st.created), st.users);
+	else if (r != -ENOENT)
+		report(d, "FAIL", "fleet MFA: %s%s: %s", cfg->mfa_usersfile, MFA_STATE_SUFFIX,
+		       strerror(-r));
+	else if (cfg->directory_source && cfg->mfa_replay_table)
+		report(d, "WARN",
+		       "fleet MFA: no MFA bundle installed (run 'iam-login mfa pull' "
+		       "as root)");
+	if (!cfg->mfa_replay_table || offline)
+		return;
+	struct aws_client *c = NULL;
+	struct aws_error err = {0};
+	char buf[700];
+
+	r = aws_client_new(cfg, 0, &c, &err);
+	if (r == 0) {
+		aws_client_set_deadline(c, 3000);
+		r = ddb_table_ready(c, cfg->mfa_replay_table, &err);
+	}
+	if (r == 0)
+		report(d, "ok", "replay guard: DynamoDB table %s answers", cfg->mfa_replay_table);
+	else
+		report(d, cfg->mfa_replay_deny ? "FAIL" : "WARN",
+		       "replay guard: DynamoDB table %s: %s (replay_guard_failure = %s: %s)",
+		       cfg->mfa_replay_table, aws_error_str(&err, buf, sizeof(buf)),
+		       cfg->mfa_replay_deny ? "deny" : "local",
+		       cfg->mfa_replay_deny ? "IAM users cannot log in with a code"
+					    : "codes are checked against this host's state only");
+	aws_client_free(c);
+}
+
 static int usage(FILE *out)
 {
 	fprintf(out,
@@ -301,6 +343,7 @@ int cmd_doctor(int argc, char **argv, const struct cli_ctx *ctx)
 		       cfg.mfa_usersfile);
 	}
 	check_fleet(&d, &cfg);
+	check_fleet_mfa(&d, &cfg, offline);
 	if (!offline)
 		check_aws(&d, &cfg);
 

@@ -16,6 +16,7 @@
 #include "base/file.h"
 #include "iam/iam_api.h"
 #include "base/log.h"
+#include "mfa_cli.h"
 #include "mfa_qr.h"
 #include "snapshot/snapshot_reader.h"
 #include "mfa/totp.h"
@@ -30,6 +31,10 @@ static const char mfa_help[] =
     "       iam-login mfa status USER [--iam]\n"
     "       iam-login mfa remove USER\n"
     "       iam-login mfa migrate USER\n"
+    "       iam-login mfa enroll --fleet USER | --self [USER] [--store s3://B/P]\n"
+    "                            [--kms-key KEY] [enroll options]\n"
+    "       iam-login mfa remove --fleet USER | --self\n"
+    "       iam-login mfa pull [--quiet]\n"
     "\n"
     "Manage the TOTP secrets pam_iam(8) checks. Secrets live in the [mfa] usersfile\n"
     "(default /etc/iam-login/totp.users), liboath's usersfile format, which must be\n"
@@ -74,15 +79,40 @@ static const char mfa_help[] =
     "  host's snapshot gives USER, keeping the secret and its replay state. Run it\n"
     "  once per enrolled user after upgrading; running it again changes nothing.\n"
     "\n"
+    "Fleet MFA (one enrolment for every host):\n"
+    "enroll --fleet USER\n"
+    "  An administrator (conf/iam-policy-mfa-admin.json) enrols IAM user USER once:\n"
+    "  the secret goes to s3://BUCKET/PREFIX/mfa/USER (the [publish] destination or\n"
+    "  [directory] source, or --store), SSE-KMS with [mfa] fleet_kms_key (or\n"
+    "  --kms-key), together with USER's immutable UserId (iam:GetUser). URI, QR code,\n"
+    "  confirmation and --iam work as above. An existing enrolment is replaced only\n"
+    "  with --force (the PUT is create-only otherwise).\n"
+    "enroll --self\n"
+    "  The same, by the user, from any machine, with their own IAM credentials\n"
+    "  (sts:GetCallerIdentity names them; conf/iam-policy-mfa-self.json lets a user\n"
+    "  write only mfa/${aws:username}, and only in an MFA-authenticated session).\n"
+    "remove --fleet USER | --self\n"
+    "  Delete the enrolment object; hosts drop the secret after the next publish and\n"
+    "  pull.\n"
+    "pull\n"
+    "  Root only. Fetch PREFIX/mfa.bundle (conditional GET: unchanged is one 304),\n"
+    "  verify its signature ([directory] signing_public_key), account, generation (no\n"
+    "  rollback) and age, and install it into the usersfile: an unchanged secret keeps\n"
+    "  its line and replay state, a user gone from the bundle loses theirs. Users\n"
+    "  enrolled only on this host are kept. Records what it installed in\n"
+    "  <usersfile>.fleet (no secret). Run it from a root timer after each sync.\n"
+    "\n"
+    "Cross-host replay guard: with [mfa] replay_table = TABLE, pam_iam records each\n"
+    "accepted code's time step in DynamoDB (one item per UserId, a conditional update\n"
+    "that only raises it), through 'iam-login mfa guard' in a child killed after 2 s:\n"
+    "a code used on one host is refused on all others. DynamoDB unreachable:\n"
+    "replay_guard_failure = local (default: this host's replay state only, logged) or\n"
+    "deny (IAM users are refused; local users are never affected).\n"
+    "\n"
     "Exit status: 0 success, 1 failure, 2 usage error (status: 3 not enrolled).\n"
     "Example:\n"
     "  iam-login mfa enroll alice\n"
     "  iam-login mfa enroll alice --no-confirm --no-qr | grep ^otpauth://\n";
-
-struct enroll_opts {
-	bool confirm, qr, force, iam;
-	const char *issuer;
-};
 
 /* The usersfile could not be read (r < 0): say why, and what EPERM and
  * EUCLEAN ask of the administrator. */
@@ -148,9 +178,9 @@ static int read_code(const char *prompt, char *buf, size_t n)
 }
 
 /* Show the URI (stdout, own line) and the QR code; ask for a code unless told not to. */
-static int show_and_confirm(const struct enroll_opts *o, const char *issuer, const char *label,
-			    const unsigned char *secret, size_t len, unsigned digits,
-			    unsigned period, unsigned window)
+int mfa_show_and_confirm(const struct enroll_opts *o, const char *issuer, const char *label,
+			 const unsigned char *secret, size_t len, unsigned digits, unsigned period,
+			 unsigned window)
 {
 	char *b32 = NULL, *uri = NULL;
 	char code[64];
@@ -190,9 +220,9 @@ static int show_and_confirm(const struct enroll_opts *o, const char *issuer, con
  * --iam: IAM makes the seed (CreateVirtualMFADevice); after confirmation the
  * device is enabled with two consecutive codes and the seed is stored here.
  */
-static int enroll_iam(const struct iam_config *cfg, const struct enroll_opts *o,
-		      const struct snap_user *u, const char *issuer, unsigned char *secret,
-		      size_t *len)
+int mfa_enroll_iam(const struct iam_config *cfg, const struct enroll_opts *o,
+		   const struct snap_user *u, const char *issuer, unsigned char *secret,
+		   size_t *len)
 {
 	struct aws_client *c = NULL;
 	struct aws_error err = {0};
@@ -220,7 +250,7 @@ static int enroll_iam(const struct iam_config *cfg, const struct enroll_opts *o,
 		fprintf(stderr, "iam-login mfa: IAM returned an unusable seed\n");
 		goto out;
 	}
-	r = show_and_confirm(o, issuer, u->iam_name, secret, *len, 6, 30, cfg->mfa_window);
+	r = mfa_show_and_confirm(o, issuer, u->iam_name, secret, *len, 6, 30, cfg->mfa_window);
 	if (r < 0) {
 		fprintf(stderr,
 			"iam-login mfa: the IAM device %s was created but not enabled; delete it "
@@ -288,14 +318,14 @@ static int do_enroll(const struct iam_config *cfg, const char *user, const struc
 	}
 	if (o->iam) {
 		digits = 6; /* what IAM virtual devices use */
-		r = enroll_iam(cfg, o, &u, issuer, secret, &len);
+		r = mfa_enroll_iam(cfg, o, &u, issuer, secret, &len);
 	} else {
 		r = totp_new_secret(secret, len);
 		gethostname(host, sizeof(host) - 1);
 		snprintf(label, sizeof(label), "%s@%s", user, host);
 		if (r == 0)
-			r = show_and_confirm(o, issuer, label, secret, len, digits, period,
-					     cfg->mfa_window);
+			r = mfa_show_and_confirm(o, issuer, label, secret, len, digits, period,
+						 cfg->mfa_window);
 	}
 	if (r == 0) {
 		r = usersfile_enrol(cfg->mfa_usersfile, u.iam_id, secret, len, digits, period);
@@ -477,16 +507,24 @@ static int do_remove(const struct iam_config *cfg, const char *user)
 
 int cmd_mfa(int argc, char **argv, const struct cli_ctx *ctx)
 {
-	static const struct option longopts[] = {
-	    {"no-confirm", no_argument, NULL, 'n'},   {"no-qr", no_argument, NULL, 'q'},
-	    {"force", no_argument, NULL, 'f'},	      {"iam", no_argument, NULL, 'i'},
-	    {"issuer", required_argument, NULL, 's'}, {"iam-count", no_argument, NULL, 'c'},
-	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"no-confirm", no_argument, NULL, 'n'},
+						 {"no-qr", no_argument, NULL, 'q'},
+						 {"force", no_argument, NULL, 'f'},
+						 {"iam", no_argument, NULL, 'i'},
+						 {"issuer", required_argument, NULL, 's'},
+						 {"iam-count", no_argument, NULL, 'c'},
+						 {"fleet", no_argument, NULL, 'F'},
+						 {"self", no_argument, NULL, 'S'},
+						 {"store", required_argument, NULL, 'T'},
+						 {"kms-key", required_argument, NULL, 'K'},
+						 {"quiet", no_argument, NULL, 'Q'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
 	struct enroll_opts o = {.confirm = true, .qr = true};
-	bool iam_count = false;
+	bool iam_count = false, quiet = false;
 	struct iam_config cfg;
-	const char *sub, *user;
-	int c, rc;
+	const char *sub, *user = NULL;
+	int c, rc, nargs;
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
@@ -515,6 +553,21 @@ int cmd_mfa(int argc, char **argv, const struct cli_ctx *ctx)
 		case 'c':
 			iam_count = true;
 			break;
+		case 'F':
+			o.fleet = true;
+			break;
+		case 'S':
+			o.self = true;
+			break;
+		case 'T':
+			o.store = optarg;
+			break;
+		case 'K':
+			o.kms_key = optarg;
+			break;
+		case 'Q':
+			quiet = true;
+			break;
 		case 'h':
 			fputs(mfa_help, stdout);
 			return 0;
@@ -523,16 +576,46 @@ int cmd_mfa(int argc, char **argv, const struct cli_ctx *ctx)
 			return 2;
 		}
 	}
-	if (optind + 1 != argc - 1) {
-		fprintf(stderr, "iam-login mfa %s: expected one USER\n", sub);
+	nargs = argc - 1 - optind;
+	if (strcmp(sub, "enroll") != 0 && strcmp(sub, "status") != 0 &&
+	    strcmp(sub, "remove") != 0 && strcmp(sub, "migrate") != 0 && strcmp(sub, "pull") != 0 &&
+	    strcmp(sub, "guard") != 0) {
+		fprintf(stderr, "iam-login mfa: unknown subcommand (enroll, status, remove, "
+				"migrate, pull)\n");
 		return 2;
 	}
-	user = argv[optind + 1];
-	if (strcmp(sub, "enroll") != 0 && strcmp(sub, "status") != 0 &&
-	    strcmp(sub, "remove") != 0 && strcmp(sub, "migrate") != 0) {
-		fprintf(stderr,
-			"iam-login mfa: unknown subcommand (enroll, status, remove, migrate)\n");
+	if (o.fleet && o.self) {
+		fprintf(stderr, "iam-login mfa %s: --fleet and --self exclude each other\n", sub);
 		return 2;
+	}
+	if ((o.fleet || o.self || o.store || o.kms_key) && strcmp(sub, "enroll") != 0 &&
+	    strcmp(sub, "remove") != 0) {
+		fprintf(stderr,
+			"iam-login mfa %s: --fleet, --self, --store and --kms-key are for "
+			"enroll and remove\n",
+			sub);
+		return 2;
+	}
+	if ((o.store || o.kms_key) && !o.fleet && !o.self) {
+		fprintf(stderr, "iam-login mfa %s: --store and --kms-key need --fleet or --self\n",
+			sub);
+		return 2;
+	}
+	if (strcmp(sub, "guard") == 0) {
+		if (nargs != 2) {
+			fprintf(stderr, "iam-login mfa guard: expected USER_ID STEP\n");
+			return 2;
+		}
+	} else if (strcmp(sub, "pull") == 0) {
+		if (nargs != 0) {
+			fprintf(stderr, "iam-login mfa pull: takes no USER\n");
+			return 2;
+		}
+	} else if (o.self ? nargs > 1 : nargs != 1) {
+		fprintf(stderr, "iam-login mfa %s: expected one USER\n", sub);
+		return 2;
+	} else if (nargs == 1) {
+		user = argv[optind + 1];
 	}
 	if (strcmp(sub, "enroll") != 0 && (o.force || o.issuer || !o.confirm || !o.qr)) {
 		fprintf(stderr, "iam-login mfa %s: option only valid for enroll\n", sub);
@@ -542,13 +625,25 @@ int cmd_mfa(int argc, char **argv, const struct cli_ctx *ctx)
 		fprintf(stderr, "iam-login mfa %s: --iam-count is only valid for status\n", sub);
 		return 2;
 	}
+	if (quiet && strcmp(sub, "pull") != 0) {
+		fprintf(stderr, "iam-login mfa %s: --quiet is only valid for pull\n", sub);
+		return 2;
+	}
 	if (strcmp(sub, "remove") == 0 && o.iam) {
 		fprintf(stderr, "iam-login mfa remove: --iam is not supported\n");
 		return 2;
 	}
 	if (cli_load_config(ctx, &cfg) < 0)
 		return 1;
-	if (strcmp(sub, "enroll") == 0)
+	if (strcmp(sub, "guard") == 0)
+		rc = mfa_fleet_guard(&cfg, argv[optind + 1], argv[optind + 2]);
+	else if (strcmp(sub, "pull") == 0)
+		rc = mfa_fleet_pull(&cfg, quiet);
+	else if (strcmp(sub, "enroll") == 0 && (o.fleet || o.self))
+		rc = mfa_fleet_enroll(&cfg, user, &o);
+	else if (strcmp(sub, "remove") == 0 && (o.fleet || o.self))
+		rc = mfa_fleet_remove(&cfg, user, &o);
+	else if (strcmp(sub, "enroll") == 0)
 		rc = do_enroll(&cfg, user, &o);
 	else if (strcmp(sub, "status") == 0 && iam_count)
 		rc = do_iam_count(&cfg, user);

@@ -31,6 +31,14 @@ static void publish_help(FILE *f)
 	    "a live publisher from a dead one ([pam] max_snapshot_age). Generations are at\n"
 	    "least the current Unix time and always above the bundle in S3.\n"
 	    "\n"
+	    "Fleet MFA: with [mfa] fleet_kms_key set, publish then merges the enrolment\n"
+	    "objects under PREFIX/mfa/ (written by 'iam-login mfa enroll --fleet' or\n"
+	    "'--self') into PREFIX/mfa.bundle: signed like the directory, stored SSE-KMS with\n"
+	    "that key. One LIST; only objects whose ETag changed are read. An object counts\n"
+	    "only for an IAM user of this directory with the same name and UserId; a user\n"
+	    "gone from IAM (or their object) leaves the bundle, and every host, at once.\n"
+	    "Output adds \"mfa: generation G, N users (R read, X refused)\".\n"
+	    "\n"
 	    "Files: <state_dir>/publish (0700, the publishing user's): the last bundle and its\n"
 	    "ETag, the previous directory for the removal guard, status.json.\n"
 	    "\n"
@@ -108,5 +116,10 @@ int cmd_publish(int argc, char **argv, const struct cli_ctx *ctx)
 		       opt.dry_run ? "dry run: would publish" : "published",
 		       (unsigned long long)res.generation, res.nusers, res.ngroups, res.nexcluded,
 		       res.bytes, res.iam_calls, res.s3_calls, res.seconds);
+	if (res.mfa_on)
+		printf("mfa: %s generation %llu, %zu users (%zu read, %zu refused), %u S3 calls\n",
+		       res.mfa.uploaded ? "published" : "unchanged",
+		       (unsigned long long)res.mfa.generation, res.mfa.users, res.mfa.read,
+		       res.mfa.rejected, res.mfa.calls);
 	return 0;
 }

@@ -1,4 +1,6 @@
+#include <errno.h>
 /* iam-login status: the snapshot (age, generation, counts, exclusions) and the last sync. */
+#include "directory/mfa_pull.h"
 #include "cli_snap.h"
 #include "commands.h"
 #include "config/config.h"
@@ -162,12 +164,65 @@ static void print_text(json_t *snapj, json_t *last, int64_t now)
 	}
 }
 
+/* Fleet MFA on this host: what the last 'mfa pull' installed, and the replay guard. */
+static json_t *mfa_json(const struct iam_config *cfg, int64_t now)
+{
+	struct mfa_state st;
+	json_t *o = json_object();
+	int r = mfa_state_read(cfg->mfa_usersfile, false, &st);
+
+	if (r == 0) {
+		json_object_set_new(o, "bundle_generation",
+				    json_integer((json_int_t)st.generation));
+		json_object_set_new(o, "bundle_created", json_integer(st.created));
+		json_object_set_new(o, "bundle_age_seconds", json_integer(now - st.created));
+		json_object_set_new(o, "installed", json_integer(st.fetched));
+		json_object_set_new(o, "enrolled_users", json_integer((json_int_t)st.users));
+	} else {
+		json_object_set_new(o, "bundle_generation", json_null());
+		json_object_set_new(o, "bundle_error",
+				    json_string(r == -ENOENT ? "never pulled" : strerror(-r)));
+	}
+	json_object_set_new(o, "replay_table",
+			    cfg->mfa_replay_table ? json_string(cfg->mfa_replay_table)
+						  : json_null());
+	json_object_set_new(o, "replay_guard_failure",
+			    json_string(cfg->mfa_replay_deny ? "deny" : "local"));
+	return o;
+}
+
+static void print_mfa(json_t *m, int64_t now)
+{
+	char t[40], c[200];
+	json_t *gen = json_object_get(m, "bundle_generation");
+
+	if (json_is_integer(gen)) {
+		cli_format_time(json_integer_value(json_object_get(m, "bundle_created")), t,
+				sizeof(t));
+		printf(
+		    "fleet MFA:   generation %lld, created %s (%lld s ago), %lld enrolled users\n",
+		    (long long)json_integer_value(gen), t,
+		    (long long)(now - json_integer_value(json_object_get(m, "bundle_created"))),
+		    (long long)json_integer_value(json_object_get(m, "enrolled_users")));
+	} else {
+		printf("fleet MFA:   %s\n", jstr(m, "bundle_error", c, sizeof(c)));
+	}
+	if (json_is_string(json_object_get(m, "replay_table")))
+		printf(
+		    "replay guard: DynamoDB table %s (unreachable: %s; 'iam-login doctor' checks "
+		    "it)\n",
+		    jstr(m, "replay_table", c, sizeof(c)),
+		    json_string_value(json_object_get(m, "replay_guard_failure")));
+	else
+		printf("replay guard: off (this host's replay state only)\n");
+}
+
 int cmd_status(int argc, char **argv, const struct cli_ctx *ctx)
 {
 	struct iam_config cfg;
 	struct snap *s = NULL;
 	char path[PATH_MAX];
-	json_t *snapj = NULL, *last;
+	json_t *snapj = NULL, *last, *mfaj;
 	const char *last_result;
 	bool as_json, ok;
 	int64_t now = (int64_t)time(NULL);
@@ -182,6 +237,7 @@ int cmd_status(int argc, char **argv, const struct cli_ctx *ctx)
 		snap_close(s);
 	}
 	last = cli_status_load(&cfg);
+	mfaj = mfa_json(&cfg, now);
 	last_result = last ? json_string_value(json_object_get(last, "result")) : NULL;
 	ok = snapj && !json_is_true(json_object_get(snapj, "stale")) &&
 	     (!last || (last_result && strcmp(last_result, "ok") == 0));
@@ -190,10 +246,13 @@ int cmd_status(int argc, char **argv, const struct cli_ctx *ctx)
 
 		json_object_set(o, "snapshot", snapj ? snapj : json_null());
 		json_object_set(o, "last_sync", last ? last : json_null());
+		json_object_set(o, "mfa", mfaj);
 		cli_print_json(o);
 	} else {
 		print_text(snapj, last, now);
+		print_mfa(mfaj, now);
 	}
+	json_decref(mfaj);
 	json_decref(snapj);
 	json_decref(last);
 	config_free(&cfg);
