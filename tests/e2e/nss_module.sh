@@ -21,7 +21,7 @@ fi
 
 T=$(mktemp -d -t nss_module.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-mkdir -p "$T/state" "$T/empty" "$T/bad" /var/lib/iam-login
+mkdir -p "$T/state" "$T/empty" "$T/bad"
 chmod 755 "$T" "$T/state" "$T/empty" "$T/bad"
 cat >"$T/nsswitch.conf" <<'EOF'
 passwd:         files iam
@@ -52,11 +52,15 @@ if [ "${SAN:-}" = 1 ]; then
 fi
 
 # ns STATE_DIR CMD...: run CMD in a private mount namespace with the test
-# nsswitch.conf and STATE_DIR as /var/lib/iam-login; the module from $BUILD.
+# nsswitch.conf and STATE_DIR as /var/lib/iam-login; the module from $BUILD. A
+# host without /var/lib/iam-login gets the mount point on a private tmpfs over
+# /var/lib: a mkdir on the host would outlive the test.
 ns() {
 	local state=$1
 	shift
 	unshare -m --propagation private sh -c '
+		{ [ -d /var/lib/iam-login ] ||
+			{ mount -t tmpfs -o mode=0755 tmpfs /var/lib && mkdir /var/lib/iam-login; }; } &&
 		mount --bind "$1" /etc/nsswitch.conf &&
 		mount --bind "$2" /var/lib/iam-login &&
 		shift 2 && LD_PRELOAD="$PRELOAD" LD_LIBRARY_PATH="$BUILD" exec "$@"' sh "$T/nsswitch.conf" "$state" "$@"
