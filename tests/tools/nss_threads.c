@@ -117,6 +117,8 @@ static void *forker(void *arg)
 		int status;
 		pid_t pid = fork();
 		if (pid == 0) {
+			/* A deadlock in the child is a failure, not a hung test. */
+			alarm(10);
 			struct passwd *p = getpwnam("tuser");
 			_exit(p && check_pw(p) != '?' ? 0 : 1);
 		}
@@ -160,6 +162,11 @@ int main(int argc, char **argv)
 		n = 4;
 	pthread_create(&w, NULL, writer, NULL);
 	usleep(20000);
+	/* glibc parses nsswitch.conf on first use under a lock no atfork handler
+	 * resets: a fork during that parse leaves the child waiting forever (seen in
+	 * CI). Parse it here, before the readers and the forker, so the forks test the module. */
+	(void)getpwnam("tuser");
+	(void)getgrnam("tgroup");
 	for (i = 0; i < n; i++)
 		pthread_create(&r[i], NULL, reader, NULL);
 	if (FORK_CHECK)
